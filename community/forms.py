@@ -1,0 +1,64 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Building, Compound
+from community.roles import Role
+
+
+class RegisterForm(forms.Form):
+    username = forms.CharField(
+        label=_("用户名"),
+        max_length=150,
+        help_text=_("用于登录,可用字母、数字和 @/./+/-/_"),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    display_name = forms.CharField(
+        label=_("显示名"), max_length=40, help_text=_("大家看到的称呼,例如:王阿姨")
+    )
+    building = forms.ModelChoiceField(
+        label=_("居住楼栋"),
+        queryset=Building.objects.none(),
+        required=False,
+        empty_label=_("(不在本小区 / 暂不填写)"),
+    )
+    password1 = forms.CharField(
+        label=_("密码"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("至少 8 位,不能全是数字,不能太常见。"),
+    )
+    password2 = forms.CharField(
+        label=_("再输一次密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, compound: Compound | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if compound is not None:
+            self.fields["building"].queryset = Building.objects.filter(compound=compound)
+
+    def clean_username(self):
+        from django.contrib.auth.validators import UnicodeUsernameValidator
+
+        value = self.cleaned_data["username"].strip()
+        UnicodeUsernameValidator()(value)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        return data
+
+
+class JoinForm(forms.Form):
+    message = forms.CharField(
+        label=_("留言(可选)"),
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("角色"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+    )

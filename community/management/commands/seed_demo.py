@@ -1,0 +1,28 @@
+from django.core.management.base import BaseCommand
+
+from community.demo import ACCOUNTS, DEMO_PASSWORD, ROLE_OF_ACCOUNT, seed_organisation
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (桂城街道 / 叠二社区 / 名苑小区 / 芳华议事厅); safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true", help="Do not print the accounts.")
+
+    def handle(self, *args, quiet=False, **options):
+        hall, users = seed_organisation()
+        for hook in self.extra_seeders():
+            hook(hall=hall, users=users)
+        if quiet:
+            return
+        self.stdout.write(self.style.SUCCESS(f"演示数据已就绪:{hall.name}(/halls/{hall.slug}/)"))
+        self.stdout.write(f"演示账号(密码均为 {DEMO_PASSWORD}):")
+        for username, display_name, _roles, _b in ACCOUNTS:
+            self.stdout.write(f"  {username:<12} {display_name:<14} {ROLE_OF_ACCOUNT[username]}")
+
+    def extra_seeders(self):
+        """Each app's demo data (proposals, meetings, …), each idempotent, in dependency order."""
+        from deliberation.demo import seed as seed_deliberation
+        from forum.demo import seed as seed_forum
+
+        return [seed_forum, seed_deliberation]

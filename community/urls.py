@@ -1,0 +1,16 @@
+from django.urls import path
+
+from community import views
+
+urlpatterns = [
+    path("me/memberships/", views.my_memberships, name="my_memberships"),
+    path("halls/<slug:slug>/", views.hall_page, name="hall"),
+    path("halls/<slug:slug>/join/", views.join_hall, name="join_hall"),
+    path("halls/<slug:slug>/members/", views.manage_members, name="manage_members"),
+    path(
+        "memberships/<int:pk>/<str:decision>/",
+        views.decide_membership,
+        name="decide_membership",
+    ),
+    path("memberships/<int:pk>/roles/set/", views.set_roles, name="set_roles"),
+]

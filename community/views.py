@@ -1,0 +1,155 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from community import selectors, services
+from community.forms import JoinForm, RegisterForm, RolesForm
+from community.markup import render_markdown
+from community.models import Membership
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def home(request):
+    hall = selectors.home_hall()
+    if hall is None:
+        return render(request, "community/empty.html")
+    return hall_page(request, hall.slug)
+
+
+def hall_page(request, slug: str):
+    try:
+        hall = selectors.hall_detail(slug=slug)
+    except Exception:
+        raise Http404(_("没有这个议事厅。")) from None
+    context = {
+        "hall": hall,
+        "brands": [b for b in hall.brands.all() if b.is_active],
+        "groups": selectors.members_by_role(hall=hall),
+        "membership": selectors.membership_of(user=request.user, hall=hall),
+        "yearly_plan_html": render_markdown(hall.yearly_plan),
+        "rules_html": render_markdown(hall.rules_text),
+        "structure_html": render_markdown(hall.structure),
+        "services_html": render_markdown(hall.services),
+        "join_form": JoinForm(),
+    }
+    return render(request, "community/hall.html", context)
+
+
+def register(request):
+    hall = selectors.home_hall()
+    compound = hall.compound if hall else None
+    form = RegisterForm(request.POST or None, compound=compound)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_register(
+                username=form.cleaned_data["username"],
+                display_name=form.cleaned_data["display_name"],
+                password=form.cleaned_data["password1"],
+                building=form.cleaned_data["building"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("注册成功,欢迎您!可以申请加入议事厅了。"))
+            return redirect("home")
+    return render(request, "registration/register.html", {"form": form})
+
+
+@login_required
+@require_POST
+def join_hall(request, slug: str):
+    hall = get_object_or_404(selectors.halls_visible_to(), slug=slug)
+    form = JoinForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_request(
+                user=request.user, hall=hall, message=form.cleaned_data["message"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("申请已提交,负责人审核后即可参与议事。"))
+    else:
+        messages.error(request, _("留言不能超过 200 字。"))
+    return redirect("hall", slug=slug)
+
+
+@login_required
+def my_memberships(request):
+    return render(
+        request,
+        "community/my_memberships.html",
+        {"memberships": selectors.memberships_of(user=request.user)},
+    )
+
+
+@login_required
+def manage_members(request, slug: str):
+    hall = get_object_or_404(selectors.halls_visible_to(), slug=slug)
+    if not request.user.has_perm("community.manage_memberships", hall):
+        raise PermissionDenied(_("只有微家负责人或妇联管理员可以管理成员。"))
+    members = list(selectors.active_members(hall=hall))
+    return render(
+        request,
+        "community/manage_members.html",
+        {
+            "hall": hall,
+            "pending": selectors.pending_requests(hall=hall),
+            "members": [
+                (m, RolesForm(initial={"roles": m.role_list}, prefix=f"m{m.pk}")) for m in members
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def decide_membership(request, pk: int, decision: str):
+    membership = get_object_or_404(Membership.objects.select_related("hall", "user"), pk=pk)
+    try:
+        if decision == "approve":
+            services.membership_approve(actor=request.user, membership=membership)
+            messages.success(request, _("已批准 %(name)s 加入。") % {"name": membership.user})
+        elif decision == "decline":
+            services.membership_decline(
+                actor=request.user,
+                membership=membership,
+                reason=request.POST.get("reason", "")[:200],
+            )
+            messages.success(request, _("已拒绝 %(name)s 的申请。") % {"name": membership.user})
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("manage_members", slug=membership.hall.slug)
+
+
+@login_required
+@require_POST
+def set_roles(request, pk: int):
+    membership = get_object_or_404(Membership.objects.select_related("hall", "user"), pk=pk)
+    form = RolesForm(request.POST, prefix=f"m{pk}")
+    if not form.is_valid():
+        messages.error(request, _("请至少选择一个角色。"))
+    else:
+        try:
+            services.membership_set_roles(
+                actor=request.user, membership=membership, roles=form.cleaned_data["roles"]
+            )
+            messages.success(request, _("已更新 %(name)s 的角色。") % {"name": membership.user})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return redirect("manage_members", slug=membership.hall.slug)

@@ -1,0 +1,50 @@
+"""The JSON API at /api/v1/: each app adds its router; errors map to clear JSON replies."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+
+api = NinjaAPI(
+    title="芳华议事厅 API",
+    version="1.0.0",
+    description=(
+        "议事协商平台的接口。浏览器使用会话登录(需 CSRF 令牌);其他客户端(如微信小程序)"
+        "使用个人 API 令牌:`Authorization: Bearer fh_…`。"
+    ),
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = exc.message_dict if hasattr(exc, "error_dict") else None
+    return api.create_response(
+        request, {"detail": "；".join(exc.messages), "errors": errors}, status=400
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc: PermissionDenied):
+    return api.create_response(
+        request, {"detail": str(exc) or "您没有权限执行此操作。"}, status=403
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc: Http404):
+    return api.create_response(request, {"detail": "找不到该对象。"}, status=404)
+
+
+def _register() -> None:
+    from community.api import router as community_router
+    from deliberation.api import router as deliberation_router
+    from forum.api import router as forum_router
+
+    api.add_router("/", community_router)
+    api.add_router("/", forum_router)
+    api.add_router("/", deliberation_router)
+
+
+_register()

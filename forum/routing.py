@@ -1,0 +1,3 @@
+"""Websocket URLs of this app (collected by config.routing)."""
+
+websocket_urlpatterns: list = []

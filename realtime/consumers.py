@@ -1,0 +1,186 @@
+"""The websocket consumer every room builds on: auth, snapshot, deltas, commands, presence.
+
+An app subclasses `RoomConsumer` and fills in `authorize` (which room, or refuse),
+`build_snapshot` (sync, reads through the app's selectors) and `handlers` (command type →
+sync function calling the app's service). Only this package imports Channels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.utils import await_many_dispatch
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+
+from realtime import presence
+from realtime.hub import get_hub
+from realtime.protocol import (
+    PING,
+    RESYNC,
+    ProtocolError,
+    error_frame,
+    ok_frame,
+    parse_command,
+)
+from realtime.publish import snapshot_frame
+
+log = logging.getLogger(__name__)
+PRESENCE_DEBOUNCE = 0.5  # seconds: a burst of joins makes one presence event
+CLOSE_FORBIDDEN = 4403
+
+
+def error_message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return ";".join(str(m) for m in exc.messages)
+    return str(exc) or "不允许此操作。"
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    """A connection to one room."""
+
+    # command type → name of a sync method taking (user, data) and returning a dict or None
+    handlers: ClassVar[dict[str, str]] = {}
+    track_presence: ClassVar[bool] = True
+    rate_per_second: ClassVar[float] = 10.0
+    rate_burst: ClassVar[int] = 20
+
+    room: str | None = None
+
+    async def __call__(self, scope, receive, send):
+        # No per-connection channel: rooms are fanned out by the process hub (realtime.hub).
+        self.scope = scope
+        self.channel_layer = None
+        self.channel_name = f"conn.{id(self)}.{time.monotonic_ns()}"
+        self.base_send = send
+        try:
+            await await_many_dispatch([receive], self.dispatch)
+        except StopConsumer:
+            pass
+
+    # --- to fill in
+    def authorize(self, user) -> str | None:
+        """Return the room this user may join from this URL, or None to refuse. Sync."""
+        raise NotImplementedError
+
+    def build_snapshot(self) -> dict[str, Any]:
+        """Return the room's full state for this user. Sync; runs with the room's seq locked."""
+        raise NotImplementedError
+
+    # --- connection life
+    @property
+    def user(self):
+        return self.scope.get("user")
+
+    async def connect(self) -> None:
+        room = await database_sync_to_async(self.authorize)(self.user)
+        if room is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.room = room
+        self._tokens = float(self.rate_burst)
+        self._stamp = time.monotonic()
+        await self.accept()
+        self.hub = get_hub()
+        await self.hub.join(room, self)
+        await self.send_snapshot()
+        if self.track_presence:
+            await database_sync_to_async(presence.enter)(
+                room=room, user_id=self.user.pk, channel_name=self.channel_name
+            )
+            self._presence_changed()
+            self._beat = asyncio.ensure_future(self._heartbeat())
+
+    async def disconnect(self, code) -> None:
+        if self.room is None:
+            return
+        await self.hub.leave(self.room, self)
+        if self.track_presence:
+            if getattr(self, "_beat", None):
+                self._beat.cancel()
+            await database_sync_to_async(presence.leave)(channel_name=self.channel_name)
+            self._presence_changed()
+
+    def _presence_changed(self) -> None:
+        room = self.room
+
+        async def job() -> None:
+            await database_sync_to_async(presence.publish_presence)(room)
+
+        self.hub.debounce(room, "presence", PRESENCE_DEBOUNCE, job)
+
+    async def _heartbeat(self) -> None:
+        interval = settings.FANGHUA.get("PRESENCE_HEARTBEAT", 30)
+        while True:
+            await asyncio.sleep(interval)
+            await database_sync_to_async(presence.heartbeat)(channel_name=self.channel_name)
+
+    async def send_text(self, text: str) -> None:
+        await self.base_send({"type": "websocket.send", "text": text})
+
+    async def send_snapshot(self) -> None:
+        """Send a full snapshot, then whatever arrived for the room after it."""
+        self.hub.hold(self.room, self)
+        seq, frame = await database_sync_to_async(snapshot_frame)(self.room, self.build_snapshot)
+        await self.send_text(frame)
+        for text in self.hub.activate(self.room, self, seq):
+            await self.send_text(text)
+
+    # --- commands
+    def _allow(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(
+            self.rate_burst, self._tokens + (now - self._stamp) * self.rate_per_second
+        )
+        self._stamp = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        try:
+            command = parse_command(text_data)
+        except ProtocolError as exc:
+            await self.send_text(error_frame(exc.in_reply_to, exc.code, exc.message))
+            return
+        if not self._allow():
+            await self.send_text(error_frame(command.id, "rate_limited", "操作太频繁,请稍候。"))
+            return
+        if command.type == PING:
+            await self.send_text(ok_frame(command.id, {"pong": True}))
+            return
+        if command.type == RESYNC:
+            await self.send_snapshot()
+            await self.send_text(ok_frame(command.id))
+            return
+        method_name = self.handlers.get(command.type)
+        if method_name is None:
+            await self.send_text(
+                error_frame(command.id, "unknown_type", f"未知的指令:{command.type}")
+            )
+            return
+        method: Callable[..., dict | None] = getattr(self, method_name)
+        try:
+            result = await database_sync_to_async(method)(self.user, command.data)
+        except PermissionDenied as exc:
+            frame = error_frame(command.id, "forbidden", error_message(exc))
+        except ValidationError as exc:
+            frame = error_frame(command.id, "invalid", error_message(exc))
+        except ObjectDoesNotExist:
+            frame = error_frame(command.id, "not_found", "找不到要操作的对象。")
+        except Exception:
+            log.exception("command %s failed in %s", command.type, self.room)
+            frame = error_frame(command.id, "server_error", "服务器出错,未做任何更改。")
+        else:
+            frame = ok_frame(command.id, result or {})
+        with contextlib.suppress(Exception):
+            await self.send_text(frame)

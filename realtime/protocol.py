@@ -1,0 +1,118 @@
+"""The realtime protocol: envelope, event types, commands and error codes (docs/realtime.md).
+
+Server → client frames:
+    {"type": <event type>, "room": <room>, "seq": <int>, "data": {...}}   — events and snapshots
+    {"type": "ok", "in_reply_to": <client id>, "data": {...}}              — a command succeeded
+    {"type": "error", "in_reply_to": <client id|null>, "code": ..., "message": ...}
+Client → server frames:
+    {"id": <client id, string ≤ 64>, "type": <command>, "data": {...}}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+MAX_INCOMING_BYTES = 16 * 1024
+SNAPSHOT = "snapshot"
+RESYNC = "resync"
+PING = "ping"
+
+# Every event type a server may send, with what its data holds. Apps add theirs with `event_type`.
+EVENT_TYPES: dict[str, str] = {
+    SNAPSHOT: "The room's full state; replaces everything the client holds. data: room-specific.",
+    "presence.changed": "Online count changed. data: {online: int, users: [{id, name}]}",
+}
+
+# Error codes a reply can carry.
+ERROR_CODES: dict[str, str] = {
+    "bad_json": "The frame is not a JSON object.",
+    "too_large": f"The frame is over {MAX_INCOMING_BYTES} bytes.",
+    "bad_request": "The frame lacks a valid id, type or data.",
+    "unknown_type": "No such command in this room.",
+    "forbidden": "You may not do this.",
+    "invalid": "The command is not allowed in the current state; the message says why.",
+    "not_found": "What the command refers to does not exist.",
+    "rate_limited": "Too many commands; wait a moment.",
+    "server_error": "Something failed on the server; nothing was changed.",
+}
+
+_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_ROOM_RE = re.compile(r"^[a-z]+(\.[A-Za-z0-9_-]+)+$")
+
+
+def event_type(name: str, description: str) -> str:
+    """Register an event type (once, at import) and return its name."""
+    EVENT_TYPES[name] = description
+    return name
+
+
+def check_room(room: str) -> str:
+    """Return the room name if it is valid (`kind.id`), else raise ValueError."""
+    if len(room) > 80 or not _ROOM_RE.match(room):
+        raise ValueError(f"bad room name: {room!r}")
+    return room
+
+
+def group_name(room: str) -> str:
+    """The channel-layer group of a room."""
+    return "room." + check_room(room)
+
+
+def encode(frame: dict[str, Any]) -> str:
+    """Encode a frame once, as compact UTF-8 JSON text."""
+    return json.dumps(frame, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+
+
+def event_frame(*, room: str, type: str, seq: int, data: dict[str, Any]) -> str:
+    return encode({"type": type, "room": room, "seq": seq, "data": data})
+
+
+def ok_frame(in_reply_to: str, data: dict[str, Any] | None = None) -> str:
+    return encode({"type": "ok", "in_reply_to": in_reply_to, "data": data or {}})
+
+
+def error_frame(in_reply_to: str | None, code: str, message: str) -> str:
+    assert code in ERROR_CODES, code
+    return encode({"type": "error", "in_reply_to": in_reply_to, "code": code, "message": message})
+
+
+@dataclass(frozen=True)
+class Command:
+    id: str
+    type: str
+    data: dict[str, Any]
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, message: str, in_reply_to: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.in_reply_to = in_reply_to
+
+
+def parse_command(text: str | None) -> Command:
+    """Parse and validate the shape of a client frame; raise ProtocolError if it is wrong."""
+    if text is None:
+        raise ProtocolError("bad_json", "只接受文本帧 (text frames only).")
+    if len(text.encode()) > MAX_INCOMING_BYTES:
+        raise ProtocolError("too_large", "消息过长 (frame too large).")
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        raise ProtocolError("bad_json", "消息不是有效的 JSON (not valid JSON).") from None
+    if not isinstance(raw, dict):
+        raise ProtocolError("bad_json", "消息必须是 JSON 对象 (must be an object).")
+    cid = raw.get("id")
+    cid = cid if isinstance(cid, str) and _ID_RE.match(cid) else None
+    ctype, data = raw.get("type"), raw.get("data", {})
+    if cid is None or not isinstance(ctype, str) or not isinstance(data, dict):
+        raise ProtocolError(
+            "bad_request", "消息需要 id、type 与 data 字段 (id, type, data required).", cid
+        )
+    return Command(id=cid, type=ctype, data=data)
