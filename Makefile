@@ -35,7 +35,7 @@ test: migrate
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fanghua
 REDIS ?= redis://127.0.0.1:6379/0
 test-pg: setup
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(PY) -m pytest
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) TEST_REDIS_URL=$(REDIS) $(PY) -m pytest
 
 lint: setup
 	$(BIN)/ruff check .

@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import need_service
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PREFIX = os.environ.get("CHANNEL_PREFIX", "fanghua") + "-test"
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def redis_layer():
     need_service("Redis", "127.0.0.1", 6379)
     from channels_redis.core import RedisChannelLayer
 
-    return RedisChannelLayer(hosts=[REDIS_URL], prefix="fanghua-test")
+    return RedisChannelLayer(hosts=[REDIS_URL], prefix=PREFIX)
 
 
 async def test_redis_channel_layer_round_trip(redis_layer):
@@ -34,7 +35,7 @@ async def test_two_process_hubs_each_get_a_frame_once_through_redis(redis_layer,
 
     from realtime import hub as hub_module
 
-    layers = iter([redis_layer, RedisChannelLayer(hosts=[REDIS_URL], prefix="fanghua-test")])
+    layers = iter([redis_layer, RedisChannelLayer(hosts=[REDIS_URL], prefix=PREFIX)])
     monkeypatch.setattr(hub_module, "get_channel_layer", lambda: next(layers))
     hub_a, hub_b = hub_module.Hub(), hub_module.Hub()
 
