@@ -33,6 +33,11 @@ def need_service(name: str, host: str, port: int) -> None:
     pytest.skip(message)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last (they are the slowest and hold a browser open)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(autouse=True)
 def fresh_channel_layer():
     """Each test gets its own channel layer instance (and so its own event-loop bindings)."""

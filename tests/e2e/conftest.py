@@ -86,7 +86,7 @@ def server_url(django_db_setup, django_db_blocker):
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         message = f"Chromium is not installed at {CHROMIUM} (.ci/run installs Debian's chromium)"
@@ -97,11 +97,15 @@ def browser():
 
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
     # still synchronous and safe (the documented workaround for Django + Playwright).
+    # Module scope: Playwright's loop must be gone before any async test of another module runs.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            yield b
+            b.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
