@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import (
+    ApiToken,
     Building,
     Hall,
     Membership,
@@ -205,3 +206,22 @@ def membership_leave(*, user: User, membership: Membership) -> Membership:
     _record(membership, user, previous)
     forget_roles(user)
     return membership
+
+
+@transaction.atomic
+def api_token_issue(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token; the raw key is returned once and never stored."""
+    name = name.strip()
+    if not name or len(name) > 60:
+        raise ValidationError(_("请为令牌起一个 1–60 字的名称(例如:微信小程序)。"))
+    if user.api_tokens.count() >= 10:
+        raise ValidationError(_("每人最多 10 个令牌,请先撤销不用的令牌。"))
+    return ApiToken.issue(user=user, name=name)
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: int) -> None:
+    """Revoke one of the person's own tokens."""
+    deleted, _count = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if not deleted:
+        raise ValidationError(_("没有这个令牌(可能已撤销)。"))

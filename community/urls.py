@@ -4,6 +4,7 @@ from community import views
 
 urlpatterns = [
     path("me/memberships/", views.my_memberships, name="my_memberships"),
+    path("me/tokens/", views.api_tokens, name="api_tokens"),
     path("halls/<slug:slug>/", views.hall_page, name="hall"),
     path("halls/<slug:slug>/join/", views.join_hall, name="join_hall"),
     path("halls/<slug:slug>/members/", views.manage_members, name="manage_members"),

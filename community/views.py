@@ -153,3 +153,25 @@ def set_roles(request, pk: int):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     return redirect("manage_members", slug=membership.hall.slug)
+
+
+@login_required
+def api_tokens(request):
+    raw_key = None
+    if request.method == "POST":
+        try:
+            if "revoke" in request.POST:
+                services.api_token_revoke(user=request.user, token_id=int(request.POST["revoke"]))
+                messages.success(request, _("令牌已撤销,使用它的客户端将无法再访问。"))
+                return redirect("api_tokens")
+            _token, raw_key = services.api_token_issue(
+                user=request.user, name=request.POST.get("name", "")
+            )
+        except (ValidationError, ValueError) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else _("请求无效。")
+            messages.error(request, text)
+    return render(
+        request,
+        "community/api_tokens.html",
+        {"tokens": request.user.api_tokens.order_by("-created_at"), "raw_key": raw_key},
+    )

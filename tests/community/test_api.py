@@ -118,3 +118,24 @@ def test_a_member_cannot_approve_over_the_api(hall):
     assert r.status_code == 403
     m.refresh_from_db()
     assert m.status == MembershipStatus.REQUESTED
+
+
+def test_a_person_creates_uses_and_revokes_a_token_from_the_page(client):
+    user = UserFactory()
+    client.force_login(user)
+    page = client.post("/me/tokens/", {"name": "微信小程序"}).content.decode()
+    token = ApiToken.objects.get(user=user)
+    raw = page.split('id="raw-key"')[1].split(">")[1].split("<")[0]
+    assert raw.startswith("fh_") and token.key_hash != raw  # only the hash is stored
+    assert Client().get("/api/v1/me", headers={"authorization": f"Bearer {raw}"}).status_code == 200
+    client.post("/me/tokens/", {"revoke": token.pk})
+    assert Client().get("/api/v1/me", headers={"authorization": f"Bearer {raw}"}).status_code == 401
+
+
+def test_a_token_needs_a_name_and_others_tokens_cannot_be_revoked(client):
+    owner, other = UserFactory(), UserFactory()
+    token, _ = ApiToken.issue(user=owner, name="t")
+    client.force_login(other)
+    assert "请为令牌起" in client.post("/me/tokens/", {"name": " "}, follow=True).content.decode()
+    client.post("/me/tokens/", {"revoke": token.pk})
+    assert ApiToken.objects.filter(pk=token.pk).exists()
