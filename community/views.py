@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from community import selectors, services
 from community.forms import JoinForm, RegisterForm, RolesForm
 from community.markup import render_markdown
-from community.models import Membership
+from community.models import Hall, Membership
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -31,7 +31,7 @@ def home(request):
 def hall_page(request, slug: str):
     try:
         hall = selectors.hall_detail(slug=slug)
-    except Exception:
+    except Hall.DoesNotExist:
         raise Http404(_("没有这个议事厅。")) from None
     context = {
         "hall": hall,
