@@ -15,6 +15,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from community import selectors
 from community.models import Hall
@@ -46,11 +47,42 @@ def _short(value: Any) -> str:
     return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
 
 
+# Readable names of the payload keys the ballots/resolutions code uses; the key itself otherwise.
+KEY_LABELS = {
+    "ballot": _lazy("表决"),
+    "title": _lazy("标题"),
+    "result": _lazy("结果"),
+    "totals": _lazy("合计票数"),
+    "counts": _lazy("票数"),
+    "choice": _lazy("选择"),
+    "receipt": _lazy("回执码"),
+    "secret": _lazy("无记名"),
+    "electorate": _lazy("应到人数"),
+    "present": _lazy("到会人数"),
+    "ballots": _lazy("投票人数"),
+    "resolution": _lazy("决议"),
+    "objection": _lazy("异议"),
+    "winners": _lazy("当选/选中"),
+}
+RESULT_LABELS = {
+    "passed": _lazy("通过"),
+    "failed": _lazy("未通过"),
+    "no_quorum": _lazy("未达法定人数"),
+}
+
+
 def payload_summary(payload: Any) -> list[tuple[str, str]]:
-    """A few `key: value` lines of a payload for the page (the JSON has it all)."""
+    """A few `key: value` lines of a payload for the page, known keys first (the JSON has it all)."""
     if not isinstance(payload, dict):
         return [("", _short(payload))]
-    items = [(str(k), _short(v)) for k, v in sorted(payload.items())]
+    order = list(KEY_LABELS)
+    keys = sorted(payload, key=lambda k: (order.index(k) if k in order else len(order), k))
+    items = []
+    for k in keys:
+        value = payload[k]
+        if k == "result" and value in RESULT_LABELS:
+            value = str(RESULT_LABELS[value])
+        items.append((str(KEY_LABELS.get(k, k)), _short(value)))
     if len(items) > SUMMARY_ITEMS:
         rest = len(items) - SUMMARY_ITEMS
         items = [*items[:SUMMARY_ITEMS], ("…", _("另有 %(n)d 项") % {"n": rest})]

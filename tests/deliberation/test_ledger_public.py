@@ -166,3 +166,16 @@ def test_page_escapes_payload_text(client, hall):
     )
     html = client.get(reverse("hall_ledger", args=[hall.slug])).content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_page_summarises_an_outcome_with_its_result_first(client, hall):
+    payload = {
+        "ballot": 3,
+        "result": "failed",
+        "abstentions": 1,
+        "totals": {"for": 4, "against": 4},
+    }
+    ledger_append(hall=hall, kind=ledger.OUTCOME_RECORDED, payload=payload)
+    html = client.get(reverse("hall_ledger", args=[hall.slug])).content.decode()
+    assert "表决结果" in html
+    assert html.index("未通过") < html.index("abstentions")
