@@ -108,7 +108,9 @@ def end_speech(user, mid, data):
 
 def extend_speech(user, mid, data):
     seconds = _int(data, "seconds", required=False)
-    services.floor_extend(actor=user, meeting=_meeting(mid), seconds=60 if seconds is None else seconds)
+    services.floor_extend(
+        actor=user, meeting=_meeting(mid), seconds=60 if seconds is None else seconds
+    )
     return {}
 
 

@@ -26,7 +26,10 @@ class MeetingForm(forms.Form):
     moderator = PersonChoice(label=_("主持人"), queryset=User.objects.none())
     recorder = PersonChoice(label=_("记录员"), queryset=User.objects.none())
     notice = forms.CharField(
-        label=_("会议通知"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+        label=_("会议通知"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
     )
     proposals = forms.ModelMultipleChoiceField(
         label=_("列入议程的议题(已受理)"),

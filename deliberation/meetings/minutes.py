@@ -57,9 +57,7 @@ def assemble_minutes(m: Meeting) -> str:
         "",
     ]
     checkins = CheckIn.objects.filter(meeting=m).select_related("user").order_by("at", "pk")
-    names = [
-        f"{c.user}" + ("" if c.method == "qr" else f"({_('代签')})") for c in checkins
-    ]
+    names = [f"{c.user}" + ("" if c.method == "qr" else f"({_('代签')})") for c in checkins]
     lines += [_("签到:") + ("、".join(names) if names else _("无")), ""]
     stance_label = {s.value: str(s.label) for s in Stance}
     items = AgendaItem.objects.filter(meeting=m).select_related("proposal").order_by("order", "pk")
@@ -71,7 +69,8 @@ def assemble_minutes(m: Meeting) -> str:
             lines += [_("本项未审议。"), ""]
             continue
         lines += [
-            _("审议时间:%(a)s — %(b)s") % {"a": _local(item.opened_at), "b": _local(item.closed_at)},
+            _("审议时间:%(a)s — %(b)s")
+            % {"a": _local(item.opened_at), "b": _local(item.closed_at)},
             "",
         ]
         speeches = (

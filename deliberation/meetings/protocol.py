@@ -22,9 +22,7 @@ AGENDA_CHANGED = event_type("agenda.changed", "Agenda items edited. data: {agend
 ITEM_OPENED = event_type(
     "item.opened", "An agenda item was opened (e.g. next_item). data: {meeting, agenda, floor}"
 )
-ATTENDANCE_CHANGED = event_type(
-    "attendance.changed", "Someone checked in. data: {attendance}"
-)
+ATTENDANCE_CHANGED = event_type("attendance.changed", "Someone checked in. data: {attendance}")
 FLOOR_CHANGED = event_type(
     "floor.changed",
     "Hands, queue, speaker or timer changed. data: {floor, server_now}",

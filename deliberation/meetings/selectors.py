@@ -60,7 +60,9 @@ def meeting_section(m: Meeting) -> dict[str, Any]:
 
 
 def agenda_items(m: Meeting) -> list[AgendaItem]:
-    return list(AgendaItem.objects.filter(meeting=m).select_related("proposal").order_by("order", "pk"))
+    return list(
+        AgendaItem.objects.filter(meeting=m).select_related("proposal").order_by("order", "pk")
+    )
 
 
 def agenda_section(m: Meeting) -> list[dict[str, Any]]:
@@ -74,7 +76,12 @@ def agenda_section(m: Meeting) -> list[dict[str, Any]]:
                 "title": item.title,
                 "proposal": None
                 if p is None
-                else {"id": p.pk, "title": p.title, "state": p.state, "state_label": str(p.get_state_display())},
+                else {
+                    "id": p.pk,
+                    "title": p.title,
+                    "state": p.state,
+                    "state_label": str(p.get_state_display()),
+                },
                 "budget_minutes": item.budget_minutes,
                 "state": item.state,
                 "opened_at": iso(item.opened_at),

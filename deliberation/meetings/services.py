@@ -67,9 +67,7 @@ def _publish(m: Meeting, type: str, *names: str) -> int:
 
 
 def _is_active_member(user: User, hall: Hall) -> bool:
-    return Membership.objects.filter(
-        user=user, hall=hall, status=MembershipStatus.ACTIVE
-    ).exists()
+    return Membership.objects.filter(user=user, hall=hall, status=MembershipStatus.ACTIVE).exists()
 
 
 def _require_open(m: Meeting) -> None:
@@ -219,7 +217,12 @@ def meeting_schedule(
     publish(
         f"hall.{hall.pk}",
         MEETING_SCHEDULED,
-        {"id": m.pk, "title": m.title, "starts_at": selectors.iso(m.starts_at), "url": f"/meetings/{m.pk}/"},
+        {
+            "id": m.pk,
+            "title": m.title,
+            "starts_at": selectors.iso(m.starts_at),
+            "url": f"/meetings/{m.pk}/",
+        },
     )
     return m
 
@@ -513,7 +516,11 @@ def queue_reorder(*, actor: User, meeting: Meeting, order: list[int]) -> None:
     require(actor, "deliberation.run_meeting", m)
     item = _current_item(m)
     waiting = {s.pk: s for s in Speech.objects.filter(item=item, state=SpeechState.WAITING)}
-    if not isinstance(order, list) or sorted(order) != sorted(waiting) or len(set(order)) != len(order):
+    if (
+        not isinstance(order, list)
+        or sorted(order) != sorted(waiting)
+        or len(set(order)) != len(order)
+    ):
         raise ValidationError(_("队列已经变化,请刷新后再调整。"))
     for n, pk in enumerate(order, start=1):
         if waiting[pk].position != n:
@@ -616,7 +623,9 @@ def minutes_save(*, actor: User, meeting: Meeting, body: str, base_version: int)
     if not isinstance(body, str) or len(body) > MAX_MINUTES_CHARS:
         raise ValidationError(_("会议记录过长。"))
     if base_version != m.minutes_version:
-        raise ValidationError(_("记录已被他人更新(版本 %(v)s),请刷新后再改。") % {"v": m.minutes_version})
+        raise ValidationError(
+            _("记录已被他人更新(版本 %(v)s),请刷新后再改。") % {"v": m.minutes_version}
+        )
     if body == m.minutes_body:
         return m
     m.minutes_version += 1

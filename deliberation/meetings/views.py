@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -41,9 +41,11 @@ def _meeting(request, pk: int, perm: str = "deliberation.view_meeting") -> Meeti
 
 def meeting_list(request, slug: str):
     hall = _hall(slug)
-    meetings = list(selectors.meetings_of(hall=hall)) if request.user.has_perm(
-        "deliberation.view_meeting", hall
-    ) else []
+    meetings = (
+        list(selectors.meetings_of(hall=hall))
+        if request.user.has_perm("deliberation.view_meeting", hall)
+        else []
+    )
     return render(
         request,
         "deliberation/meeting_list.html",
@@ -184,7 +186,15 @@ def meeting_minutes(request, pk: int):
     )
 
 
-FORM_INTS = ("item_id", "user_id", "speech_id", "budget_minutes", "proposal_id", "seconds", "base_version")
+FORM_INTS = (
+    "item_id",
+    "user_id",
+    "speech_id",
+    "budget_minutes",
+    "proposal_id",
+    "seconds",
+    "base_version",
+)
 
 
 @login_required

@@ -25,7 +25,10 @@ class Meeting(models.Model):
     """One 议事会议 of a hall; every live state (current item, check-in) is in these rows."""
 
     hall = models.ForeignKey(
-        "community.Hall", verbose_name=_("议事厅"), on_delete=models.CASCADE, related_name="meetings"
+        "community.Hall",
+        verbose_name=_("议事厅"),
+        on_delete=models.CASCADE,
+        related_name="meetings",
     )
     title = models.CharField(_("会议名称"), max_length=80)
     starts_at = models.DateTimeField(_("开始时间"))

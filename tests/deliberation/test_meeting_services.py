@@ -35,12 +35,10 @@ def ctx(hall):
 
 def live(ctx, *checked_in: str):
     """Open the meeting and its first item, with the named people checked in."""
-    hall, people, proposal, meeting = ctx
+    _hall, people, _proposal, meeting = ctx
     services.meeting_open(actor=people["moderator"], meeting=meeting)
     for name in checked_in:
-        services.meeting_check_in(
-            user=people[name], meeting=meeting, token=meeting.checkin_token
-        )
+        services.meeting_check_in(user=people[name], meeting=meeting, token=meeting.checkin_token)
     services.meeting_open_item(actor=people["moderator"], meeting=meeting)
     meeting.refresh_from_db()
     return meeting
@@ -51,7 +49,7 @@ def floor(meeting):
 
 
 def test_scheduling_puts_accepted_proposals_on_the_agenda(ctx):
-    hall, people, proposal, meeting = ctx
+    _hall, _people, proposal, meeting = ctx
     proposal.refresh_from_db()
     assert proposal.state == ProposalState.ON_AGENDA
     agenda = selectors.agenda_section(meeting)
@@ -76,7 +74,7 @@ def test_a_proposal_not_accepted_cannot_go_on_the_agenda(hall):
 
 
 def test_agenda_reorder_and_remove(ctx):
-    hall, people, proposal, meeting = ctx
+    _hall, people, proposal, meeting = ctx
     items = selectors.agenda_section(meeting)
     services.agenda_move_item(
         actor=people["moderator"], meeting=meeting, item_id=items[1]["id"], direction="up"
@@ -91,7 +89,7 @@ def test_agenda_reorder_and_remove(ctx):
 
 
 def test_check_in_needs_open_check_in_the_token_and_membership_once(ctx):
-    hall, people, proposal, meeting = ctx
+    _hall, people, _proposal, meeting = ctx
     with pytest.raises(ValidationError, match="签到尚未开放"):
         services.meeting_check_in(user=people["wang"], meeting=meeting, token=meeting.checkin_token)
     services.meeting_set_checkin(actor=people["moderator"], meeting=meeting, open=True)
@@ -106,12 +104,14 @@ def test_check_in_needs_open_check_in_the_token_and_membership_once(ctx):
 
 
 def test_moderator_checks_in_by_name_and_quorum_is_computed(ctx):
-    hall, people, proposal, meeting = ctx
+    _hall, people, _proposal, meeting = ctx
     # 6 members, quorum 0.667 → 5 needed
     att = selectors.attendance_section(meeting)
     assert (att["electorate"], att["quorum_needed"], att["quorum_met"]) == (6, 5, False)
     with pytest.raises(PermissionDenied):
-        services.meeting_check_in_member(actor=people["wang"], meeting=meeting, user_id=people["zhang"].pk)
+        services.meeting_check_in_member(
+            actor=people["wang"], meeting=meeting, user_id=people["zhang"].pk
+        )
     for name in ["head", "moderator", "recorder", "wang", "zhang"]:
         services.meeting_check_in_member(
             actor=people["moderator"], meeting=meeting, user_id=people[name].pk
@@ -121,7 +121,9 @@ def test_moderator_checks_in_by_name_and_quorum_is_computed(ctx):
     assert att["checkins"][0]["method"] == "manual"
     outsider = UserFactory()
     with pytest.raises(ValidationError):
-        services.meeting_check_in_member(actor=people["moderator"], meeting=meeting, user_id=outsider.pk)
+        services.meeting_check_in_member(
+            actor=people["moderator"], meeting=meeting, user_id=outsider.pk
+        )
 
 
 @pytest.mark.parametrize(
@@ -130,7 +132,7 @@ def test_moderator_checks_in_by_name_and_quorum_is_computed(ctx):
 )
 @pytest.mark.parametrize("who", ["wang", "zhang", "recorder"])
 def test_residents_cannot_run_the_meeting(ctx, command, who):
-    hall, people, proposal, meeting = ctx
+    _hall, people, _proposal, meeting = ctx
     if command != "meeting_open":
         services.meeting_open(actor=people["moderator"], meeting=meeting)
     if command in ("floor_give", "floor_extend"):
@@ -144,13 +146,13 @@ def test_residents_cannot_run_the_meeting(ctx, command, who):
 
 
 def test_head_can_stand_in_for_the_moderator(ctx):
-    hall, people, proposal, meeting = ctx
+    _hall, people, _proposal, meeting = ctx
     services.meeting_open(actor=people["head"], meeting=meeting)
     assert selectors.load_meeting(meeting.pk).state == MeetingState.OPEN
 
 
 def test_opening_items_moves_proposals_and_next_item_walks_the_agenda(ctx):
-    hall, people, proposal, meeting = ctx
+    _hall, people, proposal, meeting = ctx
     with pytest.raises(ValidationError):
         services.meeting_open_item(actor=people["moderator"], meeting=meeting)  # not open yet
     meeting = live(ctx)
@@ -291,7 +293,7 @@ def test_speech_limit_is_a_hall_setting(ctx):
 
 
 def test_minutes_autosave_versions_close_assembly_and_confirmation(ctx):
-    hall, people, proposal, meeting = ctx
+    _hall, people, _proposal, meeting = ctx
     meeting = live(ctx, "wang", "zhang")
     with pytest.raises(PermissionDenied):
         services.minutes_save(actor=people["wang"], meeting=meeting, body="x", base_version=0)
@@ -342,7 +344,7 @@ def test_closing_returns_unopened_proposals_and_stops_everything(ctx):
 
 
 def test_people_of_another_hall_cannot_act(ctx):
-    hall, people, proposal, meeting = ctx
+    _hall, _people, _proposal, meeting = ctx
     stranger_mod = member(HallFactory(), "moderator")
     with pytest.raises(PermissionDenied):
         services.meeting_open(actor=stranger_mod, meeting=meeting)
