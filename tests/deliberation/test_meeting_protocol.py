@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def frames(monkeypatch):
     """Every frame the services send, in order (instead of the channel layer)."""
     sent: list[dict] = []
-    monkeypatch.setattr(publish_module, "send_frame", lambda room, seq, text: sent.append(json.loads(text)))
+    monkeypatch.setattr(
+        publish_module, "send_frame", lambda room, seq, text: sent.append(json.loads(text))
+    )
     return sent
 
 
@@ -34,7 +36,9 @@ def snapshot_now(meeting_id: int) -> tuple[int, dict]:
 
 def replay(start: dict, seq: int, frames: list[dict], room: str) -> dict:
     state = start
-    for f in sorted((f for f in frames if f["room"] == room and f["seq"] > seq), key=lambda f: f["seq"]):
+    for f in sorted(
+        (f for f in frames if f["room"] == room and f["seq"] > seq), key=lambda f: f["seq"]
+    ):
         state = apply_event(state, f["type"], f["data"])
     return state
 
@@ -49,7 +53,11 @@ def random_step(rng: random.Random, people: dict, meeting, state: dict, late: bo
         ("moderator", "give_floor", {}),
         ("moderator", "end_speech", {}),
         ("moderator", "extend_speech", {"seconds": 30}),
-        ("recorder", "save_minutes", {"body": f"记录 {rng.random()}", "base_version": state["minutes"]["version"]}),
+        (
+            "recorder",
+            "save_minutes",
+            {"body": f"记录 {rng.random()}", "base_version": state["minutes"]["version"]},
+        ),
         ("wang", "lower_hand", {}),
     ]
     for who in ("wang", "zhang", "liu", "head"):
@@ -64,8 +72,20 @@ def random_step(rng: random.Random, people: dict, meeting, state: dict, late: bo
     pending = [i for i in agenda if i["state"] == "pending"]
     if pending:
         item = rng.choice(pending)
-        choices.append(("moderator", "move_item", {"item_id": item["id"], "direction": rng.choice(["up", "down"])}))
-        choices.append(("moderator", "set_budget", {"item_id": item["id"], "budget_minutes": rng.randint(5, 30)}))
+        choices.append(
+            (
+                "moderator",
+                "move_item",
+                {"item_id": item["id"], "direction": rng.choice(["up", "down"])},
+            )
+        )
+        choices.append(
+            (
+                "moderator",
+                "set_budget",
+                {"item_id": item["id"], "budget_minutes": rng.randint(5, 30)},
+            )
+        )
     if late and rng.random() < 0.1:
         choices.append(("moderator", "close_meeting", {}))
     who, name, data = rng.choice(choices)

@@ -67,9 +67,7 @@ async def test_raise_hand_give_floor_and_errors(ctx):
     await receive(wang)
     reply = await command(wang, "h1", "raise_hand", {"stance": "for"})
     assert reply["type"] == "error" and reply["code"] == "invalid" and "签到" in reply["message"]
-    reply = await command(
-        mod, "m1", "check_in_member", {"user_id": people["wang"].pk}
-    )
+    reply = await command(mod, "m1", "check_in_member", {"user_id": people["wang"].pk})
     assert reply["type"] == "ok"
     att = await until(wang, "attendance.changed")
     assert att["data"]["attendance"]["present"] == 1
