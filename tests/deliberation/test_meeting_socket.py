@@ -30,7 +30,7 @@ async def until(comm, type_: str, timeout: float = 3) -> dict:
 
 
 async def test_snapshot_then_everyone_follows_the_moderator(ctx):
-    hall, people, meeting = ctx
+    _hall, people, meeting = ctx
     path = f"/ws/meetings/{meeting.pk}/"
     mod, ok, _ = await open_socket(path, people["moderator"])
     assert ok
@@ -57,7 +57,7 @@ async def test_snapshot_then_everyone_follows_the_moderator(ctx):
 
 
 async def test_raise_hand_give_floor_and_errors(ctx):
-    hall, people, meeting = ctx
+    _hall, people, meeting = ctx
     await sync_to_async(services.meeting_open)(actor=people["moderator"], meeting=meeting)
     await sync_to_async(services.meeting_open_item)(actor=people["moderator"], meeting=meeting)
     path = f"/ws/meetings/{meeting.pk}/"
@@ -96,7 +96,7 @@ async def test_raise_hand_give_floor_and_errors(ctx):
 
 @pytest.mark.parametrize("who", ["anonymous", "outsider", "other_hall_member"])
 async def test_people_outside_the_hall_are_refused(ctx, who):
-    hall, people, meeting = ctx
+    _hall, _people, meeting = ctx
 
     @sync_to_async
     def make():
@@ -112,7 +112,7 @@ async def test_people_outside_the_hall_are_refused(ctx, who):
 
 
 async def test_a_wrong_origin_is_refused(ctx):
-    hall, people, meeting = ctx
+    _hall, people, meeting = ctx
     comm, ok, _ = await open_socket(
         f"/ws/meetings/{meeting.pk}/", people["wang"], origin="https://evil.example.com"
     )
@@ -121,7 +121,7 @@ async def test_a_wrong_origin_is_refused(ctx):
 
 
 async def test_resync_after_a_gap_gives_the_current_state(ctx):
-    hall, people, meeting = ctx
+    _hall, people, meeting = ctx
     path = f"/ws/meetings/{meeting.pk}/"
     wang, _, _ = await open_socket(path, people["wang"])
     first = await receive(wang)
@@ -165,7 +165,7 @@ async def test_the_server_ends_a_speech_at_its_deadline(ctx):
 
 
 async def test_http_api_actions_reach_the_room(ctx):
-    hall, people, meeting = ctx
+    _hall, people, meeting = ctx
     path = f"/ws/meetings/{meeting.pk}/"
     zhang, _, _ = await open_socket(path, people["zhang"])
     await receive(zhang)
