@@ -191,7 +191,7 @@
       }
       return '<li class="agenda-item state-' + i.state + '"' + (i.state === "open" ? ' aria-current="step"' : "") + ">" +
         '<span class="title">' + esc(i.title) + "</span> " +
-        (i.proposal ? '<a class="badge" href="/proposals/' + i.proposal.id + '/">议题 #' + i.proposal.id + "</a> " : '<span class="badge">自由议程</span> ') +
+        (i.proposal ? '<span class="badge">议题 #' + i.proposal.id + "</span> " : '<span class="badge">自由议程</span> ') +
         (i.budget_minutes ? '<small>' + i.budget_minutes + " 分钟</small> " : "") +
         '<span class="badge ' + (i.state === "open" ? "ok" : "") + '">' + label + "</span>" + ctl + "</li>";
     }).join("");
