@@ -72,7 +72,10 @@ class MeetingConsumer(RoomConsumer):
         raise AttributeError(name)
 
     async def send_snapshot(self) -> None:
-        await database_sync_to_async(services.floor_expire_overdue)(meeting_id=self.meeting_id)
+        # End an overdue speech first; a cheap read decides, so connecting writes nothing.
+        deadline = await database_sync_to_async(services.next_deadline)(meeting_id=self.meeting_id)
+        if deadline is not None and deadline <= timezone.now():
+            await database_sync_to_async(services.floor_expire_overdue)(meeting_id=self.meeting_id)
         await super().send_snapshot()
 
     async def connect(self) -> None:

@@ -199,3 +199,35 @@ async def test_http_api_actions_reach_the_room(ctx):
     r = await post(people["moderator"], "open_meeting", {})
     assert r.status_code == 400
     await zhang.disconnect()
+
+
+async def test_a_speech_overdue_while_no_one_was_connected_is_over_in_the_snapshot(ctx):
+    _hall, people, meeting = ctx
+
+    @sync_to_async
+    def setup():
+        from datetime import timedelta
+
+        from deliberation.models import Speech
+
+        services.meeting_open(actor=people["moderator"], meeting=meeting)
+        services.meeting_check_in_member(
+            actor=people["moderator"], meeting=meeting, user_id=people["wang"].pk
+        )
+        services.meeting_open_item(actor=people["moderator"], meeting=meeting)
+        services.hand_raise(user=people["wang"], meeting=meeting, stance="for")
+        speech = services.floor_give(actor=people["moderator"], meeting=meeting)
+        # as if the server had been down past the deadline
+        Speech.objects.filter(pk=speech.pk).update(
+            started_at=speech.started_at - timedelta(minutes=10),
+            deadline=speech.deadline - timedelta(minutes=10),
+        )
+        return Speech.objects.get(pk=speech.pk)
+
+    speech = await setup()
+    zhang, _, _ = await open_socket(f"/ws/meetings/{meeting.pk}/", people["zhang"])
+    snap = await receive(zhang)
+    assert snap["data"]["floor"]["speaker"] is None
+    await sync_to_async(speech.refresh_from_db)()
+    assert speech.end_reason == "timer" and speech.ended_at == speech.deadline
+    await zhang.disconnect()

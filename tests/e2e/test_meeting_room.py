@@ -121,3 +121,22 @@ def test_big_screen_follows_the_room(server_url, phone, browser):
         expect(screen.locator("#m-attendance")).to_contain_text("法定人数")
     finally:
         screen_ctx.close()
+
+
+def test_recorder_writes_minutes_live(server_url, phone):
+    meeting = _demo_meeting()
+    room_url = f"{server_url}/meetings/{meeting.pk}/"
+    rec = phone().new_page()
+    log_in(rec, server_url, "linfang", DEMO_PASSWORD)
+    rec.goto(room_url)
+    _live(rec)
+    wang = phone().new_page()
+    log_in(wang, server_url, "wangayi", DEMO_PASSWORD)
+    wang.goto(room_url)
+    _live(wang)
+    assert wang.locator("#m-minutes-edit").count() == 0  # residents read, the recorder writes
+    rec.fill("#m-minutes-edit", "## 开场\n\n主持人宣布**会议开始**。")
+    expect(rec.locator("#m-minutes-status")).to_contain_text("已自动保存")
+    expect(wang.locator("#m-minutes strong")).to_have_text("会议开始")
+    meeting.refresh_from_db()
+    assert meeting.minutes_version == 1 and meeting.minutes_versions.count() == 1
