@@ -231,3 +231,15 @@ async def test_a_speech_overdue_while_no_one_was_connected_is_over_in_the_snapsh
     await sync_to_async(speech.refresh_from_db)()
     assert speech.end_reason == "timer" and speech.ended_at == speech.deadline
     await zhang.disconnect()
+
+
+async def test_members_in_the_hall_room_are_told_of_a_new_meeting(ctx):
+    hall, people, _meeting = ctx
+    zhang, ok, _ = await open_socket(f"/ws/halls/{hall.pk}/", people["zhang"])
+    assert ok
+    await receive(zhang)
+    await sync_to_async(scheduled_meeting)(hall, people)
+    event = await until(zhang, "meeting.scheduled")
+    assert event["data"]["title"] == "十月议事会"
+    assert event["data"]["url"].startswith("/meetings/")
+    await zhang.disconnect()
