@@ -140,6 +140,13 @@ def meeting_qr(request, pk: int):
     return response
 
 
+@login_required
+def meeting_qr_page(request, pk: int):
+    """A printable page with the check-in QR code."""
+    meeting = _meeting(request, pk, "deliberation.run_meeting")
+    return render(request, "deliberation/meeting_qr_print.html", {"meeting": meeting})
+
+
 def meeting_checkin(request, pk: int, token: str):
     """The page the QR code opens: check in with one tap (log in first if needed)."""
     if not request.user.is_authenticated:

@@ -85,6 +85,9 @@ def test_qr_code_is_an_svg_for_the_moderator_only(ctx):
     assert r.status_code == 200 and r["Content-Type"] == "image/svg+xml"
     assert b"<svg" in r.content and b"xmlns" in r.content
     assert client_for(people["zhang"]).get(f"/meetings/{meeting.pk}/qr.svg").status_code == 403
+    page = client_for(people["moderator"]).get(f"/meetings/{meeting.pk}/qr/").content.decode()
+    assert f"/meetings/{meeting.pk}/qr.svg" in page and "十月议事会" in page
+    assert client_for(people["zhang"]).get(f"/meetings/{meeting.pk}/qr/").status_code == 403
 
 
 def test_check_in_page(ctx):
