@@ -642,22 +642,20 @@ def minutes_save(*, actor: User, meeting: Meeting, body: str, base_version: int)
 def minutes_confirm(*, actor: User, meeting: Meeting, role: str) -> Meeting:
     """Confirm (确认) the assembled minutes as moderator or recorder; both make them read-only."""
     m = _lock(meeting)
+    perms = {"moderator": "deliberation.run_meeting", "recorder": "deliberation.write_minutes"}
+    if role not in perms:
+        raise ValidationError(_("请说明以主持人还是记录员身份确认。"))
+    require(actor, perms[role], m)
     if m.state != MeetingState.CLOSED:
         raise ValidationError(_("散会后才能确认会议纪要。"))
-    if role == "moderator":
-        require(actor, "deliberation.run_meeting", m)
-        if m.moderator_confirmed_at:
-            raise ValidationError(_("主持人已经确认过了。"))
-        _reassemble(m)
-        m.moderator_confirmed_by, m.moderator_confirmed_at = actor, timezone.now()
-    elif role == "recorder":
-        require(actor, "deliberation.write_minutes", m)
-        if m.recorder_confirmed_at:
-            raise ValidationError(_("记录员已经确认过了。"))
-        _reassemble(m)
-        m.recorder_confirmed_by, m.recorder_confirmed_at = actor, timezone.now()
-    else:
-        raise ValidationError(_("请说明以主持人还是记录员身份确认。"))
+    if getattr(m, f"{role}_confirmed_at"):
+        raise ValidationError(
+            _("%(who)s已经确认过了。")
+            % {"who": _("主持人") if role == "moderator" else _("记录员")}
+        )
+    _reassemble(m)
+    setattr(m, f"{role}_confirmed_by", actor)
+    setattr(m, f"{role}_confirmed_at", timezone.now())
     m.save()
     _publish(m, MINUTES_CHANGED, "minutes")
     return m

@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from deliberation.meetings import selectors, services
+from deliberation.meetings.commands import COMMANDS
+from deliberation.meetings.protocol import comparable
 from deliberation.meetings.rules_of_order import speaking_order
 from deliberation.models import (
     AgendaItemState,
@@ -368,3 +370,40 @@ class H:
 def test_speaking_order(queue, last, expected):
     hands = [H(*x.split(":")) for x in queue.split()]
     assert " ".join(h.name for h in speaking_order(hands, last)) == expected
+
+
+RESIDENT_COMMANDS = {"check_in", "raise_hand", "lower_hand"}
+
+
+@pytest.mark.parametrize("name", sorted(set(COMMANDS) - RESIDENT_COMMANDS))
+def test_every_moderator_or_recorder_command_is_refused_to_a_resident(ctx, name):
+    """A checked-in resident, in a live meeting with a speaker and a queue, tries each command."""
+    _hall, people, _proposal, meeting = ctx
+    meeting = live(ctx, "wang", "zhang", "liu")
+    services.hand_raise(user=people["wang"], meeting=meeting, stance="for")
+    services.hand_raise(user=people["liu"], meeting=meeting, stance="against")
+    speech = services.floor_give(actor=people["moderator"], meeting=meeting)
+    waiting = floor(meeting)["queue"][0]["id"]
+    pending = next(i for i in selectors.agenda_section(meeting) if i["state"] == "pending")
+    data = {
+        "item_id": pending["id"],
+        "user_id": people["head"].pk,
+        "speech_id": waiting,
+        "order": [waiting],
+        "seconds": 60,
+        "body": "改",
+        "base_version": 0,
+        "role": "moderator",
+        "title": "新议程",
+        "direction": "up",
+        "budget_minutes": 5,
+        "open": False,
+        "stance": "for",
+        "token": meeting.checkin_token,
+    }
+    before = comparable(selectors.meeting_snapshot(meeting.pk))
+    if name == "end_speech":
+        assert speech.user != people["zhang"]
+    with pytest.raises(PermissionDenied):
+        COMMANDS[name](people["zhang"], meeting.pk, data)
+    assert comparable(selectors.meeting_snapshot(meeting.pk)) == before
