@@ -1,3 +1,9 @@
 """Websocket URLs of this app (collected by config.routing)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from deliberation.meetings.consumers import MeetingConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/meetings/<int:meeting_id>/", MeetingConsumer.as_asgi()),
+]

@@ -1,5 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 from deliberation.views_ledger import urlpatterns as ledger_urlpatterns
 
-urlpatterns: list = [*ledger_urlpatterns]
+urlpatterns: list = [
+    path("", include("deliberation.meetings.urls")),
+    *ledger_urlpatterns,
+]

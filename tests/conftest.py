@@ -65,3 +65,10 @@ def people(hall):
     AdminAssignment.objects.create(user=admin, community=hall.compound.community)
     out["admin"] = admin
     return out
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run browser tests last: Playwright's sync API keeps an event loop running in this thread
+    for the rest of the session, and async tests after it fail with "Runner.run() cannot be
+    called from a running event loop"."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

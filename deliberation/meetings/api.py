@@ -1,0 +1,155 @@
+"""/api/v1/ endpoints of meetings: the same services and command table as the websocket room."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from community import selectors as community_selectors
+from community.auth import AUTH
+from community.models import User
+from deliberation.meetings import selectors, services
+from deliberation.meetings.commands import COMMANDS
+from deliberation.models import Meeting
+from forum.models import Proposal
+
+router = Router(tags=["meetings"])
+
+
+class FreeItemIn(Schema):
+    title: str
+    budget_minutes: int | None = None
+
+
+class MeetingIn(Schema):
+    title: str
+    starts_at: datetime
+    venue: str
+    moderator_id: int
+    recorder_id: int
+    is_hybrid: bool = True
+    notice: str = ""
+    proposal_ids: list[int] = []
+    free_items: list[FreeItemIn] = []
+
+
+class MeetingOut(Schema):
+    id: int
+    title: str
+    state: str
+    starts_at: datetime
+    venue: str
+    is_hybrid: bool
+    moderator: str
+    recorder: str
+    url: str
+
+
+class ActionOut(Schema):
+    ok: bool
+    data: dict[str, Any]
+
+
+class MinutesOut(Schema):
+    meeting_id: int
+    markdown: str
+    notes: str
+    locked: bool
+
+
+def meeting_out(m: Meeting) -> dict:
+    return {
+        "id": m.pk,
+        "title": m.title,
+        "state": m.state,
+        "starts_at": m.starts_at,
+        "venue": m.venue,
+        "is_hybrid": m.is_hybrid,
+        "moderator": str(m.moderator),
+        "recorder": str(m.recorder),
+        "url": f"/meetings/{m.pk}/",
+    }
+
+
+def _meeting(request, pk: int) -> Meeting:
+    meeting = get_object_or_404(Meeting.objects.select_related("hall__compound__community"), pk=pk)
+    if not request.auth.has_perm("deliberation.view_meeting", meeting):
+        raise PermissionDenied(_("只有本议事厅的成员可以查看会议。"))
+    return meeting
+
+
+@router.get("/halls/{hall_id}/meetings", response=list[MeetingOut], auth=AUTH)
+def list_meetings(request, hall_id: int):
+    hall = get_object_or_404(community_selectors.halls_visible_to(), pk=hall_id)
+    if not request.auth.has_perm("deliberation.view_meeting", hall):
+        raise PermissionDenied(_("只有本议事厅的成员可以查看会议。"))
+    return [meeting_out(m) for m in selectors.meetings_of(hall=hall)]
+
+
+@router.post("/halls/{hall_id}/meetings", response={201: MeetingOut}, auth=AUTH)
+def schedule_meeting(request, hall_id: int, payload: MeetingIn):
+    hall = get_object_or_404(community_selectors.halls_visible_to(), pk=hall_id)
+    m = services.meeting_schedule(
+        actor=request.auth,
+        hall=hall,
+        title=payload.title,
+        starts_at=payload.starts_at,
+        venue=payload.venue,
+        moderator=get_object_or_404(User, pk=payload.moderator_id),
+        recorder=get_object_or_404(User, pk=payload.recorder_id),
+        is_hybrid=payload.is_hybrid,
+        notice=payload.notice,
+        proposals=[get_object_or_404(Proposal, pk=pk) for pk in payload.proposal_ids],
+        free_items=[(i.title, i.budget_minutes) for i in payload.free_items],
+    )
+    return Status(201, meeting_out(selectors.load_meeting(m.pk)))
+
+
+@router.get(
+    "/meetings/{meeting_id}",
+    auth=AUTH,
+    summary="The room's state (the same as the websocket snapshot)",
+)
+def meeting_state(request, meeting_id: int) -> dict[str, Any]:
+    meeting = _meeting(request, meeting_id)
+    services.floor_expire_overdue(meeting_id=meeting.pk)
+    return selectors.meeting_snapshot(meeting.pk)
+
+
+@router.post(
+    "/meetings/{meeting_id}/actions/{action}",
+    response={200: ActionOut, 404: ActionOut},
+    auth=AUTH,
+    summary="Run a room command (open_meeting, next_item, raise_hand, give_floor, …)",
+    description="The body is the command's `data` (docs/realtime.md, 'Meeting room'); "
+    "the effect reaches everyone in the websocket room.",
+)
+def meeting_action(request, meeting_id: int, action: str):
+    meeting = _meeting(request, meeting_id)
+    try:
+        payload = json.loads(request.body or b"{}")
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        raise ValidationError(_("请求体应为 JSON 对象。"))
+    handler = COMMANDS.get(action)
+    if handler is None:
+        return Status(404, {"ok": False, "data": {"detail": _("未知的指令:%(a)s") % {"a": action}}})
+    return {"ok": True, "data": handler(request.auth, meeting.pk, payload)}
+
+
+@router.get("/meetings/{meeting_id}/minutes", response=MinutesOut, auth=AUTH)
+def meeting_minutes(request, meeting_id: int):
+    meeting = _meeting(request, meeting_id)
+    return {
+        "meeting_id": meeting.pk,
+        "markdown": meeting.minutes_final,
+        "notes": meeting.minutes_body,
+        "locked": meeting.minutes_locked,
+    }

@@ -1,0 +1,196 @@
+"""The meeting room's commands: one table used by the websocket room and by the HTTP API.
+
+Each command takes (user, meeting_id, data) and calls one service; docs/realtime.md lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from deliberation.meetings import services
+from deliberation.models import Meeting
+
+Handler = Callable[[Any, int, dict[str, Any]], dict[str, Any]]
+
+
+def _int(data: dict[str, Any], key: str, *, required: bool = True) -> int | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(_("参数 %(k)s 应为整数。") % {"k": key})
+    return value
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    return Meeting.objects.get(pk=meeting_id)
+
+
+def open_meeting(user, mid, data):
+    services.meeting_open(actor=user, meeting=_meeting(mid))
+    return {}
+
+
+def close_meeting(user, mid, data):
+    services.meeting_close(actor=user, meeting=_meeting(mid))
+    return {}
+
+
+def set_checkin(user, mid, data):
+    services.meeting_set_checkin(actor=user, meeting=_meeting(mid), open=bool(data.get("open")))
+    return {}
+
+
+def check_in(user, mid, data):
+    services.meeting_check_in(user=user, meeting=_meeting(mid), token=str(data.get("token", "")))
+    return {}
+
+
+def check_in_member(user, mid, data):
+    services.meeting_check_in_member(
+        actor=user, meeting=_meeting(mid), user_id=_int(data, "user_id")
+    )
+    return {}
+
+
+def open_item(user, mid, data):
+    item = services.meeting_open_item(
+        actor=user, meeting=_meeting(mid), item_id=_int(data, "item_id")
+    )
+    return {"item_id": item.pk}
+
+
+def next_item(user, mid, data):
+    item = services.meeting_open_item(actor=user, meeting=_meeting(mid))
+    return {"item_id": item.pk}
+
+
+def raise_hand(user, mid, data):
+    speech = services.hand_raise(user=user, meeting=_meeting(mid), stance=str(data.get("stance")))
+    return {"speech_id": speech.pk}
+
+
+def lower_hand(user, mid, data):
+    services.hand_lower(user=user, meeting=_meeting(mid))
+    return {}
+
+
+def remove_hand(user, mid, data):
+    services.hand_remove(actor=user, meeting=_meeting(mid), speech_id=_int(data, "speech_id"))
+    return {}
+
+
+def reorder_queue(user, mid, data):
+    order = data.get("order")
+    if not isinstance(order, list) or not all(
+        isinstance(x, int) and not isinstance(x, bool) for x in order
+    ):
+        raise ValidationError(_("order 应为发言编号的列表。"))
+    services.queue_reorder(actor=user, meeting=_meeting(mid), order=order)
+    return {}
+
+
+def give_floor(user, mid, data):
+    speech = services.floor_give(
+        actor=user, meeting=_meeting(mid), speech_id=_int(data, "speech_id", required=False)
+    )
+    return {"speech_id": speech.pk}
+
+
+def end_speech(user, mid, data):
+    services.floor_end(actor=user, meeting=_meeting(mid))
+    return {}
+
+
+def extend_speech(user, mid, data):
+    seconds = _int(data, "seconds", required=False)
+    services.floor_extend(
+        actor=user, meeting=_meeting(mid), seconds=60 if seconds is None else seconds
+    )
+    return {}
+
+
+def save_minutes(user, mid, data):
+    body = data.get("body")
+    if not isinstance(body, str):
+        raise ValidationError(_("body 应为文本。"))
+    m = services.minutes_save(
+        actor=user, meeting=_meeting(mid), body=body, base_version=_int(data, "base_version")
+    )
+    return {"version": m.minutes_version}
+
+
+def confirm_minutes(user, mid, data):
+    services.minutes_confirm(actor=user, meeting=_meeting(mid), role=str(data.get("role", "")))
+    return {}
+
+
+def add_item(user, mid, data):
+    from forum.models import Proposal
+
+    pid = _int(data, "proposal_id", required=False)
+    proposal = Proposal.objects.get(pk=pid) if pid is not None else None
+    item = services.agenda_add_item(
+        actor=user,
+        meeting=_meeting(mid),
+        title=str(data.get("title", "")),
+        proposal=proposal,
+        budget_minutes=_int(data, "budget_minutes", required=False),
+    )
+    return {"item_id": item.pk}
+
+
+def remove_item(user, mid, data):
+    services.agenda_remove_item(actor=user, meeting=_meeting(mid), item_id=_int(data, "item_id"))
+    return {}
+
+
+def move_item(user, mid, data):
+    services.agenda_move_item(
+        actor=user,
+        meeting=_meeting(mid),
+        item_id=_int(data, "item_id"),
+        direction=str(data.get("direction", "")),
+    )
+    return {}
+
+
+def set_budget(user, mid, data):
+    services.agenda_set_budget(
+        actor=user,
+        meeting=_meeting(mid),
+        item_id=_int(data, "item_id"),
+        budget_minutes=_int(data, "budget_minutes", required=False),
+    )
+    return {}
+
+
+COMMANDS: dict[str, Handler] = {
+    f.__name__: f
+    for f in (
+        open_meeting,
+        close_meeting,
+        set_checkin,
+        check_in,
+        check_in_member,
+        open_item,
+        next_item,
+        raise_hand,
+        lower_hand,
+        remove_hand,
+        reorder_queue,
+        give_floor,
+        end_speech,
+        extend_speech,
+        save_minutes,
+        confirm_minutes,
+        add_item,
+        remove_item,
+        move_item,
+        set_budget,
+    )
+}

@@ -1,0 +1,96 @@
+"""The meeting room `/ws/meetings/<id>/`: snapshot, deltas, commands, and the speech timer.
+
+Timers are enforced by the server in two ways (docs/realtime.md, "Meeting room"):
+every service first ends a speech whose deadline has passed (at its deadline), and so does the
+snapshot sent on connect/resync; and while anyone is connected, one watcher task per room per
+process wakes at the current deadline and ends the speech, so everyone sees it end on time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from deliberation.meetings import selectors, services
+from deliberation.meetings.commands import COMMANDS
+from deliberation.models import Meeting
+from realtime.consumers import RoomConsumer
+
+log = logging.getLogger(__name__)
+WATCH_POLL_SECONDS = 2.0  # how soon a watcher notices a newly given floor
+_watchers: dict[tuple[int, str], asyncio.Task] = {}
+
+
+async def _watch(hub, room: str, meeting_id: int) -> None:
+    """End the current speech at its deadline while this process has someone in the room."""
+    while hub.local_count(room) > 0:
+        try:
+            deadline = await database_sync_to_async(services.next_deadline)(meeting_id=meeting_id)
+            now = timezone.now()
+            if deadline is not None and deadline <= now:
+                await database_sync_to_async(services.floor_expire_overdue)(meeting_id=meeting_id)
+                continue
+            delay = WATCH_POLL_SECONDS
+            if deadline is not None:
+                delay = min(delay, (deadline - now).total_seconds() + 0.05)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("meeting timer watcher failed in %s", room)
+            delay = WATCH_POLL_SECONDS
+        await asyncio.sleep(delay)
+
+
+class MeetingConsumer(RoomConsumer):
+    handlers = {name: f"cmd_{name}" for name in COMMANDS}
+
+    def authorize(self, user) -> str | None:
+        if user is None or not user.is_authenticated:
+            return None
+        meeting = (
+            Meeting.objects.select_related("hall__compound__community")
+            .filter(pk=self.scope["url_route"]["kwargs"]["meeting_id"])
+            .first()
+        )
+        if meeting is None or not user.has_perm("deliberation.join_meeting_room", meeting):
+            return None
+        self.meeting_id = meeting.pk
+        return selectors.meeting_room(meeting.pk)
+
+    def build_snapshot(self) -> dict[str, Any]:
+        return selectors.meeting_snapshot(self.meeting_id)
+
+    def __getattr__(self, name: str):
+        # `handlers` maps each command to "cmd_<name>"; all of them call the one command table.
+        if name.startswith("cmd_") and name[4:] in COMMANDS:
+            command = COMMANDS[name[4:]]
+            return lambda user, data: command(user, self.meeting_id, data)
+        raise AttributeError(name)
+
+    async def send_snapshot(self) -> None:
+        # End an overdue speech first; a cheap read decides, so connecting writes nothing.
+        deadline = await database_sync_to_async(services.next_deadline)(meeting_id=self.meeting_id)
+        if deadline is not None and deadline <= timezone.now():
+            await database_sync_to_async(services.floor_expire_overdue)(meeting_id=self.meeting_id)
+        await super().send_snapshot()
+
+    async def connect(self) -> None:
+        await super().connect()
+        if self.room is None:
+            return
+        key = (id(asyncio.get_running_loop()), self.room)
+        task = _watchers.get(key)
+        if task is None or task.done():
+            _watchers[key] = asyncio.ensure_future(_watch(self.hub, self.room, self.meeting_id))
+
+    async def disconnect(self, code) -> None:
+        await super().disconnect(code)
+        if self.room is None or self.hub.local_count(self.room) > 0:
+            return
+        task = _watchers.pop((id(asyncio.get_running_loop()), self.room), None)
+        if task is not None:
+            task.cancel()

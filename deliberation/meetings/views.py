@@ -1,0 +1,234 @@
+"""Pages of meetings: list, schedule, the live room, big screen, check-in, QR code, minutes."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from community import selectors as community_selectors
+from community.markup import render_markdown
+from deliberation.meetings import selectors, services
+from deliberation.meetings.commands import COMMANDS
+from deliberation.meetings.forms import MeetingForm
+from deliberation.models import Meeting
+
+
+def _hall(slug: str):
+    try:
+        return community_selectors.hall_detail(slug=slug)
+    except ObjectDoesNotExist:
+        raise Http404(_("没有这个议事厅。")) from None
+
+
+def _meeting(request, pk: int, perm: str = "deliberation.view_meeting") -> Meeting:
+    try:
+        meeting = selectors.load_meeting(pk)
+    except Meeting.DoesNotExist:
+        raise Http404(_("没有这个会议。")) from None
+    if not request.user.has_perm(perm, meeting):
+        raise PermissionDenied(_("只有本议事厅的成员可以进入会议。"))
+    return meeting
+
+
+def meeting_list(request, slug: str):
+    hall = _hall(slug)
+    meetings = (
+        list(selectors.meetings_of(hall=hall))
+        if request.user.has_perm("deliberation.view_meeting", hall)
+        else []
+    )
+    return render(
+        request,
+        "deliberation/meeting_list.html",
+        {
+            "hall": hall,
+            "upcoming": [m for m in meetings if m.state != "closed"][::-1],
+            "past": [m for m in meetings if m.state == "closed"],
+            "is_member": request.user.has_perm("deliberation.view_meeting", hall),
+            "can_schedule": request.user.has_perm("deliberation.schedule_meeting", hall),
+        },
+    )
+
+
+@login_required
+def meeting_new(request, slug: str):
+    hall = _hall(slug)
+    if not request.user.has_perm("deliberation.schedule_meeting", hall):
+        raise PermissionDenied(_("只有微家负责人或主持人可以安排会议。"))
+    form = MeetingForm(request.POST or None, hall=hall)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            meeting = services.meeting_schedule(
+                actor=request.user,
+                hall=hall,
+                title=d["title"],
+                starts_at=d["starts_at"],
+                venue=d["venue"],
+                is_hybrid=d["is_hybrid"],
+                moderator=d["moderator"],
+                recorder=d["recorder"],
+                notice=d["notice"],
+                proposals=list(d["proposals"]),
+                free_items=d["free_items"],
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errs in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errs)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("会议已安排,成员会在议事厅看到通知。"))
+            return redirect("meeting", pk=meeting.pk)
+    return render(request, "deliberation/meeting_form.html", {"hall": hall, "form": form})
+
+
+def _page_context(request, meeting: Meeting) -> dict:
+    user = request.user
+    can_run = user.has_perm("deliberation.run_meeting", meeting)
+    return {
+        "meeting": meeting,
+        "hall": meeting.hall,
+        "notice_html": render_markdown(meeting.notice),
+        "can_run": can_run,
+        "can_record": user.has_perm("deliberation.write_minutes", meeting),
+        "checked_in": selectors.is_checked_in(meeting=meeting, user=user),
+        "snapshot": selectors.meeting_snapshot(meeting.pk),
+        "roster": selectors.roster(meeting=meeting) if can_run else [],
+        "me": {"id": user.pk, "name": str(user)},
+        "checkin_url": request.build_absolute_uri(
+            reverse("meeting_checkin", args=[meeting.pk, meeting.checkin_token])
+        )
+        if can_run
+        else "",
+    }
+
+
+@login_required
+def meeting_room(request, pk: int):
+    meeting = _meeting(request, pk)
+    return render(request, "deliberation/meeting_room.html", _page_context(request, meeting))
+
+
+@login_required
+def meeting_screen(request, pk: int):
+    meeting = _meeting(request, pk)
+    return render(request, "deliberation/meeting_screen.html", _page_context(request, meeting))
+
+
+@login_required
+def meeting_qr(request, pk: int):
+    """The check-in QR code as SVG (for the big screen and for printing)."""
+    meeting = _meeting(request, pk, "deliberation.run_meeting")
+    url = request.build_absolute_uri(
+        reverse("meeting_checkin", args=[meeting.pk, meeting.checkin_token])
+    )
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=8, border=2, dark="#1c1b1f")
+    response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def meeting_qr_page(request, pk: int):
+    """A printable page with the check-in QR code."""
+    meeting = _meeting(request, pk, "deliberation.run_meeting")
+    return render(request, "deliberation/meeting_qr_print.html", {"meeting": meeting})
+
+
+def meeting_checkin(request, pk: int, token: str):
+    """The page the QR code opens: check in with one tap (log in first if needed)."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?next={request.path}")
+    try:
+        meeting = selectors.load_meeting(pk)
+    except Meeting.DoesNotExist:
+        raise Http404(_("没有这个会议。")) from None
+    error = None
+    if request.method == "POST":
+        try:
+            services.meeting_check_in(user=request.user, meeting=meeting, token=token)
+        except (ValidationError, PermissionDenied) as exc:
+            error = " ".join(getattr(exc, "messages", [str(exc)]))
+        else:
+            messages.success(request, _("签到成功,欢迎参会!"))
+            return redirect("meeting", pk=meeting.pk)
+    return render(
+        request,
+        "deliberation/meeting_checkin.html",
+        {
+            "meeting": meeting,
+            "token_ok": token == meeting.checkin_token,
+            "is_member": request.user.has_perm("deliberation.check_in", meeting),
+            "checked_in": selectors.is_checked_in(meeting=meeting, user=request.user),
+            "error": error,
+        },
+    )
+
+
+@login_required
+def meeting_minutes(request, pk: int):
+    meeting = _meeting(request, pk)
+    return render(
+        request,
+        "deliberation/meeting_minutes.html",
+        {
+            "meeting": meeting,
+            "hall": meeting.hall,
+            "final_html": render_markdown(meeting.minutes_final),
+            "can_run": request.user.has_perm("deliberation.run_meeting", meeting),
+            "can_record": request.user.has_perm("deliberation.write_minutes", meeting),
+        },
+    )
+
+
+FORM_INTS = (
+    "item_id",
+    "user_id",
+    "speech_id",
+    "budget_minutes",
+    "proposal_id",
+    "seconds",
+    "base_version",
+)
+
+
+@login_required
+@require_POST
+def meeting_action(request, pk: int, action: str):
+    """Run one room command from a plain HTML form (pages work without JavaScript too)."""
+    meeting = _meeting(request, pk)
+    handler = COMMANDS.get(action)
+    if handler is None:
+        raise Http404
+    data: dict = {}
+    for key, value in request.POST.items():
+        if key == "csrfmiddlewaretoken":
+            continue
+        if key in FORM_INTS:
+            data[key] = int(value) if value.strip().lstrip("-").isdigit() else None
+        elif key == "open":
+            data[key] = value == "1"
+        else:
+            data[key] = value
+    try:
+        handler(request.user, meeting.pk, data)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])) or str(exc))
+    except ObjectDoesNotExist:
+        messages.error(request, _("找不到要操作的对象。"))
+    nxt = request.POST.get("next")
+    if nxt == "minutes":
+        return redirect("meeting_minutes", pk=pk)
+    return redirect("meeting", pk=pk)

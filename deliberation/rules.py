@@ -1,0 +1,3 @@
+"""Loaded by rules' autodiscovery so every permission is registered at start-up."""
+
+from deliberation.meetings import permissions as meeting_permissions  # noqa: F401

@@ -1,0 +1,363 @@
+/* 芳华议事厅 — the live meeting room (docs/realtime.md, "Meeting room").
+ *
+ * Renders the room from the snapshot and applies deltas in seq order (FH.connect does the
+ * ordering and the resync). applyEvent mirrors deliberation/meetings/protocol.py: an event's
+ * data holds the full new value of each section it changes. No build step.
+ */
+(function () {
+  "use strict";
+  var SECTIONS = ["meeting", "agenda", "attendance", "floor", "minutes", "votes"];
+  var STANCE = { "for": "赞成", against: "反对", order: "秩序问题" };
+  var INTS = ["item_id", "user_id", "speech_id", "budget_minutes", "proposal_id", "seconds", "base_version"];
+
+  function applyEvent(state, type, data) {
+    var s = Object.assign({}, state);
+    if (type === "presence.changed") { s.presence = data; return s; }
+    SECTIONS.forEach(function (k) { if (Object.prototype.hasOwnProperty.call(data, k)) s[k] = data[k]; });
+    return s;
+  }
+
+  var root = document.getElementById("meeting");
+  if (!root) return;
+  var mode = root.dataset.mode;
+  var perms = window.MEETING_PERMS || {};
+  var me = JSON.parse(document.getElementById("m-me").textContent);
+  var rosterEl = document.getElementById("m-roster");
+  var roster = rosterEl ? JSON.parse(rosterEl.textContent) : [];
+  var state = JSON.parse(document.getElementById("m-snapshot").textContent);
+  var offset = 0; // server clock − client clock, ms
+  var room = null;
+  var warned = {};
+
+  function $(id) { return document.getElementById(id); }
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function setOffset(serverNow) { if (serverNow) offset = Date.parse(serverNow) - Date.now(); }
+  function say(text) {
+    var el = $("m-live");
+    if (el) { el.textContent = ""; setTimeout(function () { el.textContent = text; }, 30); }
+  }
+  function toast(text, isError) {
+    var el = $("m-toast");
+    if (!el) {
+      el = document.createElement("div");
+      el.id = "m-toast";
+      el.setAttribute("role", "alert");
+      document.body.appendChild(el);
+    }
+    el.className = "toast" + (isError ? " error" : "");
+    el.textContent = text;
+    clearTimeout(el._t);
+    el._t = setTimeout(function () { el.textContent = ""; el.className = "toast"; }, 6000);
+  }
+  function button(cmd, label, args, cls, confirmText) {
+    return '<button type="button" class="btn ' + (cls || "") + '" data-cmd="' + cmd + '"' +
+      (args ? " data-args='" + esc(JSON.stringify(args)) + "'" : "") +
+      (confirmText ? ' data-confirm="' + esc(confirmText) + '"' : "") + ">" + esc(label) + "</button>";
+  }
+  function clock(secs) {
+    var m = Math.floor(secs / 60), s = secs % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+  function currentItem() {
+    var id = state.meeting.current_item_id;
+    return state.agenda.filter(function (i) { return i.id === id; })[0] || null;
+  }
+  function checkedIn() {
+    return state.attendance.checkins.some(function (c) { return c.user.id === me.id; });
+  }
+
+  // --- rendering
+  function renderState() {
+    var m = state.meeting, el = $("m-state");
+    if (el) { el.textContent = m.state_label; el.className = "badge " + (m.state === "open" ? "ok" : "wait"); }
+  }
+
+  function renderControls() {
+    var el = $("m-controls");
+    if (!el) return;
+    var m = state.meeting, html = "";
+    if (m.state === "scheduled") html += button("open_meeting", "宣布开会", null, "primary");
+    if (m.state !== "closed") {
+      html += m.checkin_open ? button("set_checkin", "关闭签到", { open: false }) : button("set_checkin", "开放签到", { open: true });
+    }
+    if (m.state === "open") {
+      var pending = state.agenda.some(function (i) { return i.state === "pending"; });
+      if (pending) html += button("next_item", "下一项议程", null, "primary");
+      html += button("close_meeting", "宣布散会", null, "danger", "确定宣布散会吗?散会后将汇总会议纪要。");
+    }
+    el.innerHTML = html || '<span class="empty">会议已结束。</span>';
+  }
+
+  function renderCurrent() {
+    var el = $("m-current");
+    if (!el) return;
+    var item = currentItem(), m = state.meeting;
+    if (m.state === "closed") { el.innerHTML = '<p class="empty">会议已结束。</p>'; return; }
+    if (!item) {
+      el.innerHTML = '<p class="empty">' + (m.state === "open" ? "会议已开始,等待主持人开始议程。" : "会议尚未开始。") + "</p>";
+      return;
+    }
+    el.innerHTML = '<p class="item-now"><span class="item-no">第' + item.number + "项</span> " + esc(item.title) + "</p>" +
+      (item.budget_minutes ? '<p class="help">时间预算 ' + item.budget_minutes + " 分钟</p>" : "");
+  }
+
+  function renderSpeaker() {
+    var el = $("m-speaker"), f = state.floor;
+    if (el) {
+      if (f.speaker) {
+        el.innerHTML = '<p class="speaker-now">现在发言:<strong class="speaker-name">' + esc(f.speaker.user.name) +
+          '</strong> <span class="stance stance-' + f.speaker.stance + '">' + STANCE[f.speaker.stance] + "</span></p>" +
+          '<p class="countdown" data-deadline="' + esc(f.speaker.deadline) + '" aria-hidden="true"></p>' +
+          (f.speaker.extended_seconds ? '<p class="help">已延长 ' + f.speaker.extended_seconds + " 秒</p>" : "");
+      } else {
+        el.innerHTML = currentItem() ? '<p class="empty">现在没有人发言。</p>' : "";
+      }
+    }
+    var ctl = $("m-floor-controls");
+    if (ctl) {
+      var html = "";
+      if (currentItem()) {
+        if (f.queue.length) html += button("give_floor", "请下一位发言", null, "primary");
+        if (f.speaker) html += button("extend_speech", "延长60秒", { seconds: 60 }) + button("end_speech", "结束发言");
+      }
+      ctl.innerHTML = html;
+    }
+    tick();
+  }
+
+  function renderHand() {
+    var el = $("m-hand");
+    if (!el) return;
+    var f = state.floor, m = state.meeting;
+    if (m.state !== "open" || !currentItem()) { el.innerHTML = '<p class="empty">议程开始后可以举手发言。</p>'; return; }
+    if (!checkedIn()) { el.innerHTML = '<p class="empty">请先签到(扫描会场的二维码,或请主持人代签),再举手发言。</p>'; return; }
+    if (f.speaker && f.speaker.user.id === me.id) {
+      el.innerHTML = '<p class="mine">轮到您发言了。</p>' + button("end_speech", "我说完了");
+      return;
+    }
+    var mine = f.queue.filter(function (h) { return h.user.id === me.id; })[0];
+    if (mine) {
+      var pos = f.queue.indexOf(mine) + 1;
+      el.innerHTML = '<p class="mine">您已举手(' + STANCE[mine.stance] + "),排在第 " + pos + " 位。</p>" + button("lower_hand", "放下手");
+      return;
+    }
+    var used = f.spoken[String(me.id)] || 0, left = f.speeches_per_item - used;
+    el.innerHTML = '<div class="hand-buttons">' + button("raise_hand", "举手:赞成", { stance: "for" }, "primary stance-for") +
+      button("raise_hand", "举手:反对", { stance: "against" }, "primary stance-against") +
+      button("raise_hand", "秩序问题", { stance: "order" }, "stance-order") + "</div>" +
+      '<p class="help">本项您还可以发言 ' + Math.max(0, left) + " 次,每次 " + f.speech_limit_seconds + " 秒。</p>";
+  }
+
+  function renderQueue() {
+    var el = $("m-queue");
+    if (!el) return;
+    var q = state.floor.queue;
+    if (!q.length) { el.innerHTML = '<li class="empty">还没有人举手。</li>'; return; }
+    el.innerHTML = q.map(function (h, i) {
+      var ctl = "";
+      if (perms.run) {
+        var ids = q.map(function (x) { return x.id; });
+        var up = ids.slice(), down = ids.slice();
+        if (i > 0) { up.splice(i, 1); up.splice(i - 1, 0, h.id); }
+        if (i < ids.length - 1) { down.splice(i, 1); down.splice(i + 1, 0, h.id); }
+        ctl = '<span class="row-actions">' +
+          (i > 0 ? button("reorder_queue", "上移", { order: up }, "small") : "") +
+          (i < ids.length - 1 ? button("reorder_queue", "下移", { order: down }, "small") : "") +
+          button("remove_hand", "移出", { speech_id: h.id }, "small danger", "确定把 " + h.user.name + " 移出发言队列吗?") + "</span>";
+      }
+      return '<li class="hand"><span class="who">' + esc(h.user.name) + '</span> <span class="stance stance-' + h.stance + '">' +
+        STANCE[h.stance] + "</span>" + ctl + "</li>";
+    }).join("");
+  }
+
+  function renderAgenda() {
+    var el = $("m-agenda");
+    if (!el) return;
+    if (!state.agenda.length) { el.innerHTML = '<li class="empty">议程为空。</li>'; return; }
+    var open = state.meeting.state !== "closed";
+    el.innerHTML = state.agenda.map(function (i, n) {
+      var label = { pending: "待审议", open: "审议中", done: "已审议" }[i.state];
+      var ctl = "";
+      if (perms.run && open && i.state === "pending") {
+        ctl = '<span class="row-actions">' +
+          (state.meeting.state === "open" ? button("open_item", "开始此项", { item_id: i.id }, "small") : "") +
+          (n > 0 ? button("move_item", "上移", { item_id: i.id, direction: "up" }, "small") : "") +
+          (n < state.agenda.length - 1 ? button("move_item", "下移", { item_id: i.id, direction: "down" }, "small") : "") +
+          button("remove_item", "移出议程", { item_id: i.id }, "small danger", "确定把「" + i.title + "」移出议程吗?") + "</span>";
+      }
+      return '<li class="agenda-item state-' + i.state + '"' + (i.state === "open" ? ' aria-current="step"' : "") + ">" +
+        '<span class="title">' + esc(i.title) + "</span> " +
+        (i.proposal ? '<span class="badge">议题 #' + i.proposal.id + "</span> " : '<span class="badge">自由议程</span> ') +
+        (i.budget_minutes ? '<small>' + i.budget_minutes + " 分钟</small> " : "") +
+        '<span class="badge ' + (i.state === "open" ? "ok" : "") + '">' + label + "</span>" + ctl + "</li>";
+    }).join("");
+  }
+
+  function renderAttendance() {
+    var el = $("m-attendance");
+    if (!el) return;
+    var a = state.attendance;
+    el.innerHTML = '<p class="quorum ' + (a.quorum_met ? "met" : "unmet") + '"><span class="big-number">' + a.present +
+      "</span> / " + a.electorate + " 人签到 · 法定人数 " + a.quorum_needed + " 人 · <strong>" +
+      (a.quorum_met ? "已达到法定人数" : "未达到法定人数") + "</strong></p>" +
+      '<p class="checkin-state">' + (state.meeting.checkin_open ? "签到进行中" : "签到未开放") + "</p>" +
+      (mode === "room" ? '<ul class="names checked-in">' + a.checkins.map(function (c) {
+        return "<li>" + esc(c.user.name) + (c.method === "manual" ? "<small>(代签)</small>" : "") + "</li>";
+      }).join("") + "</ul>" : "");
+    var qr = $("m-qr");
+    if (qr) qr.hidden = !state.meeting.checkin_open;
+    var sel = $("m-manual-user");
+    if (sel) {
+      var done = {};
+      a.checkins.forEach(function (c) { done[c.user.id] = true; });
+      sel.innerHTML = roster.filter(function (p) { return !done[p.id]; }).map(function (p) {
+        return '<option value="' + p.id + '">' + esc(p.name) + "</option>";
+      }).join("");
+      $("m-manual").hidden = state.meeting.state === "closed" || !sel.options.length;
+    }
+    var pr = $("m-presence");
+    if (pr && state.presence) {
+      pr.textContent = "在线 " + state.presence.online + " 人:" + state.presence.users.map(function (u) { return u.name; }).join("、");
+    }
+  }
+
+  function renderMinutes() {
+    var mn = state.minutes, view = $("m-minutes"), edit = $("m-minutes-edit");
+    if (view) view.innerHTML = mn.html || '<p class="empty">记录员尚未开始记录。</p>';
+    if (edit) {
+      if (document.activeElement !== edit && edit.value !== mn.body) edit.value = mn.body;
+      edit.readOnly = mn.locked;
+      if (edit.dataset.version === undefined || +edit.dataset.version < mn.version) edit.dataset.version = mn.version;
+    }
+    var link = $("m-minutes-link");
+    if (link) link.hidden = !mn.assembled;
+  }
+
+  function render() {
+    renderState(); renderControls(); renderCurrent(); renderSpeaker(); renderHand();
+    renderQueue(); renderAgenda(); renderAttendance(); renderMinutes();
+  }
+
+  function tick() {
+    document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
+      var secs = FH.secondsUntil(el.dataset.deadline, offset);
+      el.textContent = secs > 0 ? clock(secs) : "时间到";
+      el.classList.toggle("warn", secs <= 30);
+      var key = el.dataset.deadline;
+      if (secs <= 30 && secs > 0 && !warned[key] && state.floor.speaker) {
+        warned[key] = true;
+        say("发言剩余30秒");
+      }
+    });
+    var cd = $("m-countdown");
+    if (cd) {
+      if (state.meeting.state === "scheduled") {
+        var s = FH.secondsUntil(state.meeting.starts_at, offset);
+        var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), mi = Math.floor((s % 3600) / 60);
+        cd.textContent = s > 0 ? "距开会还有 " + (d ? d + " 天 " : "") + h + " 小时 " + mi + " 分" : "即将开始";
+      } else cd.textContent = "";
+    }
+  }
+
+  // --- announcements of what changed (screen readers and the big screen)
+  function announce(prev, next) {
+    if (prev.meeting.state !== next.meeting.state) {
+      if (next.meeting.state === "open") say("会议开始");
+      if (next.meeting.state === "closed") say("会议结束");
+    }
+    if (next.meeting.current_item_id && prev.meeting.current_item_id !== next.meeting.current_item_id) {
+      var item = next.agenda.filter(function (i) { return i.id === next.meeting.current_item_id; })[0];
+      if (item) say("第" + item.number + "项议程开始:" + item.title);
+    }
+    var ps = prev.floor.speaker, ns = next.floor.speaker;
+    if (ns && (!ps || ps.id !== ns.id)) say("现在发言:" + ns.user.name);
+    else if (!ns && ps) say("发言结束");
+  }
+
+  // --- commands
+  function send(cmd, data) {
+    if (!room) return;
+    room.send(cmd, data || {}).then(function () {}, function (err) {
+      toast(err.message || "操作失败", true);
+    });
+  }
+
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest("button[data-cmd]");
+    if (!b || !root.contains(b)) return;
+    if (b.dataset.confirm && !window.confirm(b.dataset.confirm)) return;
+    send(b.dataset.cmd, b.dataset.args ? JSON.parse(b.dataset.args) : {});
+  });
+  document.addEventListener("submit", function (e) {
+    var f = e.target.closest("form[data-cmd]");
+    if (!f) return;
+    e.preventDefault();
+    var data = {};
+    new FormData(f).forEach(function (v, k) { data[k] = INTS.indexOf(k) >= 0 ? parseInt(v, 10) : v; });
+    send(f.dataset.cmd, data);
+  });
+
+  // --- the recorder's autosave (large notes go over HTTP: websocket frames are capped at 16 KiB)
+  var edit = $("m-minutes-edit"), saveTimer = null;
+  function saveMinutes() {
+    var status = $("m-minutes-status");
+    var body = edit.value, base = +edit.dataset.version || 0;
+    var done = function (data) {
+      edit.dataset.version = data.version;
+      if (status) status.textContent = "已自动保存(第 " + data.version + " 版)";
+    };
+    var fail = function (err) { if (status) status.textContent = "保存失败:" + (err.message || err.detail || ""); };
+    if (status) status.textContent = "正在保存…";
+    if (new Blob([body]).size < 12000 && room) {
+      room.send("save_minutes", { body: body, base_version: base }).then(done, fail);
+    } else {
+      var token = (document.cookie.match(/csrftoken=([^;]+)/) || [])[1] || "";
+      fetch("/api/v1/meetings/" + root.dataset.meeting + "/actions/save_minutes", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+        body: JSON.stringify({ body: body, base_version: base }),
+      }).then(function (r) { return r.json().then(function (j) { if (r.ok) done(j); else fail(j); }); }, fail);
+    }
+  }
+  if (edit) {
+    edit.addEventListener("input", function () {
+      clearTimeout(saveTimer);
+      var status = $("m-minutes-status");
+      if (status) status.textContent = "有改动,稍后自动保存…";
+      saveTimer = setTimeout(saveMinutes, 1200);
+    });
+  }
+
+  // --- connection
+  setOffset(state.server_now);
+  render();
+  setInterval(tick, 250);
+  var conn = $("m-conn");
+  room = FH.connect(root.dataset.ws, {
+    snapshot: function (data) {
+      var prev = state;
+      state = data;
+      setOffset(data.server_now);
+      announce(prev, state);
+      render();
+    },
+    event: function (type, data) {
+      var prev = state;
+      state = applyEvent(state, type, data);
+      if (data.server_now) setOffset(data.server_now);
+      announce(prev, state);
+      render();
+    },
+    status: function (s) {
+      if (!conn) return;
+      conn.textContent = { connecting: "连接中…", live: "实时", offline: "已断开,正在重连…", forbidden: "无权进入" }[s] || s;
+      conn.className = "conn conn-" + s;
+      root.dataset.conn = s;
+    },
+  });
+  window.FHMeeting = { applyEvent: applyEvent, state: function () { return state; }, room: room };
+})();
