@@ -34,8 +34,15 @@ def need_service(name: str, host: str, port: int) -> None:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests run last (they are the slowest and hold a browser open)."""
+    """Browser tests run last: they are the slowest, and Playwright's sync API runs an event loop
+    that async tests must never see (the browser fixture is module-scoped for the same reason)."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Tests create many accounts; the slow production hasher adds nothing to what they prove."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -65,10 +72,3 @@ def people(hall):
     AdminAssignment.objects.create(user=admin, community=hall.compound.community)
     out["admin"] = admin
     return out
-
-
-def pytest_collection_modifyitems(config, items):
-    """Run browser tests last: Playwright's sync API keeps an event loop running in this thread
-    for the rest of the session, and async tests after it fail with "Runner.run() cannot be
-    called from a running event loop"."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
