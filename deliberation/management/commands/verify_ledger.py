@@ -1,0 +1,55 @@
+"""`manage.py verify_ledger [--hall SLUG|ID] [--head SEQ:HASH]`: exit 0 when every chain is intact."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from community.models import Hall
+from deliberation.ledger import is_hash, ledger_verify
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-hash the ledger chains (台账链) and name the first broken entry; "
+        "exit status 0 when intact, 1 otherwise."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--hall", help="only this hall (slug or id)")
+        parser.add_argument(
+            "--head",
+            metavar="SEQ:HASH",
+            help="with --hall: a chain head printed earlier (e.g. on a notice) that must still be there",
+        )
+
+    def handle(self, *args, hall=None, head=None, **options):
+        target = None
+        if hall is not None:
+            found = Hall.objects.filter(slug=hall).first()
+            if found is None and hall.isdigit():
+                found = Hall.objects.filter(pk=int(hall)).first()
+            if found is None:
+                raise CommandError(f"no hall {hall!r}")
+            target = found
+        expect = None
+        if head is not None:
+            if target is None:
+                raise CommandError("--head needs --hall")
+            seq, _, digest = head.partition(":")
+            if not seq.isdigit() or not is_hash(digest):
+                raise CommandError("--head must be SEQ:HASH (HASH = 64 lowercase hex digits)")
+            expect = (int(seq), digest)
+        result = ledger_verify(target, expect_head=expect)
+        if result.ok:
+            self.stdout.write(
+                f"OK: {result.entries} entries in {result.halls} hall(s), every chain intact."
+            )
+            for hall_id, digest in result.heads.items():
+                if options["verbosity"] > 1:
+                    self.stdout.write(f"  hall {hall_id}: head {digest}")
+            return
+        for brk in result.breaks:
+            self.stderr.write(f"BROKEN {brk}")
+        raise CommandError(
+            f"ledger broken in {len(result.breaks)} hall(s); first broken entry: {result.first}"
+        )
