@@ -1,0 +1,3 @@
+"""Loaded by rules' autodiscovery so every permission is registered at start-up."""
+
+from deliberation import permissions_votes  # noqa: F401
