@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from community.roles import Role
@@ -51,3 +52,27 @@ def make_ballot(hall, moderator, *, open_=True, **kwargs):
     if open_:
         sv.ballot_open(actor=moderator, ballot=ballot)
     return ballot
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    """Test users get their password hashed quickly (PBKDF2 makes each factory user slow)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def bulk_members(hall, n: int, prefix: str = "bulk") -> list:
+    """n active residents of `hall`, created in bulk (no usable password)."""
+    from community.models import Membership, MembershipRole, MembershipStatus, User
+
+    users = User.objects.bulk_create(
+        [User(username=f"{prefix}{i}", display_name=f"居民{i}", password="!") for i in range(n)]
+    )
+    users = list(User.objects.filter(username__startswith=prefix).order_by("pk"))
+    ms = Membership.objects.bulk_create(
+        [Membership(user=u, hall=hall, status=MembershipStatus.ACTIVE) for u in users]
+    )
+    ms = list(Membership.objects.filter(hall=hall, user__in=users))
+    MembershipRole.objects.bulk_create(
+        [MembershipRole(membership=m, role=Role.RESIDENT) for m in ms]
+    )
+    return users

@@ -23,7 +23,7 @@ from deliberation.models import (
 )
 from deliberation.models.votes import BallotKind, BallotMode, BallotResult, ElectorateScope
 from forum.models import ProposalState, VoteOutcome
-from tests.deliberation.factories_votes import make_ballot, proposal_in, voters
+from tests.deliberation.factories_votes import fast_hashing, make_ballot, proposal_in, voters  # noqa: F401
 from tests.factories import BuildingFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
