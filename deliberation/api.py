@@ -2,4 +2,15 @@
 
 from ninja import Router
 
+from deliberation.views_ledger import ledger_json
+
 router = Router(tags=["deliberation"])
+
+# The public ledger of a hall (docs/ledger.md); streamed JSON, so no response schema.
+router.get(
+    "/halls/{hall_id}/ledger",
+    auth=None,
+    url_name="ledger_json",
+    summary="A hall's ledger (台账链): every entry in seq order, re-verifiable",
+    tags=["ledger"],
+)(ledger_json)

@@ -1,3 +1,5 @@
 from django.urls import path  # noqa: F401
 
-urlpatterns: list = []
+from deliberation.views_ledger import urlpatterns as ledger_urlpatterns
+
+urlpatterns: list = [*ledger_urlpatterns]
