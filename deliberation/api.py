@@ -14,3 +14,9 @@ router.get(
     summary="A hall's ledger (台账链): every entry in seq order, re-verifiable",
     tags=["ledger"],
 )(ledger_json)
+
+# --- votes: ballots, casting, results, resolutions, objections (api_votes)
+from deliberation.api_votes import router as votes_router  # noqa: E402
+
+router.add_router("", votes_router)
+# --- end votes

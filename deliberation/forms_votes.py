@@ -50,7 +50,9 @@ class BallotForm(forms.Form):
         label=_("法定人数比例"), min_value=0.01, max_value=1, decimal_places=3
     )
     quorum_basis = forms.ChoiceField(
-        label=_("法定人数按"), choices=[("", _("自动(现场按到会,线上按投票)")), *QuorumBasis.choices], required=False
+        label=_("法定人数按"),
+        choices=[("", _("自动(现场按到会,线上按投票)")), *QuorumBasis.choices],
+        required=False,
     )
     abstentions_count_as_cast = forms.BooleanField(label=_("弃权票计入投票数"), required=False)
     proxy_cap = forms.IntegerField(label=_("每人最多代投几票"), min_value=0, max_value=5, initial=1)
@@ -73,7 +75,9 @@ class BallotForm(forms.Form):
 class ResolutionForm(forms.Form):
     title = forms.CharField(label=_("决议标题"), max_length=120)
     text = forms.CharField(
-        label=_("决议内容(支持 Markdown)"), widget=forms.Textarea(attrs={"rows": 10}), max_length=20000
+        label=_("决议内容(支持 Markdown)"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=20000,
     )
 
 
@@ -84,7 +88,9 @@ class ObjectionForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(label=_("答复"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    answer = forms.CharField(
+        label=_("答复"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
     upheld = forms.TypedChoiceField(
         label=_("结论"),
         choices=[("0", _("异议不成立,决议继续公示")), ("1", _("异议成立,退回重新议事"))],

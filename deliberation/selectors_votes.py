@@ -149,7 +149,9 @@ def notice_board(*, hall: Hall, now: datetime | None = None) -> dict[str, list[R
     )
     return {
         "on_notice": list(qs.filter(state=ResolutionState.ON_NOTICE).order_by("notice_ends_at")),
-        "decided": list(qs.filter(~Q(state=ResolutionState.ON_NOTICE)).order_by("-published_at")[:50]),
+        "decided": list(
+            qs.filter(~Q(state=ResolutionState.ON_NOTICE)).order_by("-published_at")[:50]
+        ),
     }
 
 

@@ -97,6 +97,7 @@ def _ballot_context(request, ballot: Ballot, **extra) -> dict:
         "description_html": render_markdown(ballot.description),
         "multiple": ballot.kind == BallotKind.MULTIPLE_CHOICE,
         "resolution": Resolution.objects.filter(ballot=ballot).first(),
+        "labels": sel.option_labels(ballot),
         **extra,
     }
 
@@ -179,9 +180,7 @@ def ballot_hand_count(request, pk: int):
     ballot = _ballot(request, pk)
     try:
         voters = int(request.POST.get("voters", ""))
-        votes = {
-            o.key: int(request.POST.get(f"votes_{o.key}") or 0) for o in ballot.options.all()
-        }
+        votes = {o.key: int(request.POST.get(f"votes_{o.key}") or 0) for o in ballot.options.all()}
         votes["abstain"] = int(request.POST.get("votes_abstain") or 0)
     except ValueError:
         messages.error(request, _("请填写整数。"))
@@ -260,7 +259,12 @@ def resolution_new(request, pk: int):
     return render(
         request,
         "deliberation/resolution_form.html",
-        {"ballot": ballot, "hall": ballot.hall, "form": form, "results": sel.results_of(ballot=ballot)},
+        {
+            "ballot": ballot,
+            "hall": ballot.hall,
+            "form": form,
+            "results": sel.results_of(ballot=ballot),
+        },
     )
 
 
@@ -300,9 +304,23 @@ def _resolution_context(request, res: Resolution) -> dict:
         "answer_form": AnswerForm(),
         "page_url": request.build_absolute_uri(reverse("resolution", args=[res.pk])),
         "ledger_url": request.build_absolute_uri(
-            f"/api/v1/halls/{res.hall_id}/ledger?seq={res.ledger_seq or ''}"
+            reverse("hall_ledger", args=[res.hall.slug])
+            + f"?seq={res.ledger_seq}#seq-{res.ledger_seq}"
         ),
+        "head": _head_at_publication(res),
     }
+
+
+def _head_at_publication(res: Resolution):
+    from deliberation.ledger import ChainHead
+    from deliberation.models import LedgerEntry
+
+    at = (
+        LedgerEntry.objects.filter(hall_id=res.hall_id, seq=res.chain_head_seq)
+        .values_list("at", flat=True)
+        .first()
+    )
+    return ChainHead(hall=res.hall_id, seq=res.chain_head_seq or 0, hash=res.chain_head_hash, at=at)
 
 
 def resolution_page(request, pk: int):
@@ -335,7 +353,10 @@ def objection_lodge(request, pk: int):
         return redirect("resolution", pk=res.pk)
     try:
         sv.objection_lodge(author=request.user, resolution=res, reason=form.cleaned_data["reason"])
-        messages.success(request, _("异议已提交,微家负责人将在 %(n)d 天内答复。") % {"n": res.hall.objection_answer_days})
+        messages.success(
+            request,
+            _("异议已提交,微家负责人将在 %(n)d 天内答复。") % {"n": res.hall.objection_answer_days},
+        )
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     return redirect("resolution", pk=res.pk)
