@@ -6,13 +6,21 @@ that one run. A call that arrives while `fn` is running schedules one more run, 
 state is always published. `fn` should read the current state itself (e.g. counts from the
 database) rather than carry it from the first call. The thread's database connection is closed
 after each run.
+
+When `schedule` is called from a thread that asgiref started for an event loop (a sync view or
+a websocket handler under daphne), `fn` runs with that loop as asgiref's main loop, so
+`async_to_sync(channel_layer.…)` inside it goes through the loop that owns the layer (needed by
+the in-memory layer; harmless with Redis).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
+
+from asgiref.sync import SyncToAsync
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +38,29 @@ def schedule(key: str, fn: Callable[[], None], delay: float = 0.3) -> None:
         if key in _running:
             _again[key] = (fn, delay)
             return
-        timer = threading.Timer(delay, _run, args=(key, fn))
+        timer = threading.Timer(delay, _run, args=(key, fn, _caller_loop()))
         timer.daemon = True
         _waiting[key] = timer
     timer.start()
 
 
-def _run(key: str, fn: Callable[[], None]) -> None:
+def _caller_loop():
+    """The event loop whose asgiref thread is calling us, if any (and still running)."""
+    local = SyncToAsync.threadlocal
+    if getattr(local, "main_event_loop_pid", None) != os.getpid():
+        return None
+    loop = getattr(local, "main_event_loop", None)
+    return loop if loop is not None and loop.is_running() else None
+
+
+def _run(key: str, fn: Callable[[], None], loop=None) -> None:
     with _lock:
         _waiting.pop(key, None)
         _running.add(key)
     try:
+        if loop is not None and loop.is_running():
+            SyncToAsync.threadlocal.main_event_loop = loop
+            SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
         fn()
     except Exception:
         log.exception("coalesced job %s failed", key)
