@@ -31,8 +31,10 @@ def ballots_visible_to(*, user, hall: Hall) -> QuerySet[Ballot]:
     """The hall's ballots for its residents; for others, the ballots they are electors of."""
     services_votes.settle_ballots(hall=hall)
     qs = Ballot.objects.filter(hall=hall).select_related("proposal", "hall")
-    if user.has_perm("deliberation.view_ballot", hall):
+    if user.has_perm("deliberation.manage_ballot", hall):
         return qs
+    if user.has_perm("deliberation.view_ballot", hall):
+        return qs.exclude(state=BallotState.DRAFT)
     if not user.is_authenticated:
         return qs.none()
     return qs.filter(electors__user=user).exclude(state=BallotState.DRAFT)
@@ -158,7 +160,9 @@ def notice_board(*, hall: Hall, now: datetime | None = None) -> dict[str, list[R
 def resolution_detail(*, pk: int, now: datetime | None = None) -> Resolution:
     """One resolution with its ballot and objections, its notice period settled first."""
     resolution = Resolution.objects.select_related("hall", "ballot", "proposal").get(pk=pk)
-    if resolution.state == ResolutionState.ON_NOTICE:
+    if resolution.state == ResolutionState.ON_NOTICE and resolution.notice_ends_at <= (
+        now or timezone.now()
+    ):
         services_votes.resolution_settle(resolution=resolution, now=now)
     return resolution
 

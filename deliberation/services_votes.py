@@ -430,6 +430,8 @@ def ballot_cast(
     except IntegrityError:
         raise ValidationError(_("已经投过票了;投票后不能更改。")) from None
     receipt = new_receipt()
+    while VoteRecord.objects.filter(ballot=locked, receipt=receipt).exists():  # 50 bits: rare
+        receipt = new_receipt()
     VoteRecord.objects.create(ballot=locked, receipt=receipt, choices=picked)
     if proxy is not None:
         payload: dict[str, Any] = {"ballot": locked.pk, "voter": person.pk, "holder": voter.pk}

@@ -244,6 +244,9 @@ def resolution_new(request, pk: int):
     ballot = _ballot(request, pk)
     if not request.user.has_perm("deliberation.publish_resolution", ballot):
         raise PermissionDenied(_("只有微家负责人或管理员可以公示决议。"))
+    if ballot.state != BallotState.CLOSED or ballot.result != "passed":
+        messages.error(request, _("只有表决通过的事项才能形成决议。"))
+        return redirect("ballot", pk=ballot.pk)
     initial = {"title": ballot.proposal.title if ballot.proposal else ballot.title}
     if ballot.proposal:
         initial["text"] = ballot.proposal.body

@@ -243,3 +243,37 @@ def test_openapi_lists_the_vote_endpoints(client):
         "/api/v1/halls/{hall_id}/ballots",
     ):
         assert path in spec["paths"]
+
+
+def test_residents_do_not_see_drafts_moderators_do(hall, mod, resident):
+    draft = make_ballot(hall, mod, open_=False, title="草稿中的表决")
+    make_ballot(hall, mod, title="进行中的表决")
+    listing = client_for(resident).get(reverse("ballot_list", args=[hall.slug])).content.decode()
+    assert "进行中的表决" in listing and draft.title not in listing
+    assert (
+        draft.title
+        in client_for(mod).get(reverse("ballot_list", args=[hall.slug])).content.decode()
+    )
+
+
+def test_every_page_renders_in_each_state(hall, mod, resident):
+    head = member(hall, Role.HEAD)
+    hc, mc = client_for(head), client_for(mod)
+    assert mc.get(reverse("ballot_new", args=[hall.slug])).status_code == 200
+    draft = make_ballot(hall, mod, open_=False)
+    assert "开始投票" in mc.get(reverse("ballot", args=[draft.pk])).content.decode()
+    live = make_ballot(
+        hall, mod, mode="live", kind="multiple_choice", options=["甲", "乙", "丙"], max_choices=2
+    )
+    page = mc.get(reverse("ballot", args=[live.pk])).content.decode()
+    assert 'type="checkbox"' in page and "结束投票并计票" in page
+    sv.ballot_cast(voter=resident, ballot=live, choices=["o1"])
+    sv.ballot_close(actor=mod, ballot=live)
+    assert hc.get(reverse("ballot", args=[live.pk])).status_code == 200
+    assert hc.get(reverse("ballot_results", args=[live.pk])).status_code == 200
+    assert hc.get(reverse("resolution_new", args=[live.pk])).status_code == 302  # not passed
+    passed = make_ballot(hall, mod, quorum_fraction="0.1")
+    sv.ballot_cast(voter=resident, ballot=passed, choices=["for"])
+    sv.ballot_close(actor=mod, ballot=passed)
+    assert "形成决议并公示" in hc.get(reverse("resolution_new", args=[passed.pk])).content.decode()
+    assert client_for(resident).get(reverse("resolution_new", args=[passed.pk])).status_code == 403
