@@ -1,7 +1,7 @@
 """The ballot room over the real ASGI stack: who gets in, snapshot, live (coalesced) tally."""
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async as sync_to_async
 
 from community.roles import Role
 from deliberation import services_votes as sv
@@ -11,6 +11,16 @@ from tests.factories import HallFactory, UserFactory, member
 from tests.wsclient import open_socket, receive, receive_until
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+async def close_executor_connections():
+    """Close the DB connection left in asgiref's executor thread (PostgreSQL drops the test DB)."""
+    yield
+    from asgiref.sync import sync_to_async as plain_sync_to_async
+    from django.db import connections
+
+    await plain_sync_to_async(connections.close_all)()
 
 
 @pytest.fixture
