@@ -108,6 +108,10 @@ def _check_payload(value: Any, path: str = "payload") -> None:
     if isinstance(value, str):
         if "\x00" in value:
             raise ValidationError(_("台账内容不能包含空字符(%(path)s)。") % {"path": path})
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError(_("台账内容含有无效字符(%(path)s)。") % {"path": path}) from None
         return
     if isinstance(value, list | tuple):
         for i, item in enumerate(value):

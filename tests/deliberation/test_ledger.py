@@ -265,3 +265,31 @@ def test_concurrent_appends_never_fork_the_chain():
     assert seqs == list(range(1, threads_n * per_thread + 1))
     assert ledger_verify(hall).ok
     assert len({e.prev_hash for e in LedgerEntry.objects.filter(hall=hall)}) == len(seqs)
+
+
+def test_an_outcome_from_the_tally_goes_on_the_ledger_and_verifies(hall):
+    from decimal import Decimal
+
+    from deliberation import tally
+
+    outcome = tally.tally(
+        ballot=tally.BallotSpec(kind=tally.BallotKind.FOR_AGAINST),
+        rule=tally.Rule(majority="two_thirds", quorum_fraction=Decimal("0.667")),
+        electorate=30,
+        present=21,
+        sources=[
+            tally.Counts(source="online", votes={"for": 10, "against": 2}),
+            tally.Counts(source="hand", votes={"for": 4, "against": 3, "abstain": 1}),
+        ],
+    )
+    e = ledger_append(
+        hall=hall, kind=ledger.OUTCOME_RECORDED, payload={"ballot": 4, **outcome.to_dict()}
+    )
+    e.refresh_from_db()
+    assert e.payload["result"] == "passed" and e.payload["rule"]["quorum_fraction"] == "0.667"
+    assert ledger_verify(hall).ok
+
+
+def test_text_that_cannot_be_encoded_is_refused(hall):
+    with pytest.raises(ValidationError):
+        ledger_append(hall=hall, kind=ledger.OBJECTION_LODGED, payload={"text": "bad \udc80"})
