@@ -103,6 +103,10 @@ def _ballot_context(request, ballot: Ballot, **extra) -> dict:
 
 
 def ballot_page(request, pk: int):
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
     ballot = _ballot(request, pk)
     return render(request, "deliberation/ballot.html", _ballot_context(request, ballot))
 

@@ -62,7 +62,8 @@ def test_resident_is_told_a_vote_cannot_be_changed_then_confirms(hall, mod, resi
 def test_outsiders_cannot_see_a_ballot(hall, mod):
     ballot = make_ballot(hall, mod)
     assert client_for(UserFactory()).get(reverse("ballot", args=[ballot.pk])).status_code == 403
-    assert Client().get(reverse("ballot", args=[ballot.pk])).status_code == 403
+    anonymous = Client().get(reverse("ballot", args=[ballot.pk]))
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
 
 
 def test_moderator_creates_opens_and_closes_from_the_pages(hall, mod, resident):
