@@ -2,8 +2,10 @@
 
 from django.urls import path
 
+from deliberation.consumers_votes import BallotConsumer
 from deliberation.meetings.consumers import MeetingConsumer
 
 websocket_urlpatterns: list = [
     path("ws/meetings/<int:meeting_id>/", MeetingConsumer.as_asgi()),
+    path("ws/ballots/<int:ballot_id>/", BallotConsumer.as_asgi()),
 ]

@@ -1,3 +1,4 @@
 """Loaded by rules' autodiscovery so every permission is registered at start-up."""
 
+from deliberation import permissions_votes  # noqa: F401
 from deliberation.meetings import permissions as meeting_permissions  # noqa: F401

@@ -40,8 +40,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    """Tests create many accounts; the slow production hasher adds nothing to what they prove."""
+def fast_password_hasher(request, settings):
+    """Tests create many accounts; the slow production hasher adds nothing to what they prove.
+
+    Not for browser tests: their daphne subprocess only knows the production hashers.
+    """
+    if request.node.get_closest_marker("browser"):
+        return
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -13,17 +13,37 @@ from deliberation.models.meetings import (
     SpeechState,
     Stance,
 )
+from deliberation.models.votes import (
+    Ballot,
+    BallotOption,
+    Elector,
+    HandCount,
+    Objection,
+    Participation,
+    ProxyAuthorization,
+    Resolution,
+    VoteRecord,
+)
 
 __all__ = [
     "AgendaItem",
     "AgendaItemState",
+    "Ballot",
+    "BallotOption",
     "CheckIn",
     "CheckInMethod",
+    "Elector",
+    "HandCount",
     "LedgerEntry",
     "Meeting",
     "MeetingState",
     "MinutesVersion",
+    "Objection",
+    "Participation",
+    "ProxyAuthorization",
+    "Resolution",
     "Speech",
     "SpeechState",
     "Stance",
+    "VoteRecord",
 ]

@@ -1,0 +1,15 @@
+"""Close ended online ballots and end finished notice periods (run from cron; reads do it too)."""
+
+from django.core.management.base import BaseCommand
+
+from deliberation import services_votes
+
+
+class Command(BaseCommand):
+    help = "结束已到截止时间的线上表决,并使公示期满且无未决异议的决议生效。"
+
+    def handle(self, *args, **options):
+        ballots = services_votes.settle_ballots()
+        notices = services_votes.settle_notices()
+        if options["verbosity"]:
+            self.stdout.write(f"closed {ballots} ballot(s); {notices} resolution(s) took effect")
