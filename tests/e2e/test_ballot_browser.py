@@ -14,7 +14,7 @@ from tests.e2e.conftest import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_two_residents_vote_from_their_phones(server_url, phone):  # noqa: F811
+def test_two_residents_vote_from_their_phones(server_url, phone):
     hall, users = seed_organisation()
     ballot = sv.ballot_create(
         actor=users["chenhong"],
