@@ -23,7 +23,7 @@ def scene(db):
 
 
 async def test_snapshot_then_a_comment_arrives_live(scene):
-    hall, p, author, wang, zhang = scene
+    _hall, p, author, wang, zhang = scene
     await sync_to_async(services.comment_post)(author=zhang, proposal=p, body="先说一句")
     a, ok, _ = await open_socket(f"/ws/proposals/{p.pk}/", author)
     assert ok
@@ -48,7 +48,7 @@ async def test_snapshot_then_a_comment_arrives_live(scene):
 
 
 async def test_commands_comment_react_second_and_errors(scene):
-    hall, p, author, wang, zhang = scene
+    _hall, p, author, wang, zhang = scene
     w, ok, _ = await open_socket(f"/ws/proposals/{p.pk}/", wang)
     assert ok
     await receive(w)
@@ -76,13 +76,13 @@ async def test_commands_comment_react_second_and_errors(scene):
 
 
 async def _author_socket(p, author):
-    a, ok, _ = await open_socket(f"/ws/proposals/{p.pk}/", author)
+    a, _ok, _ = await open_socket(f"/ws/proposals/{p.pk}/", author)
     await receive(a)
     return a
 
 
 async def test_threshold_reached_live_moves_state_and_adds_history(scene):
-    hall, p, author, wang, zhang = scene
+    _hall, p, author, wang, zhang = scene
     a = await _author_socket(p, author)
     await sync_to_async(services.proposal_second)(user=wang, proposal=p)
     await sync_to_async(services.proposal_second)(user=zhang, proposal=p)
@@ -95,7 +95,7 @@ async def test_threshold_reached_live_moves_state_and_adds_history(scene):
 
 @pytest.mark.parametrize("who", ["anonymous", "outsider", "other_hall_member"])
 async def test_non_members_are_refused_and_receive_nothing(scene, who):
-    hall, p, author, wang, zhang = scene
+    _hall, p, _author, _wang, _zhang = scene
 
     @sync_to_async
     def make():
@@ -111,7 +111,7 @@ async def test_non_members_are_refused_and_receive_nothing(scene, who):
 
 
 async def test_a_draft_room_is_only_for_its_author(scene):
-    hall, p, author, wang, zhang = scene
+    hall, _p, author, wang, _zhang = scene
     draft = await sync_to_async(proposal)(hall, author, state=ProposalState.DRAFT)
     comm, ok, _ = await open_socket(f"/ws/proposals/{draft.pk}/", wang)
     assert not ok
@@ -122,7 +122,7 @@ async def test_a_draft_room_is_only_for_its_author(scene):
 
 
 async def test_other_rooms_hear_nothing(scene):
-    hall, p, author, wang, zhang = scene
+    hall, p, author, wang, _zhang = scene
     other = await sync_to_async(proposal)(hall, author, title="另一个议题")
     o = await _author_socket(other, author)
     await receive_until(o, "presence.changed")
@@ -132,7 +132,7 @@ async def test_other_rooms_hear_nothing(scene):
 
 
 async def test_unread_count_arrives_in_the_private_room(scene):
-    hall, p, author, wang, zhang = scene
+    _hall, p, author, wang, _zhang = scene
     me, ok, _ = await open_socket("/ws/me/", author)
     assert ok
     snap = await receive(me)
@@ -148,7 +148,7 @@ async def test_unread_count_arrives_in_the_private_room(scene):
 
 
 async def test_snapshot_plus_deltas_equals_a_fresh_snapshot(scene):
-    hall, p, author, wang, zhang = scene
+    _hall, p, author, wang, zhang = scene
     a = await _author_socket(p, author)
     c = await sync_to_async(services.comment_post)(author=wang, proposal=p, body="一")
     await sync_to_async(services.comment_edit)(actor=wang, comment=c, body="二")
