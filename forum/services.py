@@ -160,13 +160,7 @@ def proposal_create(
     if errors:
         raise ValidationError(errors)
     _rate_limit("proposal", author)
-    cleaned = []
-    for upload in images:
-        try:
-            cleaned.append(clean_image(upload))
-        except ValidationError as exc:
-            name = getattr(upload, "name", "")
-            raise ValidationError({"images": [f"{name}:{m}" for m in exc.messages]}) from None
+    cleaned = _clean_images(images)
     now = timezone.now()
     proposal = Proposal.objects.create(
         hall=hall,
@@ -178,16 +172,43 @@ def proposal_create(
         created_at=now,
         last_activity_at=now,
     )
-    for order, (content, width, height) in enumerate(cleaned):
-        ProposalImage.objects.create(
-            proposal=proposal, image=content, width=width, height=height, order=order
-        )
+    _store_images(proposal, cleaned, start=0)
     ProposalEvent.objects.create(
         proposal=proposal, actor=author, from_state="", to_state=S.DRAFT, note=_("起草议题"), at=now
     )
     _follow(proposal, author)
     if publish_now:
         proposal_publish(actor=author, proposal=proposal)
+    return proposal
+
+
+def _clean_images(images) -> list:
+    cleaned = []
+    for upload in images:
+        try:
+            cleaned.append(clean_image(upload))
+        except ValidationError as exc:
+            name = getattr(upload, "name", "")
+            raise ValidationError({"images": [f"{name}:{m}" for m in exc.messages]}) from None
+    return cleaned
+
+
+def _store_images(proposal: Proposal, cleaned: list, start: int) -> None:
+    for order, (content, width, height) in enumerate(cleaned, start=start):
+        ProposalImage.objects.create(
+            proposal=proposal, image=content, width=width, height=height, order=order
+        )
+
+
+@transaction.atomic
+def proposal_add_images(*, actor: User, proposal: Proposal, images: list) -> Proposal:
+    """Add photos to one's own draft (up to 6 in all)."""
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    require(actor, "forum.edit_proposal", proposal, _("只能给自己的草稿添加图片。"))
+    have = proposal.images.count()
+    if have + len(images) > MAX_IMAGES:
+        raise ValidationError({"images": _("最多上传 %(n)d 张图片。") % {"n": MAX_IMAGES}})
+    _store_images(proposal, _clean_images(images), start=have)
     return proposal
 
 
