@@ -9,6 +9,19 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files under one name; the content is checked by the service (community.images)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
 class ProposalForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=80)
     body = forms.CharField(
@@ -25,7 +38,7 @@ class ProposalForm(forms.Form):
         label=_("涉及楼栋"), queryset=Building.objects.none(), required=False,
         empty_label=_("全小区"),
     )  # fmt: skip
-    images = forms.FileField(
+    images = MultipleFileField(
         label=_("图片(最多 6 张)"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
