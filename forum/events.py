@@ -102,6 +102,13 @@ def history_data(event: ProposalEvent) -> dict[str, Any]:
     }
 
 
+def comment_html(comment: Comment) -> str:
+    """The comment's sanitised HTML (stored when written; rendered now for older rows)."""
+    if comment.body_html or not comment.body:
+        return comment.body_html
+    return str(render_markdown(comment.body))
+
+
 def comment_data(comment: Comment) -> dict[str, Any]:
     """A comment as every viewer may see it (hidden or deleted text is not included)."""
     shown = not comment.is_deleted and comment.moderation == ModerationState.VISIBLE
@@ -112,7 +119,7 @@ def comment_data(comment: Comment) -> dict[str, Any]:
         "author": {"id": comment.author_id, "name": str(comment.author)},
         "stance": comment.stance,
         "stance_label": str(comment.get_stance_display()) if comment.stance else "",
-        "html": str(render_markdown(comment.body)) if shown else "",
+        "html": comment_html(comment) if shown else "",
         "is_deleted": comment.is_deleted,
         "moderation": comment.moderation,
         "edited": comment.edited_at is not None,

@@ -236,6 +236,9 @@ class Comment(models.Model):
     depth = models.PositiveSmallIntegerField(default=0)
     stance = models.CharField(_("立场"), max_length=12, choices=Stance.choices, blank=True)
     body = models.TextField(_("内容"), max_length=5000)
+    # Rendered (Markdown → sanitised HTML) when written, so a long thread is not re-rendered
+    # on every view; `forum_rerender` rebuilds it after a change of the sanitiser.
+    body_html = models.TextField(blank=True)
     agree_count = models.PositiveIntegerField(_("认同数"), default=0)
     report_count = models.PositiveIntegerField(default=0)
     moderation = models.CharField(

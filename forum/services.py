@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.images import clean_image
+from community.markup import render_markdown
 from community.models import Building, Hall, MembershipStatus, ServiceBrand, User
 from forum import events
 from forum.models import (
@@ -426,7 +427,13 @@ def comment_post(
         raise ValidationError({"stance": _("立场只能是赞成、反对或建议。")})
     _rate_limit("comment", author)
     comment = Comment.objects.create(
-        proposal=proposal, author=author, parent=parent, depth=depth, stance=stance, body=body
+        proposal=proposal,
+        author=author,
+        parent=parent,
+        depth=depth,
+        stance=stance,
+        body=body,
+        body_html=str(render_markdown(body)),
     )
     Proposal.objects.filter(pk=proposal.pk).update(
         comment_count=F("comment_count") + 1, last_activity_at=comment.created_at
@@ -504,8 +511,9 @@ def comment_edit(*, actor: User, comment: Comment, body: str) -> Comment:
         return comment
     CommentRevision.objects.create(comment=comment, body=comment.body)
     comment.body = body
+    comment.body_html = str(render_markdown(body))
     comment.edited_at = timezone.now()
-    comment.save(update_fields=["body", "edited_at"])
+    comment.save(update_fields=["body", "body_html", "edited_at"])
     _publish_comment(comment)
     return comment
 

@@ -11,12 +11,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community import selectors as community_selectors
 from community.markup import render_markdown
 from forum import selectors, services
+from forum.events import comment_html
 from forum.forms import CommentForm, NotificationPrefsForm, ProposalForm
 from forum.models import (
     Comment,
@@ -148,7 +150,7 @@ def proposal_detail(request, pk: int):
     comments = selectors.comments_of(user=user, proposal=proposal)
     roots = [c for c in comments if c.parent_id is None]
     for c in comments:
-        c.html = render_markdown(c.body) if not c.is_deleted else ""
+        c.html = mark_safe(comment_html(c)) if not c.is_deleted else ""  # sanitised (nh3)
     review_targets = [t for t in allowed_targets(proposal.state) if t in ("accepted", "rejected")]
     can_review = user.is_authenticated and user.has_perm("forum.review_proposal", proposal)
     merge_candidates = []
