@@ -142,6 +142,26 @@ def proposal_new(request, slug: str):
     return render(request, "forum/form.html", {"hall": hall, "form": form})
 
 
+def _comment_labels() -> dict[str, str]:
+    """The words of a comment's controls, translated once per page rather than per comment."""
+    return {
+        "edited": _("(已编辑)"),
+        "deleted": _("此评论已被作者删除。"),
+        "hidden": _("此评论因被举报已隐藏,等待审核。"),
+        "removed": _("此评论已被移除。"),
+        "agree": _("认同"),
+        "reply": _("回复"),
+        "edit": _("编辑"),
+        "edit_label": _("修改评论"),
+        "save": _("保存"),
+        "confirm_delete": _("确定删除这条评论吗?回复会保留。"),
+        "delete": _("删除"),
+        "report": _("举报"),
+        "report_reason": _("举报理由"),
+        "report_submit": _("提交举报"),
+    }
+
+
 def proposal_detail(request, pk: int):
     proposal = selectors.proposal_detail(user=request.user, pk=pk)
     if proposal is None:
@@ -195,6 +215,8 @@ def proposal_detail(request, pk: int):
             "is_member": user.is_authenticated
             and user.has_perm("forum.join_proposal_room", proposal),
             "comment_form": CommentForm(),
+            "L": _comment_labels(),
+            "comment_url": reverse("comment_action", args=[0, "x"]).removesuffix("0/x/"),
             "threshold": proposal.hall.seconding_threshold,
         },
     )
