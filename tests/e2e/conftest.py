@@ -86,8 +86,10 @@ def server_url(django_db_setup, django_db_blocker):
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while
+    # open; closing it after each browser module lets later async tests run their own loop.
     if not Path(CHROMIUM).exists():
         message = f"Chromium is not installed at {CHROMIUM} (.ci/run installs Debian's chromium)"
         if REQUIRE_SERVICES:
@@ -102,6 +104,8 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
+    # Do not leak the workaround into later tests (e.g. `check --deploy` refuses it).
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
