@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -48,6 +49,14 @@ def _flash_errors(request, exc: Exception) -> None:
         messages.error(request, str(exc) or _("您没有权限执行此操作。"))
 
 
+def _safe(request, url: str) -> str:
+    """`url` if it points into this site, else the home page (no open redirects)."""
+    ok = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if ok else "/"
+
+
 def _acting(view):
     """Run a POST action; show a service's refusal as a message and go back to the proposal."""
 
@@ -58,9 +67,7 @@ def _acting(view):
         except (ValidationError, PermissionDenied) as exc:
             _flash_errors(request, exc)
             back = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
-            if not back.startswith("/") or back.startswith("//"):
-                back = "/"
-            return redirect(back)
+            return redirect(_safe(request, back))
 
     return login_required(require_POST(wrapper))
 
@@ -348,7 +355,7 @@ def moderation_decide(request, kind: str, pk: int):
     else:
         raise Http404
     messages.success(request, _("已处理,并已通知作者。"))
-    return redirect(request.POST.get("next") or "/")
+    return redirect(_safe(request, request.POST.get("next") or "/"))
 
 
 @login_required
@@ -364,7 +371,7 @@ def notifications_read(request):
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
     notifications_mark_read(user=request.user, ids=ids or None)
     target = request.POST.get("go", "")
-    if target.startswith("/") and not target.startswith("//"):
+    if target and _safe(request, target) == target:
         return redirect(target)
     return redirect("notifications")
 

@@ -200,3 +200,14 @@ def test_markdown_preview_is_sanitised(hall):
     c = logged_in(member(hall))
     r = c.post("/forum/preview/", {"text": "**好** <img src=x onerror=alert(1)>"})
     assert r.content.decode().startswith("<p><strong>好</strong> &lt;img")
+
+
+def test_a_refused_action_goes_back_to_the_page_and_never_off_site(hall):
+    p = proposal(hall)
+    c = logged_in(p.author)
+    r = c.post(f"/proposals/{p.pk}/second/", HTTP_REFERER=f"http://testserver/proposals/{p.pk}/")
+    assert r.status_code == 302 and r.url == f"http://testserver/proposals/{p.pk}/"
+    r = c.post(f"/proposals/{p.pk}/second/", {"next": "https://evil.example/"})
+    assert r.url == "/"
+    r = c.post("/notifications/read/", {"go": "/\\evil.example"})
+    assert r.url == "/notifications/"
