@@ -107,6 +107,7 @@ class Proposal(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["hall", "state", "-created_at"]),
+            models.Index(fields=["hall", "-published_at", "-created_at"]),
             models.Index(fields=["hall", "-last_activity_at"]),
             models.Index(fields=["hall", "-second_count"]),
             models.Index(fields=["hall", "-comment_count"]),
