@@ -18,7 +18,7 @@
   if (window.FH) start();
   else {
     var s = document.createElement("script");
-    s.src = "/static/js/room.js";
+    s.src = document.querySelector("[data-room-js]").getAttribute("data-room-js");
     s.onload = start;
     document.head.appendChild(s);
   }

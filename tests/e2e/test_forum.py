@@ -48,6 +48,7 @@ def test_propose_second_discuss_live_and_accept(server_url, phone, tmp_path):
     assert author.locator("#state-badge").inner_text() == "待受理"
     author.wait_for_selector("#live-status[data-state=live]")
     author.evaluate("window.__notReloaded = true")
+    unread_before = int(author.locator(".notif-count").inner_text())
 
     # 王阿姨 comments in her own browser; 张奶奶 sees it arrive without a reload.
     neighbour = phone().new_page()
@@ -61,6 +62,10 @@ def test_propose_second_discuss_live_and_accept(server_url, phone, tmp_path):
     assert author.locator("#stance-counts [data-stance=for]").inner_text() == "1"
     assert author.locator("#comment-count").inner_text() == "1"
     assert author.evaluate("window.__notReloaded") is True
+    # the header's unread count grows live too (private room user.<id>)
+    author.wait_for_function(
+        f"parseInt(document.querySelector('.notif-count').textContent) > {unread_before}"
+    )
 
     # 黄秀芬, the head, accepts it; the author's timeline grows live.
     head = phone().new_page()
@@ -78,5 +83,3 @@ def test_propose_second_discuss_live_and_accept(server_url, phone, tmp_path):
     steps = author.locator("#history li .badge").all_inner_texts()
     assert steps == ["草稿", "征集中", "待受理", "已受理"]
     assert "列入十一月议事会议程" in author.locator("#history").inner_text()
-    # and the author was told (header count)
-    assert int(author.locator(".notif-count").inner_text()) >= 1
