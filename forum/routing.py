@@ -1,3 +1,10 @@
 """Websocket URLs of this app (collected by config.routing)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from forum.consumers import MeConsumer, ProposalConsumer
+
+websocket_urlpatterns = [
+    path("ws/proposals/<int:proposal_id>/", ProposalConsumer.as_asgi()),
+    path("ws/me/", MeConsumer.as_asgi()),
+]

@@ -93,6 +93,8 @@ def server_url(django_db_setup, django_db_blocker):
 
 @pytest.fixture(scope="module")
 def browser():
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while
+    # open; closing it after each browser module lets later async tests run their own loop.
     if not Path(CHROMIUM).exists():
         message = f"Chromium is not installed at {CHROMIUM} (.ci/run installs Debian's chromium)"
         if REQUIRE_SERVICES:
@@ -100,9 +102,8 @@ def browser():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # still synchronous and safe (the documented workaround for Django + Playwright).
-    # Module scope: Playwright's loop must be gone before any async test of another module runs.
+    # The test's own ORM calls stay synchronous and safe inside Playwright's loop (the documented
+    # workaround for Django + Playwright); the variable must not leak into later tests.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as p:
