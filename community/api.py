@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from community import selectors, services
@@ -176,7 +177,7 @@ def request_membership(request, hall_id: int, payload: JoinIn):
 def pending(request, hall_id: int, status: str = "requested"):
     hall = get_object_or_404(selectors.halls_visible_to(), pk=hall_id)
     if not request.auth.has_perm("community.manage_memberships", hall):
-        raise PermissionDenied("只有微家负责人或妇联管理员可以查看申请。")
+        raise PermissionDenied(_("只有微家负责人或妇联管理员可以查看申请。"))
     qs = (
         selectors.pending_requests(hall=hall)
         if status == "requested"

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 api = NinjaAPI(
@@ -28,13 +29,13 @@ def on_validation_error(request, exc: ValidationError):
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request, exc: PermissionDenied):
     return api.create_response(
-        request, {"detail": str(exc) or "您没有权限执行此操作。"}, status=403
+        request, {"detail": str(exc) or _("您没有权限执行此操作。")}, status=403
     )
 
 
 @api.exception_handler(Http404)
 def on_not_found(request, exc: Http404):
-    return api.create_response(request, {"detail": "找不到该对象。"}, status=404)
+    return api.create_response(request, {"detail": _("找不到该对象。")}, status=404)
 
 
 def _register() -> None:

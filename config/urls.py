@@ -2,15 +2,16 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 
 from community import views as community_views
 from config.api import api
 from config.health import healthz
 
-admin.site.site_header = "芳华议事厅 管理后台"
-admin.site.site_title = "芳华议事厅"
-admin.site.index_title = "数据管理"
+admin.site.site_header = _("芳华议事厅 管理后台")
+admin.site.site_title = _("芳华议事厅")
+admin.site.index_title = _("数据管理")
 
 urlpatterns = [
     path("", community_views.home, name="home"),

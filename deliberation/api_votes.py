@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from community.auth import AUTH
@@ -212,7 +213,7 @@ def _ballot(request, pk: int) -> Ballot:
 
         raise Http404 from None
     if not request.user.has_perm("deliberation.view_ballot", ballot):
-        raise PermissionDenied("只有本议事厅的居民或本次表决的投票人可以查看。")
+        raise PermissionDenied(_("只有本议事厅的居民或本次表决的投票人可以查看。"))
     return ballot
 
 

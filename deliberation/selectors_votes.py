@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community.models import Hall
 from deliberation import services_votes
@@ -76,7 +77,7 @@ def proxies_of(*, ballot: Ballot) -> QuerySet[ProxyAuthorization]:
 
 def option_labels(ballot: Ballot) -> dict[str, str]:
     labels = {o.key: o.label for o in ballot.options.all()}
-    labels[ABSTAIN] = "弃权"
+    labels[ABSTAIN] = _("弃权")
     return labels
 
 
@@ -99,7 +100,7 @@ def results_of(*, ballot: Ballot) -> dict[str, Any] | None:
         rows.append(
             {
                 "key": key,
-                "label": label if key != ABSTAIN or ballot.kind == "for_against" else "空白票",
+                "label": label if key != ABSTAIN or ballot.kind == "for_against" else _("空白票"),
                 "total": totals.get(key, 0),
                 "sources": {s: v.get(key, 0) for s, v in by_source.items()},
             }

@@ -15,7 +15,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from community import selectors
 from community.models import Hall
@@ -49,25 +49,25 @@ def _short(value: Any) -> str:
 
 # Readable names of the payload keys the ballots/resolutions code uses; the key itself otherwise.
 KEY_LABELS = {
-    "ballot": _lazy("表决"),
-    "title": _lazy("标题"),
-    "result": _lazy("结果"),
-    "totals": _lazy("合计票数"),
-    "counts": _lazy("票数"),
-    "choice": _lazy("选择"),
-    "receipt": _lazy("回执码"),
-    "secret": _lazy("无记名"),
-    "electorate": _lazy("应到人数"),
-    "present": _lazy("到会人数"),
-    "ballots": _lazy("投票人数"),
-    "resolution": _lazy("决议"),
-    "objection": _lazy("异议"),
-    "winners": _lazy("当选/选中"),
+    "ballot": gettext_lazy("表决"),
+    "title": gettext_lazy("标题"),
+    "result": gettext_lazy("结果"),
+    "totals": gettext_lazy("合计票数"),
+    "counts": gettext_lazy("票数"),
+    "choice": gettext_lazy("选择"),
+    "receipt": gettext_lazy("回执码"),
+    "secret": gettext_lazy("无记名"),
+    "electorate": gettext_lazy("应到人数"),
+    "present": gettext_lazy("到会人数"),
+    "ballots": gettext_lazy("投票人数"),
+    "resolution": gettext_lazy("决议"),
+    "objection": gettext_lazy("异议"),
+    "winners": gettext_lazy("当选/选中"),
 }
 RESULT_LABELS = {
-    "passed": _lazy("通过"),
-    "failed": _lazy("未通过"),
-    "no_quorum": _lazy("未达法定人数"),
+    "passed": gettext_lazy("通过"),
+    "failed": gettext_lazy("未通过"),
+    "no_quorum": gettext_lazy("未达法定人数"),
 }
 
 

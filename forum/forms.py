@@ -69,8 +69,8 @@ class NotificationPrefsForm(forms.Form):
         for kind, label in NotificationKind.choices:
             in_app, email = prefs.get(kind, (True, True))
             self.fields[f"{kind}__in_app"] = forms.BooleanField(
-                label=f"{label} · {_('站内')}", required=False, initial=in_app
+                label=f"{label} · " + _("站内"), required=False, initial=in_app
             )
             self.fields[f"{kind}__email"] = forms.BooleanField(
-                label=f"{label} · {_('邮件')}", required=False, initial=email
+                label=f"{label} · " + _("邮件"), required=False, initial=email
             )

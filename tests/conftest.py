@@ -7,6 +7,7 @@ import socket
 
 import pytest
 from channels.layers import channel_layers
+from django.utils import translation
 
 from community.models import AdminAssignment
 from community.roles import Role
@@ -56,6 +57,18 @@ def fresh_channel_layer():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language (zh-hans).
+
+    LocaleMiddleware activates the request's language for the thread and nothing resets it, so a
+    test that switches to English would otherwise leave later tests' messages in English.
+    """
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

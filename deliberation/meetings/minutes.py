@@ -44,7 +44,7 @@ def assemble_minutes(m: Meeting) -> str:
         f"- {_('主持人')}:{m.moderator}",
         f"- {_('记录员')}:{m.recorder}",
         "",
-        f"## {_('出席情况')}",
+        "## " + _("出席情况"),
         "",
         _("应到 %(e)s 人,实到 %(p)s 人;法定人数 %(n)s 人(比例 %(f)s),%(met)s。")
         % {
@@ -57,7 +57,7 @@ def assemble_minutes(m: Meeting) -> str:
         "",
     ]
     checkins = CheckIn.objects.filter(meeting=m).select_related("user").order_by("at", "pk")
-    names = [f"{c.user}" + ("" if c.method == "qr" else f"({_('代签')})") for c in checkins]
+    names = [f"{c.user}" + ("" if c.method == "qr" else "(" + _("代签") + ")") for c in checkins]
     lines += [_("签到:") + ("、".join(names) if names else _("无")), ""]
     stance_label = {s.value: str(s.label) for s in Stance}
     items = AgendaItem.objects.filter(meeting=m).select_related("proposal").order_by("order", "pk")
@@ -79,7 +79,10 @@ def assemble_minutes(m: Meeting) -> str:
             .order_by("started_at", "pk")
         )
         if speeches:
-            lines += [f"| {_('发言人')} | {_('立场')} | {_('时长')} |", "|---|---|---|"]
+            lines += [
+                "| " + " | ".join([_("发言人"), _("立场"), _("时长")]) + " |",
+                "|---|---|---|",
+            ]
             for s in speeches:
                 end = s.ended_at if s.state == SpeechState.DONE else None
                 lines.append(
@@ -91,5 +94,5 @@ def assemble_minutes(m: Meeting) -> str:
             lines += [_("无人发言。"), ""]
         for section in VOTE_SECTIONS:
             lines += section(item)
-    lines += [f"## {_('记录员记录')}", "", m.minutes_body.strip() or _("(无)"), ""]
+    lines += ["## " + _("记录员记录"), "", m.minutes_body.strip() or _("(无)"), ""]
     return "\n".join(lines)
