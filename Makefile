@@ -49,7 +49,7 @@ bench: migrate
 	$(PY) bench/run.py
 
 messages: setup
-	cd community && ../$(PY) ../manage.py makemessages -l en --ignore=.venv
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
