@@ -274,7 +274,7 @@ async def listen(ws, collector: Collector) -> None:
 
 @dataclass
 class Target:
-    """One server under test."""
+    """One server under test, its participants and its moderator."""
 
     label: str
     base: str  # ws://127.0.0.1:port
@@ -284,20 +284,26 @@ class Target:
     moderator_cookie: str | None
     wait_snapshot: bool  # the app sends a snapshot first; the floor sends nothing
     collector: Collector
+    command: object  # (round) → the moderator's command frame (text)
     pid: int
+    profile: str | None = None
     sockets: list = field(default_factory=list)
     tasks: list = field(default_factory=list)
+    moderator: Moderator | None = None
+
+    @property
+    def origin(self) -> str:
+        return self.base.replace("ws://", "http://")
 
 
 async def grow(target: Target, n: int, concurrency: int = 20) -> None:
-    """Connect participants until there are n, then wait until they all are live and it is quiet."""
-    origin = target.base.replace("ws://", "http://")
+    """Connect participants until there are n and all of them are live."""
     url = target.base + target.participant_path
     limit = asyncio.Semaphore(concurrency)
 
     async def one(i: int) -> None:
         async with limit:
-            ws = await connect(url, target.cookies[i], origin)
+            ws = await connect(url, target.cookies[i], target.origin)
         target.sockets.append(ws)
         target.tasks.append(asyncio.ensure_future(listen(ws, target.collector)))
 
@@ -306,20 +312,19 @@ async def grow(target: Target, n: int, concurrency: int = 20) -> None:
     if target.wait_snapshot:
         while target.collector.snapshots < n:
             await asyncio.sleep(0.05)
-    await wait_quiet(target.collector)
     print(
-        f"  {target.label}: {n} participants connected and settled in "
-        f"{time.perf_counter() - started:.1f}s",
+        f"  {target.label}: {n} participants connected in {time.perf_counter() - started:.1f}s",
         flush=True,
     )
 
 
-async def wait_quiet(collector: Collector, timeout: float = 300) -> None:
+async def wait_quiet(targets: list[Target], timeout: float = 300) -> None:
+    """Wait until no participant has received anything (presence…) for QUIET_SECONDS."""
     deadline = time.perf_counter() + timeout
     await asyncio.sleep(QUIET_SECONDS)
-    while time.perf_counter() - collector.other_at < QUIET_SECONDS:
+    while time.perf_counter() - max(t.collector.other_at for t in targets) < QUIET_SECONDS:
         if time.perf_counter() > deadline:
-            raise SystemExit("the room never became quiet")
+            raise SystemExit("the rooms never became quiet")
         await asyncio.sleep(0.1)
 
 
@@ -345,36 +350,70 @@ class Moderator:
         return frame
 
 
-async def run_rounds(target, moderator, n, rounds, warmup, gap, make_command) -> dict:
-    """Timed rounds at n participants; returns latencies (ms) and what else happened."""
+async def one_round(target: Target, n: int, round_id: int) -> tuple[float, bool]:
+    """Send the action; return ms until the last of n participants had it, and whether
+    anything else reached them meanwhile."""
     c = target.collector
-    latencies: list[float] = []
-    polluted = 0
-    cpu_server = cpu_seconds(target.pid)
-    cpu_client = time.process_time()
-    wall = time.perf_counter()
+    other_before = c.other
+    c.start(round_id, n)
+    command = target.command(round_id)
+    t0 = time.perf_counter()
+    await target.moderator.ws.send(command)
+    await asyncio.wait_for(c.done.wait(), ROUND_TIMEOUT)
+    latency = (c.last - t0) * 1000
+    await target.moderator.reply()
+    return latency, c.other != other_before
+
+
+def start_profiler(target: Target, n: int) -> subprocess.Popen | None:
+    if not target.profile:
+        return None
+    out = Path(target.profile) / f"{target.label}-{n}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [str(Path(PY).parent / "py-spy"), "record", "-p", str(target.pid)]
+    cmd += ["-f", "raw", "-r", "250", "-o", str(out)]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def run_rounds(targets: list[Target], n: int, rounds: int, warmup: int, gap: float):
+    """Warm-up, then timed rounds at n participants, alternating between the targets round by
+    round so that both see the same load from the rest of the machine."""
+    stats = {t.label: {"latencies": [], "polluted_rounds": 0} for t in targets}
+    profilers = [p for t in targets if (p := start_profiler(t, n))]
+    if profilers:
+        await asyncio.sleep(1)
+    cpu = {t.label: cpu_seconds(t.pid) for t in targets}
+    busy = {t.label: 0.0 for t in targets}
     for r in range(-warmup, rounds):
-        round_id = n * 1000 + r + warmup
-        other_before = c.other
-        c.start(round_id, n)
-        command = make_command(round_id)
-        t0 = time.perf_counter()
-        await moderator.ws.send(command)
-        await asyncio.wait_for(c.done.wait(), ROUND_TIMEOUT)
-        latency = (c.last - t0) * 1000
-        await moderator.reply()
-        if r >= 0:
-            latencies.append(latency)
-            polluted += c.other != other_before
-        await asyncio.sleep(gap)
-    wall = time.perf_counter() - wall
-    return {
-        "latencies": latencies,
-        "polluted_rounds": polluted,
-        "frame_bytes": int(statistics.median(c.sizes[-rounds:])),
-        "server_cpu": (cpu_seconds(target.pid) - cpu_server) / wall,
-        "client_cpu": (time.process_time() - cpu_client) / wall,
-    }
+        for target in targets:
+            round_id = n * 1000 + r + warmup
+            client_cpu, wall = time.process_time(), time.perf_counter()
+            latency, polluted = await one_round(target, n, round_id)
+            await asyncio.sleep(gap)
+            if r >= 0:
+                stats[target.label]["latencies"].append(latency)
+                stats[target.label]["polluted_rounds"] += polluted
+                busy[target.label] += time.perf_counter() - wall
+                stats[target.label].setdefault("client_cpu_s", 0.0)
+                stats[target.label]["client_cpu_s"] += time.process_time() - client_cpu
+    for p in profilers:
+        p.send_signal(signal.SIGINT)
+        await asyncio.get_running_loop().run_in_executor(None, p.wait)
+    for t in targets:
+        s = stats[t.label]
+        # CPU share of the wall time of this target's rounds (the server's own CPU time is
+        # counted over all rounds; the other server idles meanwhile).
+        s["server_cpu"] = (cpu_seconds(t.pid) - cpu[t.label]) / busy[t.label]
+        s["client_cpu"] = s.pop("client_cpu_s") / busy[t.label]
+        s["frame_bytes"] = int(statistics.median(t.collector.sizes[-rounds:]))
+        print(
+            f"  {t.label}: N={n} p50 {percentile(s['latencies'], 50):.1f} ms, "
+            f"p99 {percentile(s['latencies'], 99):.1f} ms (server CPU {s['server_cpu']:.0%}, "
+            f"client CPU {s['client_cpu']:.0%}, {s['polluted_rounds']} rounds with other "
+            "traffic)",
+            flush=True,
+        )
+    return stats
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -384,31 +423,75 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-async def measure(target: Target, sizes, rounds, warmup, gap, make_command) -> dict[int, dict]:
-    origin = target.base.replace("ws://", "http://")
-    mod_ws = await connect(target.base + target.moderator_path, target.moderator_cookie, origin)
-    moderator = Moderator(mod_ws)
+async def measure(targets: list[Target], sizes, rounds, warmup, gap) -> dict[int, dict]:
     out = {}
     try:
+        for t in targets:
+            ws = await connect(t.base + t.moderator_path, t.moderator_cookie, t.origin)
+            t.moderator = Moderator(ws)
         for n in sizes:
-            await grow(target, n)
-            print(f"  {target.label}: {rounds} rounds at N={n} (load {loadavg()})", flush=True)
-            out[n] = await run_rounds(target, moderator, n, rounds, warmup, gap, make_command(n))
-            stats = out[n]
-            print(
-                f"  {target.label}: N={n} p50 {percentile(stats['latencies'], 50):.1f} ms, "
-                f"p99 {percentile(stats['latencies'], 99):.1f} ms "
-                f"(server CPU {stats['server_cpu']:.0%}, client CPU {stats['client_cpu']:.0%}, "
-                f"{stats['polluted_rounds']} rounds with other traffic)",
-                flush=True,
-            )
+            for t in targets:
+                await grow(t, n)
+            await wait_quiet(targets)
+            print(f"  {rounds} rounds at N={n} (load {loadavg()})", flush=True)
+            out[n] = await run_rounds(targets, n, rounds, warmup, gap)
     finally:
-        for ws in [*target.sockets, mod_ws]:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(ws.close(), 2)
-        for task in [*target.tasks, moderator.task]:
-            task.cancel()
+        for t in targets:
+            socks = [*t.sockets, *([t.moderator.ws] if t.moderator else [])]
+            await asyncio.gather(
+                *(asyncio.wait_for(ws.close(), 2) for ws in socks), return_exceptions=True
+            )
+            for task in [*t.tasks, *([t.moderator.task] if t.moderator else [])]:
+                task.cancel()
     return out
+
+
+def run_servers(args, env, room, sessions, sizes) -> dict[int, dict]:
+    """Start the app (and the floor), measure, stop them."""
+    app_port, floor_port = free_port(), free_port()
+    daphne = [str(Path(PY).parent / "daphne"), "-v", "0", "-b", "127.0.0.1"]
+    servers = [
+        start_server([*daphne, "-p", str(app_port), "bench.asgi:application"], env, app_port)
+    ]
+    try:
+        print(f"app: daphne bench.asgi on :{app_port}, room {room.name}", flush=True)
+        app = Target(
+            label="app",
+            base=f"ws://127.0.0.1:{app_port}",
+            participant_path=room.participant_path,
+            moderator_path=room.moderator_path,
+            cookies=[cookie for _, cookie in sessions[1:]],
+            moderator_cookie=sessions[0][1],
+            wait_snapshot=True,
+            collector=Collector(f'{{"type":"{room.event_type}"', room.round_of),
+            command=lambda r: room.command(r, TEXT),
+            pid=servers[0].pid,
+            profile=args.profile,
+        )
+        targets = [app]
+        if not args.no_floor:
+            cmd = [PY, "-m", "bench.floor_server", "--port", str(floor_port)]
+            servers.append(start_server(cmd, env, floor_port))
+            print(f"floor: websockets.broadcast() on :{floor_port}", flush=True)
+            targets.append(
+                Target(
+                    label="floor",
+                    base=f"ws://127.0.0.1:{floor_port}",
+                    participant_path="/",
+                    moderator_path="/moderator",
+                    cookies=[None] * max(sizes),
+                    moderator_cookie=None,
+                    wait_snapshot=False,
+                    collector=Collector('{"type":"bench.announce"', lambda f: f["data"]["round"]),
+                    # a frame of the size the app's last event had
+                    command=lambda r: json.dumps({"round": r, "size": app.collector.sizes[-1]}),
+                    pid=servers[1].pid,
+                )
+            )
+        return asyncio.run(measure(targets, sizes, args.rounds, args.warmup, args.gap))
+    finally:
+        for server in servers:
+            stop_server(server)
 
 
 # --- reporting ---------------------------------------------------------------------------------
@@ -470,6 +553,14 @@ def parse(argv):
     p.add_argument("--room", default="halls", help="room under test (bench/rooms.py)")
     p.add_argument("--redis", default="", help="use this Redis channel layer (default: in-memory)")
     p.add_argument("--no-write", action="store_true", help="print only; keep results/doc")
+    p.add_argument(
+        "--no-floor", action="store_true", help="measure the app only (implies --no-write)"
+    )
+    p.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="record the app server with py-spy during the rounds (collapsed stacks per N)",
+    )
     return p.parse_args(argv)
 
 
@@ -481,6 +572,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connections
 
     from bench.rooms import ROOMS
 
@@ -490,88 +582,18 @@ def main(argv: list[str] | None = None) -> dict:
     room = ROOMS[args.room](hall=hall, moderator=moderator, rounds=args.warmup + args.rounds)
     clear_presence(room.name)
     sessions = make_sessions([moderator, *participants])
-    from django.db import connections
-
     connections.close_all()
     started = dt.datetime.now(dt.UTC)
-    app_port, floor_port = free_port(), free_port()
-    results: dict[str, dict[int, dict]] = {}
     try:
-        server = start_server(
-            [
-                str(Path(PY).parent / "daphne"),
-                "-v",
-                "0",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(app_port),
-                "bench.asgi:application",
-            ],
-            env,
-            app_port,
-        )
-        try:
-            print(f"app: daphne bench.asgi on :{app_port}, room {room.name}", flush=True)
-            target = Target(
-                label="app",
-                base=f"ws://127.0.0.1:{app_port}",
-                participant_path=room.participant_path,
-                moderator_path=room.moderator_path,
-                cookies=[cookie for _, cookie in sessions[1:]],
-                moderator_cookie=sessions[0][1],
-                wait_snapshot=True,
-                collector=Collector(f'{{"type":"{room.event_type}"', room.round_of),
-                pid=server.pid,
-            )
-            results["app"] = asyncio.run(
-                measure(
-                    target,
-                    sizes,
-                    args.rounds,
-                    args.warmup,
-                    args.gap,
-                    lambda n: lambda r: room.command(r, TEXT),
-                )
-            )
-        finally:
-            stop_server(server)
-        floor = start_server(
-            [PY, "-m", "bench.floor_server", "--port", str(floor_port)], env, floor_port
-        )
-        try:
-            print(f"floor: websockets.broadcast() on :{floor_port}", flush=True)
-            target = Target(
-                label="floor",
-                base=f"ws://127.0.0.1:{floor_port}",
-                participant_path="/",
-                moderator_path="/moderator",
-                cookies=[None] * max(sizes),
-                moderator_cookie=None,
-                wait_snapshot=False,
-                collector=Collector('{"type":"bench.announce"', lambda f: f["data"]["round"]),
-                pid=floor.pid,
-            )
-            results["floor"] = asyncio.run(
-                measure(
-                    target,
-                    sizes,
-                    args.rounds,
-                    args.warmup,
-                    args.gap,
-                    lambda n: (
-                        lambda r: json.dumps({"round": r, "size": results["app"][n]["frame_bytes"]})
-                    ),
-                )
-            )
-        finally:
-            stop_server(floor)
+        results = run_servers(args, env, room, sessions, sizes)
     finally:
         drop_sessions([key for key, _ in sessions])
+    if args.no_floor:
+        return {}
 
     rows = []
     for n in sizes:
-        app, fl = results["app"][n], results["floor"][n]
+        app, fl = results[n]["app"], results[n]["floor"]
         rows.append(
             {
                 "clients": n,
@@ -581,6 +603,7 @@ def main(argv: list[str] | None = None) -> dict:
                 "floor_p99_ms": round(percentile(fl["latencies"], 99), 1),
                 "rounds": args.rounds,
                 "frame_bytes": app["frame_bytes"],
+                "floor_frame_bytes": fl["frame_bytes"],
                 "max_ms": round(max(app["latencies"]), 1),
                 "floor_max_ms": round(max(fl["latencies"]), 1),
                 "server_cpu": round(app["server_cpu"], 2),
@@ -605,8 +628,8 @@ def main(argv: list[str] | None = None) -> dict:
         RESULTS.write_text(json.dumps({"fanout": rows, "fanout_run": meta}, indent=2) + "\n")
         write_doc_table(
             f"Last run: {meta['date']} on {meta['machine']}; room `{args.room}`, "
-            f"{meta['channel_layer']} channel layer, {args.rounds} rounds per N, "
-            f"frame {rows[-1]['frame_bytes']} bytes; load average after the run "
+            f"{meta['channel_layer']} channel layer, {args.rounds} rounds per N (app and floor "
+            f"alternating), frame {rows[-1]['frame_bytes']} bytes; load average after the run "
             f"{meta['load_after']}.\n\n{text}"
         )
         print(f"wrote {RESULTS.relative_to(ROOT)} and the table in {DOC.relative_to(ROOT)}")

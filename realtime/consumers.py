@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.utils import await_many_dispatch
@@ -22,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 from realtime import presence
+from realtime.db import db_call
 from realtime.hub import get_hub
 from realtime.protocol import (
     PING,
@@ -81,7 +81,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return self.scope.get("user")
 
     async def connect(self) -> None:
-        room = await database_sync_to_async(self.authorize)(self.user)
+        room = await db_call(self.authorize)(self.user)
         if room is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
@@ -93,7 +93,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.hub.join(room, self)
         await self.send_snapshot()
         if self.track_presence:
-            await database_sync_to_async(presence.enter)(
+            await db_call(presence.enter)(
                 room=room, user_id=self.user.pk, channel_name=self.channel_name
             )
             self._presence_changed()
@@ -106,14 +106,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if self.track_presence:
             if getattr(self, "_beat", None):
                 self._beat.cancel()
-            await database_sync_to_async(presence.leave)(channel_name=self.channel_name)
+            await db_call(presence.leave)(channel_name=self.channel_name)
             self._presence_changed()
 
     def _presence_changed(self) -> None:
         room = self.room
 
         async def job() -> None:
-            await database_sync_to_async(presence.publish_presence)(room)
+            await db_call(presence.publish_presence)(room)
 
         self.hub.debounce(room, "presence", PRESENCE_DEBOUNCE, job)
 
@@ -121,7 +121,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         interval = settings.FANGHUA.get("PRESENCE_HEARTBEAT", 30)
         while True:
             await asyncio.sleep(interval)
-            await database_sync_to_async(presence.heartbeat)(channel_name=self.channel_name)
+            await db_call(presence.heartbeat)(channel_name=self.channel_name)
 
     async def send_text(self, text: str) -> None:
         await self.base_send({"type": "websocket.send", "text": text})
@@ -129,7 +129,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def send_snapshot(self) -> None:
         """Send a full snapshot, then whatever arrived for the room after it."""
         self.hub.hold(self.room, self)
-        seq, frame = await database_sync_to_async(snapshot_frame)(self.room, self.build_snapshot)
+        seq, frame = await db_call(snapshot_frame)(self.room, self.build_snapshot)
         await self.send_text(frame)
         for text in self.hub.activate(self.room, self, seq):
             await self.send_text(text)
@@ -170,7 +170,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         method: Callable[..., dict | None] = getattr(self, method_name)
         try:
-            result = await database_sync_to_async(method)(self.user, command.data)
+            result = await db_call(method)(self.user, command.data)
         except PermissionDenied as exc:
             frame = error_frame(command.id, "forbidden", error_message(exc))
         except ValidationError as exc:
