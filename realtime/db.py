@@ -1,15 +1,15 @@
 """Database calls from websocket code, on one long-lived connection.
 
-Channels' `database_sync_to_async` runs every call of every consumer on one shared thread
-(asgiref's thread-sensitive executor; Channels sets no per-connection thread context) and, with
-`CONN_MAX_AGE = 0`, opens and closes a database connection around each call. On SQLite in WAL
-mode closing the last connection checkpoints the log and the next write recreates it; on
+Channels' `database_sync_to_async` runs every database call of every consumer on one shared
+thread (asgiref's thread-sensitive executor: Channels consumers run in no `ThreadSensitiveContext`)
+and, with `CONN_MAX_AGE = 0`, opens and closes a connection around each call. On SQLite in WAL
+mode, closing the last connection checkpoints the log and the next write recreates it; on
 PostgreSQL each call pays a new connection. That cost sat in front of every event a moderator's
-action publishes (measured: 4–20 ms of the ~20 ms it took to reach 100 people, see
-docs/benchmarks.md). `db_call` keeps the connection of that thread open for up to
-`KEEP_SECONDS` and closes it the usual way when it is broken, in a transaction, or older.
+action publishes (measured: 4–20 ms, see docs/benchmarks.md). `db_call` keeps that thread's
+connection open for up to `KEEP_SECONDS` — one connection per server process — and still closes
+it the usual way when it is broken or was left in a transaction.
 
-HTTP requests are untouched: Django runs each in its own thread, where persistent connections
+HTTP requests are untouched: Django runs each in a thread of its own, where a kept connection
 would leak, so `CONN_MAX_AGE` stays 0 for them.
 """
 
@@ -36,11 +36,6 @@ def recycle_connections() -> None:
         conn.close_if_unusable_or_obsolete()
 
 
-def close_connections() -> None:
-    """Close this thread's connections (call through `db_call` to close the kept one)."""
-    connections.close_all()
-
-
 class _RealtimeSyncToAsync(SyncToAsync):
     def thread_handler(self, loop, *args: Any, **kwargs: Any) -> Any:
         recycle_connections()
@@ -55,6 +50,7 @@ def db_call(func: Callable[..., Any]) -> Callable[..., Any]:
     return _RealtimeSyncToAsync(func, thread_sensitive=True)
 
 
-async def close_kept_connections() -> None:
-    """Close the connection `db_call` keeps (tests do before the test database is dropped)."""
-    await db_call(close_connections)()
+def close_kept_connection(timeout: float = 10) -> None:
+    """Close the connection `db_call` keeps, from sync code outside the event loop (the test
+    suite does after each test, so the test database can be flushed and dropped)."""
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout)
