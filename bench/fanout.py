@@ -488,6 +488,26 @@ def run_servers(args, env, room, sessions, sizes) -> dict[int, dict]:
                     pid=servers[1].pid,
                 )
             )
+        if args.daphne_raw:
+            raw_port = free_port()
+            cmd = [*daphne, "-p", str(raw_port), "bench.daphne_raw:application"]
+            servers.append(start_server(cmd, env, raw_port))
+            print(f"daphne-raw: bench.daphne_raw on :{raw_port}", flush=True)
+            targets.append(
+                Target(
+                    label="daphne-raw",
+                    base=f"ws://127.0.0.1:{raw_port}",
+                    participant_path="/",
+                    moderator_path="/moderator",
+                    cookies=[None] * max(sizes),
+                    moderator_cookie=None,
+                    wait_snapshot=False,
+                    collector=Collector('{"type":"bench.announce"', lambda f: f["data"]["round"]),
+                    command=lambda r: json.dumps({"round": r, "size": app.collector.sizes[-1]}),
+                    pid=servers[-1].pid,
+                    profile=args.profile,
+                )
+            )
         return asyncio.run(measure(targets, sizes, args.rounds, args.warmup, args.gap))
     finally:
         for server in servers:
@@ -555,6 +575,11 @@ def parse(argv):
     p.add_argument("--no-write", action="store_true", help="print only; keep results/doc")
     p.add_argument(
         "--no-floor", action="store_true", help="measure the app only (implies --no-write)"
+    )
+    p.add_argument(
+        "--daphne-raw",
+        action="store_true",
+        help="also measure a bare ASGI fan-out on daphne (bench/daphne_raw.py)",
     )
     p.add_argument(
         "--profile",

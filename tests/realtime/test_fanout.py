@@ -120,3 +120,51 @@ async def test_a_connection_left_in_a_transaction_or_too_old_is_replaced(monkeyp
         assert await db_call(raw_connection)() is not old
     finally:
         close_kept_connection()
+
+
+async def test_room_frames_skip_the_session_wrapper_which_only_acts_on_http_responses():
+    from channels.sessions import InstanceSessionWrapper
+
+    from realtime.consumers import direct_send
+
+    sent = []
+
+    async def server_send(message):
+        sent.append(message)
+
+    wrapper = InstanceSessionWrapper({"type": "websocket", "cookies": {}}, server_send)
+    assert direct_send(wrapper.send) is server_send
+    assert direct_send(server_send) is server_send  # no wrapper: unchanged
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_one_process_heartbeat_keeps_every_connection_online(settings):
+    from asgiref.sync import sync_to_async
+    from django.utils import timezone
+
+    from realtime import presence
+    from realtime.models import Presence
+    from tests.factories import HallFactory, member
+    from tests.wsclient import open_socket, receive
+
+    settings.FANGHUA = {**settings.FANGHUA, "PRESENCE_HEARTBEAT": 0.3}
+    hall = await sync_to_async(HallFactory)()
+    people = [await sync_to_async(member)(hall) for _ in range(3)]
+    sockets = []
+    for person in people:
+        comm, ok, _ = await open_socket(f"/ws/halls/{hall.pk}/", person)
+        assert ok
+        await receive(comm)  # snapshot
+        sockets.append(comm)
+
+    @sync_to_async
+    def age_rows_and_count():
+        Presence.objects.update(last_seen=timezone.now() - timezone.timedelta(hours=1))
+        return presence.online_count(f"hall.{hall.pk}")
+
+    assert await age_rows_and_count() == 0  # nobody would count as online without heartbeats
+    await asyncio.sleep(0.5)  # one beat refreshes all three
+    assert await sync_to_async(presence.online_count)(f"hall.{hall.pk}") == 3
+    for comm in sockets:
+        await comm.disconnect()
+    close_kept_connection()
