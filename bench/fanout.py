@@ -638,6 +638,9 @@ def main(argv: list[str] | None = None) -> dict:
                 "rounds_with_other_traffic": app["polluted_rounds"],
             }
         )
+        if raw := results[n].get("daphne-raw"):
+            rows[-1]["daphne_raw_p50_ms"] = round(percentile(raw["latencies"], 50), 1)
+            rows[-1]["daphne_raw_p99_ms"] = round(percentile(raw["latencies"], 99), 1)
     text = table(rows)
     print()
     print(text)
