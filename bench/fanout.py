@@ -604,7 +604,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"fan-out: N={sizes}, {args.rounds} rounds, room={args.room}, load {loadavg()}")
     call_command("migrate", verbosity=0)
     hall, moderator, participants = prepare_people(max(sizes))
-    room = ROOMS[args.room](hall=hall, moderator=moderator, rounds=args.warmup + args.rounds)
+    actions = (args.warmup + args.rounds) * len(sizes)  # moderator actions in the whole run
+    room = ROOMS[args.room](hall=hall, moderator=moderator, rounds=actions)
     clear_presence(room.name)
     sessions = make_sessions([moderator, *participants])
     connections.close_all()

@@ -1,6 +1,7 @@
 """The room under test — the one place to change to benchmark another room.
 
-A room factory takes the bench hall, its moderator and the number of rounds, prepares what the
+A room factory takes the bench hall, its moderator and how many moderator actions the whole run
+will send (warm-up included, for every N), prepares what the
 room needs in the database (sync, Django set up) and returns a `RoomUnderTest`: where
 participants and the moderator connect, which event the moderator's action publishes, and the
 command frame of that action. Pick one with `bench/run.py --room <name>`.
