@@ -45,8 +45,11 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: migrate
-	$(PY) bench/run.py
+# Fan-out (and any other bench/*_bench.py); prints figures, writes bench/results.json and the
+# tables in docs/benchmarks.md. Uses its own SQLite file unless DATABASE_URL is set.
+# Pass options with BENCH_ARGS, e.g. BENCH_ARGS="--clients 100 --rounds 20 --no-write".
+bench: setup
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 messages: setup
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=bench

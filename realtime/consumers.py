@@ -11,17 +11,19 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.sessions import InstanceSessionWrapper
 from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 from realtime import presence
+from realtime.db import db_call
 from realtime.hub import get_hub
 from realtime.protocol import (
     PING,
@@ -36,6 +38,66 @@ from realtime.publish import snapshot_frame
 log = logging.getLogger(__name__)
 PRESENCE_DEBOUNCE = 0.5  # seconds: a burst of joins makes one presence event
 CLOSE_FORBIDDEN = 4403
+
+
+def direct_send(send):
+    """The ASGI `send` without Channels' session wrapper around it, when it is there.
+
+    That wrapper reads the session on every message to save it on `http.response.start`; a
+    websocket never sends one, so for a room it does nothing but cost: about a quarter of the
+    time of each frame written during a fan-out (docs/benchmarks.md).
+    """
+    wrapper = getattr(send, "__self__", None)
+    if isinstance(wrapper, InstanceSessionWrapper) and callable(
+        getattr(wrapper, "real_send", None)
+    ):
+        return wrapper.real_send
+    return send
+
+
+class PresenceHeartbeat:
+    """Refreshes the presence rows of all of a process's connections with one query per beat."""
+
+    def __init__(self) -> None:
+        self.channels: set[str] = set()
+        self._task: asyncio.Task | None = None
+
+    def add(self, channel_name: str) -> None:
+        self.channels.add(channel_name)
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._run())
+
+    def discard(self, channel_name: str) -> None:
+        self.channels.discard(channel_name)
+        if not self.channels and self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def beat(self) -> None:
+        if self.channels:
+            await db_call(presence.heartbeat_many)(channel_names=sorted(self.channels))
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(settings.FANGHUA.get("PRESENCE_HEARTBEAT", 30))
+            try:
+                await self.beat()
+            except Exception:
+                log.exception("presence heartbeat failed")
+
+
+_heartbeats: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PresenceHeartbeat] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def get_heartbeat() -> PresenceHeartbeat:
+    """The presence heartbeat of the running event loop (one per process in production)."""
+    loop = asyncio.get_running_loop()
+    beat = _heartbeats.get(loop)
+    if beat is None:
+        beat = _heartbeats[loop] = PresenceHeartbeat()
+    return beat
 
 
 def error_message(exc: Exception) -> str:
@@ -60,7 +122,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.scope = scope
         self.channel_layer = None
         self.channel_name = f"conn.{id(self)}.{time.monotonic_ns()}"
-        self.base_send = send
+        self.base_send = direct_send(send)
         try:
             await await_many_dispatch([receive], self.dispatch)
         except StopConsumer:
@@ -81,7 +143,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return self.scope.get("user")
 
     async def connect(self) -> None:
-        room = await database_sync_to_async(self.authorize)(self.user)
+        room = await db_call(self.authorize)(self.user)
         if room is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
@@ -93,35 +155,28 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.hub.join(room, self)
         await self.send_snapshot()
         if self.track_presence:
-            await database_sync_to_async(presence.enter)(
+            await db_call(presence.enter)(
                 room=room, user_id=self.user.pk, channel_name=self.channel_name
             )
             self._presence_changed()
-            self._beat = asyncio.ensure_future(self._heartbeat())
+            get_heartbeat().add(self.channel_name)
 
     async def disconnect(self, code) -> None:
         if self.room is None:
             return
         await self.hub.leave(self.room, self)
         if self.track_presence:
-            if getattr(self, "_beat", None):
-                self._beat.cancel()
-            await database_sync_to_async(presence.leave)(channel_name=self.channel_name)
+            get_heartbeat().discard(self.channel_name)
+            await db_call(presence.leave)(channel_name=self.channel_name)
             self._presence_changed()
 
     def _presence_changed(self) -> None:
         room = self.room
 
         async def job() -> None:
-            await database_sync_to_async(presence.publish_presence)(room)
+            await db_call(presence.publish_presence)(room)
 
         self.hub.debounce(room, "presence", PRESENCE_DEBOUNCE, job)
-
-    async def _heartbeat(self) -> None:
-        interval = settings.FANGHUA.get("PRESENCE_HEARTBEAT", 30)
-        while True:
-            await asyncio.sleep(interval)
-            await database_sync_to_async(presence.heartbeat)(channel_name=self.channel_name)
 
     async def send_text(self, text: str) -> None:
         await self.base_send({"type": "websocket.send", "text": text})
@@ -129,7 +184,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def send_snapshot(self) -> None:
         """Send a full snapshot, then whatever arrived for the room after it."""
         self.hub.hold(self.room, self)
-        seq, frame = await database_sync_to_async(snapshot_frame)(self.room, self.build_snapshot)
+        seq, frame = await db_call(snapshot_frame)(self.room, self.build_snapshot)
         await self.send_text(frame)
         for text in self.hub.activate(self.room, self, seq):
             await self.send_text(text)
@@ -170,7 +225,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         method: Callable[..., dict | None] = getattr(self, method_name)
         try:
-            result = await database_sync_to_async(method)(self.user, command.data)
+            result = await db_call(method)(self.user, command.data)
         except PermissionDenied as exc:
             frame = error_frame(command.id, "forbidden", error_message(exc))
         except ValidationError as exc:

@@ -21,6 +21,8 @@ from realtime.protocol import group_name
 
 log = logging.getLogger(__name__)
 GROUP_REFRESH_SECONDS = 3600  # channels-redis forgets group members after a day
+DISPATCH_BATCH = 50  # connections written per event-loop turn (docs/benchmarks.md, Fan-out)
+_GONE: list = []  # sentinel: the connection left the room
 
 
 class Connection(Protocol):
@@ -28,6 +30,8 @@ class Connection(Protocol):
 
 
 class Hub:
+    batch = DISPATCH_BATCH
+
     def __init__(self) -> None:
         self.layer = get_channel_layer()
         self.channel: str | None = None
@@ -109,15 +113,30 @@ class Hub:
                 await self.dispatch(message["room"], message["seq"], message["text"])
 
     async def dispatch(self, room: str, seq: int, text: str) -> None:
-        """Write one encoded frame to every local connection in the room."""
-        for conn, held in list(self.rooms.get(room, {}).items()):
-            if held is None:
-                try:
-                    await conn.send_text(text)
-                except Exception:  # a broken connection must not stop the others
-                    log.debug("send to a closed connection failed", exc_info=True)
-            else:
-                held.append((seq, text))
+        """Write one encoded frame to every local connection in the room.
+
+        Writes go out in batches of `batch` connections with a turn of the event loop between
+        them, so the server's socket writes for the first batch happen while the rest are being
+        queued (daphne only writes to a socket on its next loop turn), instead of every socket
+        waiting until all are queued. Each connection's state is read when its turn comes: it
+        may have left, or been sent its snapshot, during an earlier batch.
+        """
+        members = self.rooms.get(room)
+        if not members:
+            return
+        order = list(members)
+        for start in range(0, len(order), self.batch):
+            if start:
+                await asyncio.sleep(0)
+            for conn in order[start : start + self.batch]:
+                held = members.get(conn, _GONE)
+                if held is None:
+                    try:
+                        await conn.send_text(text)
+                    except Exception:  # a broken connection must not stop the others
+                        log.debug("send to a closed connection failed", exc_info=True)
+                elif held is not _GONE:
+                    held.append((seq, text))
 
     async def _refresh_groups(self) -> None:
         while True:
