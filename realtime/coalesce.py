@@ -22,6 +22,8 @@ from collections.abc import Callable
 
 from asgiref.sync import SyncToAsync
 
+from realtime.loops import caller_loop
+
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
@@ -38,19 +40,10 @@ def schedule(key: str, fn: Callable[[], None], delay: float = 0.3) -> None:
         if key in _running:
             _again[key] = (fn, delay)
             return
-        timer = threading.Timer(delay, _run, args=(key, fn, _caller_loop()))
+        timer = threading.Timer(delay, _run, args=(key, fn, caller_loop()))
         timer.daemon = True
         _waiting[key] = timer
     timer.start()
-
-
-def _caller_loop():
-    """The event loop whose asgiref thread is calling us, if any (and still running)."""
-    local = SyncToAsync.threadlocal
-    if getattr(local, "main_event_loop_pid", None) != os.getpid():
-        return None
-    loop = getattr(local, "main_event_loop", None)
-    return loop if loop is not None and loop.is_running() else None
 
 
 def _run(key: str, fn: Callable[[], None], loop=None) -> None:

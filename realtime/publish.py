@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -11,10 +12,12 @@ from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from realtime.loops import caller_loop
 from realtime.models import RoomSequence
 from realtime.protocol import SNAPSHOT, check_room, event_frame, group_name
 
 log = logging.getLogger(__name__)
+SEND_TIMEOUT = 5.0  # seconds to hand a frame to the channel layer before giving up
 T = TypeVar("T")
 
 
@@ -52,10 +55,16 @@ def send_frame(room: str, seq: int, frame: str) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    message = {"type": "hub.frame", "room": room, "seq": seq, "text": frame}
+    loop = caller_loop()
     try:
-        async_to_sync(layer.group_send)(
-            group_name(room), {"type": "hub.frame", "room": room, "seq": seq, "text": frame}
-        )
+        if loop is None:  # a management command or a plain thread: a loop of our own
+            async_to_sync(layer.group_send)(group_name(room), message)
+            return
+        # A worker thread of the server's loop: hand the send to that loop, but never wait
+        # forever — while the server shuts down its loop stops and would never answer.
+        future = asyncio.run_coroutine_threadsafe(layer.group_send(group_name(room), message), loop)
+        future.result(timeout=SEND_TIMEOUT)
     except Exception:  # the data is committed; clients resync on the next gap
         log.exception("could not send %s#%s to the channel layer", room, seq)
 

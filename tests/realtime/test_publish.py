@@ -84,3 +84,39 @@ def test_snapshot_reports_the_seq_it_includes():
     seq, data = snapshot("hall.3", lambda: {"ok": True})
     assert seq == 1 and data == {"ok": True}
     assert snapshot("hall.4", dict)[0] == 0
+
+
+def test_send_frame_gives_up_when_the_servers_loop_does_not_answer(monkeypatch, caplog):
+    """While daphne shuts down its loop stops answering; a publish must not block forever."""
+    import os
+    import threading
+    import time
+
+    from asgiref.sync import SyncToAsync
+
+    from realtime import publish as publish_module
+
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    loop.call_soon(started.set)
+    loop.call_soon(time.sleep, 3)  # the loop is running but busy: it will not serve us in time
+    runner = threading.Thread(target=loop.run_forever, daemon=True)
+    runner.start()
+    started.wait(2)
+    monkeypatch.setattr(publish_module, "SEND_TIMEOUT", 0.3)
+    result: dict = {}
+
+    def worker():  # like a database_sync_to_async thread of that loop
+        SyncToAsync.threadlocal.main_event_loop = loop
+        SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
+        began = time.monotonic()
+        publish_module.send_frame("hall.1", 1, "{}")
+        result["seconds"] = time.monotonic() - began
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join(5)
+    assert not thread.is_alive() and result["seconds"] < 2
+    assert "could not send hall.1#1" in caplog.text
+    loop.call_soon_threadsafe(loop.stop)
+    runner.join(5)
