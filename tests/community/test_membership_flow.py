@@ -200,3 +200,8 @@ def test_english_switch(client, home):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get("/").content.decode()
     assert 'lang="en"' in page and "Log in" in page
+
+
+def test_chinese_by_default_whatever_the_browser_asks(client, home):
+    page = client.get("/", headers={"accept-language": "en-US,en;q=0.9"}).content.decode()
+    assert 'lang="zh-hans"' in page and "登录" in page
