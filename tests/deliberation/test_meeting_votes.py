@@ -211,3 +211,49 @@ async def test_the_room_follows_the_vote_live():
     assert frame["data"]["agenda"][0]["proposal"]["state"] == "voted"
     for comm in (screen, mod, wang):
         await comm.disconnect()
+
+
+@pytest.mark.django_db
+def test_done_when_meeting_vote_goes_on_notice_and_the_ledger_verifies_until_edited(hall):
+    """Issue 5's "Done when": a meeting votes on an agenda item with two online voters and a
+    hand count, the resolution goes on public notice with its printable notice, and
+    `verify_ledger` passes — then fails after a manual edit of one entry in the database."""
+    from django.core.management import CommandError, call_command
+
+    from deliberation.models import LedgerEntry
+
+    people, proposal, meeting = live_meeting(hall, "wang", "zhang", "liu", "head", "recorder")
+    run(people, meeting, "moderator", "ballot_open", secret=True)
+    run(people, meeting, "wang", "ballot_cast", choice="for")
+    run(people, meeting, "zhang", "ballot_cast", choice="for")
+    run(people, meeting, "moderator", "hand_count", voters=3, votes={"for": 2, "against": 1})
+    out = run(people, meeting, "moderator", "ballot_close")
+    assert out["result"] == "passed"
+    ballot = Ballot.objects.get(pk=out["ballot_id"])
+    assert ballot.outcome["by_source"]["online"]["for"] == 2
+    assert ballot.outcome["by_source"]["hand"] == {
+        "for": 2,
+        "against": 1,
+        "abstain": 0,
+        "ballots": 3,
+    }
+    res = services_votes.resolution_publish(
+        actor=people["head"], ballot=ballot, title="修复小区喷泉", text="同意修复。"
+    )
+    proposal.refresh_from_db()
+    assert res.state == "on_notice" and proposal.state == ProposalState.ON_NOTICE
+    services.meeting_close(actor=people["moderator"], meeting=meeting)
+
+    client = Client()
+    for url in (f"/resolutions/{res.pk}/", f"/resolutions/{res.pk}/print/"):
+        html = client.get(url).content.decode()
+        assert f"/meetings/{meeting.pk}/minutes/" in html  # linked to the meeting's minutes
+    printed = client.get(f"/resolutions/{res.pk}/print/").content.decode()
+    assert "十月议事会" in printed and "现场举手" in printed
+
+    call_command("verify_ledger")  # intact: returns normally (exit status 0)
+    entry = LedgerEntry.objects.filter(hall=hall, kind="hand_count_entered").get()
+    LedgerEntry.objects.filter(pk=entry.pk).update(payload={**entry.payload, "votes": {"for": 3}})
+    with pytest.raises(CommandError) as exc:
+        call_command("verify_ledger")
+    assert exc.value.returncode != 0 and f"seq {entry.seq}" in str(exc.value)
