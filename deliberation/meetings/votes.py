@@ -88,7 +88,13 @@ def ballot_out(ballot: Ballot) -> dict[str, Any]:
         "turnout": live["turnout"],
         "online": live["online"],
         "voted": voted,  # who voted online/by proxy (public, as on the ballot page)
-        "hand": None if hand is None else {"voters": hand.voters, "votes": hand.votes},
+        # Like the ballot room: the per-option counts only once results may be shown.
+        "hand": None
+        if hand is None
+        else {
+            "voters": hand.voters,
+            "votes": hand.votes if live["results_visible"] else None,
+        },
         "hand_counted": sorted(hand.counted_user_ids) if hand else [],
         "hand_ceiling": len((present & electors) - set(voted)),
         "results_visible": live["results_visible"],

@@ -306,7 +306,7 @@
     if (b && b.state === "open") {
       var opts = b.options.map(function (o) {
         return '<label class="field small-field">' + esc(o.label) + ' <input type="number" min="0" inputmode="numeric" name="' + esc(o.key) + '" value="' +
-          ((b.hand && b.hand.votes[o.key]) || 0) + '"></label>';
+          ((b.hand && b.hand.votes && b.hand.votes[o.key]) || 0) + '"></label>';
       }).join("");
       ctl.innerHTML = '<form id="m-hand-count" class="hand-count"><fieldset><legend>现场举手计票(没有手机的到会人员)</legend>' + opts +
         '<p class="help">最多 <span id="m-hand-ceiling">' + b.hand_ceiling + "</span> 人(已签到且未在线投票的人;同一人不能重复计票)。</p>" +

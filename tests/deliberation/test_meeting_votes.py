@@ -113,6 +113,20 @@ def test_hand_count_ceiling_is_checked_in_electors_who_did_not_vote_online(hall)
 
 
 @pytest.mark.django_db
+def test_a_secret_vote_shows_only_the_turnout_until_it_closes(hall):
+    people, _p, meeting = live_meeting(hall, "wang", "zhang", "liu")
+    run(people, meeting, "moderator", "ballot_open", secret=True, results_live=True)
+    run(people, meeting, "wang", "ballot_cast", choice="for")
+    run(people, meeting, "moderator", "hand_count", voters=2, votes={"against": 2})
+    v = votes(meeting)
+    assert not v["results_visible"] and v["totals"] is None
+    assert v["turnout"] == 3 and v["hand"] == {"voters": 2, "votes": None}
+    run(people, meeting, "moderator", "ballot_close")
+    v = votes(meeting)
+    assert v["totals"] == {"for": 1, "against": 2, "abstain": 0}
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("checked_in,result", [(5, "passed"), (3, "no_quorum")])
 def test_present_quorum_basis_counts_check_ins(hall, checked_in, result):
     names = ["wang", "zhang", "liu", "head", "recorder"][:checked_in]

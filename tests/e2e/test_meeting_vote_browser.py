@@ -2,6 +2,7 @@
 vote from their phones, the moderator enters a show of hands and closes it, and the big screen
 follows live without reloading."""
 
+import json
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from community.demo import DEMO_PASSWORD, seed_organisation
 from community.models import Membership, MembershipStatus
 from deliberation.demo import DEMO_MEETING_TITLE
 from deliberation.demo import seed as seed_meetings
-from deliberation.meetings import services
+from deliberation.meetings import selectors, services
 from deliberation.models import Ballot, Meeting
 from forum.models import ProposalState
 from tests.e2e.conftest import log_in
@@ -105,6 +106,11 @@ def test_a_meeting_votes_on_an_agenda_item_live(server_url, phone, browser):
         )
         expect(wang.locator("#m-live")).to_contain_text("表决结果:通过")
         expect(zhang.locator("#m-agenda")).to_be_visible()
+        # the JS applyEvent mirror: the screen's state after the events = a fresh snapshot
+        fresh = json.loads(json.dumps(selectors.meeting_snapshot(meeting.pk), default=str))
+        shown = screen.evaluate("window.FHMeeting.state()")
+        for key in ("meeting", "agenda", "attendance", "votes"):
+            assert shown[key] == fresh[key], key
         ballot = Ballot.objects.get(agenda_item__meeting=meeting)
         assert ballot.result == "passed" and ballot.outcome["by_source"]["hand"]["for"] == 3
         assert ballot.proposal.state == ProposalState.VOTED
