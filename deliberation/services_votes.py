@@ -305,13 +305,18 @@ def ballot_create(
     return ballot
 
 
-def _locked(ballot: Ballot) -> Ballot:
-    # A ballot on an agenda item: lock its meeting first, in the order the meeting room uses.
-    meeting_id = ballot_meeting_id(ballot.pk)
+def _lock_meeting_of(ballot_id: int) -> None:
+    """Lock the meeting row of a ballot on an agenda item (no-op for other ballots)."""
+    meeting_id = ballot_meeting_id(ballot_id)
     if meeting_id is not None:
         from deliberation.models import Meeting
 
         Meeting.objects.select_for_update().filter(pk=meeting_id).values_list("pk").get()
+
+
+def _locked(ballot: Ballot) -> Ballot:
+    # A ballot on an agenda item: lock its meeting first, in the order the meeting room uses.
+    _lock_meeting_of(ballot.pk)
     return (
         Ballot.objects.select_related("hall", "proposal")
         .select_for_update(of=("self",))
@@ -688,6 +693,9 @@ def publish_tally(ballot_id: int) -> None:
     the same way: a burst of casts makes a few events a second, not one each).
     """
     with transaction.atomic():
+        # Same lock order as every meeting service (meeting row first), so a tally running
+        # while the moderator closes the vote waits instead of deadlocking with the close.
+        _lock_meeting_of(ballot_id)
         publish(ballot_room(ballot_id), EV_TALLY, tally_data(ballot_id))
         _publish_meeting(ballot_id)
 
