@@ -262,6 +262,12 @@ def test_done_when_meeting_vote_goes_on_notice_and_the_ledger_verifies_until_edi
     for url in (f"/resolutions/{res.pk}/", f"/resolutions/{res.pk}/print/"):
         html = client.get(url).content.decode()
         assert f"/meetings/{meeting.pk}/minutes/" in html  # linked to the meeting's minutes
+    ballot_page = Client()
+    ballot_page.force_login(people["zhang"])
+    assert (
+        f'href="/meetings/{meeting.pk}/"'
+        in ballot_page.get(f"/ballots/{ballot.pk}/").content.decode()
+    )
     printed = client.get(f"/resolutions/{res.pk}/print/").content.decode()
     assert "十月议事会" in printed and "现场举手" in printed
 
