@@ -84,7 +84,10 @@
     if (m.state !== "closed") {
       html += m.checkin_open ? button("set_checkin", "关闭签到", { open: false }) : button("set_checkin", "开放签到", { open: true });
     }
-    if (m.state === "open") {
+    var voting = state.votes && state.votes.ballot && state.votes.ballot.state === "open";
+    if (m.state === "open" && voting) {
+      html += '<span class="help">表决进行中:结束表决后才能进入下一项或散会。</span>';
+    } else if (m.state === "open") {
       var pending = state.agenda.some(function (i) { return i.state === "pending"; });
       if (pending) html += button("next_item", "下一项议程", null, "primary");
       html += button("close_meeting", "宣布散会", null, "danger", "确定宣布散会吗?散会后将汇总会议纪要。");
