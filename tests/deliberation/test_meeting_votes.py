@@ -225,6 +225,10 @@ async def test_the_room_follows_the_vote_live():
     assert frame["data"]["agenda"][0]["proposal"]["state"] == "voted"
     for comm in (screen, mod, wang):
         await comm.disconnect()
+    # Close the DB connection left in asgiref's executor thread (PostgreSQL drops the test DB).
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()
 
 
 @pytest.mark.django_db

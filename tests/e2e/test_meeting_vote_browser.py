@@ -114,5 +114,7 @@ def test_a_meeting_votes_on_an_agenda_item_live(server_url, phone, browser):
         ballot = Ballot.objects.get(agenda_item__meeting=meeting)
         assert ballot.result == "passed" and ballot.outcome["by_source"]["hand"]["for"] == 3
         assert ballot.proposal.state == ProposalState.VOTED
+        # let the server's trailing coalesced tally finish before the session drops the test DB
+        screen.wait_for_timeout(1000)
     finally:
         screen_ctx.close()
