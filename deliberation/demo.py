@@ -46,6 +46,15 @@ def _accepted_proposal(hall, users):
 
 @transaction.atomic
 def seed(*, hall, users) -> None:
+    """The monthly meeting (upcoming), then the votes demo: an open online poll and a
+    resolution on notice with an answered objection (deliberation/demo_votes.py)."""
+    from deliberation import demo_votes
+
+    seed_meeting(hall=hall, users=users)
+    demo_votes.seed(hall=hall, users=users)
+
+
+def seed_meeting(*, hall, users) -> None:
     """One upcoming meeting of 芳华议事厅: moderator 陈红, recorder 林芳, accepted proposals + a free item."""
     from deliberation.meetings import services
     from deliberation.models import Meeting

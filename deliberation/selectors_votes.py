@@ -43,7 +43,9 @@ def ballots_visible_to(*, user, hall: Hall) -> QuerySet[Ballot]:
 
 def ballot_detail(*, pk: int) -> Ballot:
     """One ballot with what its pages show (settled first if its window ended)."""
-    ballot = Ballot.objects.select_related("hall__compound__community", "proposal").get(pk=pk)
+    ballot = Ballot.objects.select_related(
+        "hall__compound__community", "proposal", "agenda_item__meeting"
+    ).get(pk=pk)
     if ballot.state == BallotState.OPEN and ballot.ends_at and ballot.ends_at <= timezone.now():
         services_votes.settle_ballots(hall=ballot.hall)
         ballot.refresh_from_db()
@@ -160,7 +162,9 @@ def notice_board(*, hall: Hall, now: datetime | None = None) -> dict[str, list[R
 
 def resolution_detail(*, pk: int, now: datetime | None = None) -> Resolution:
     """One resolution with its ballot and objections, its notice period settled first."""
-    resolution = Resolution.objects.select_related("hall", "ballot", "proposal").get(pk=pk)
+    resolution = Resolution.objects.select_related(
+        "hall", "ballot__agenda_item__meeting", "proposal"
+    ).get(pk=pk)
     if resolution.state == ResolutionState.ON_NOTICE and resolution.notice_ends_at <= (
         now or timezone.now()
     ):

@@ -78,14 +78,38 @@ def require(user, perm: str, obj=None, message: str | None = None) -> None:
 
 
 def present_voters(ballot: Ballot) -> set[int]:
-    """User ids of the electors present (checked in) at the ballot's meeting.
+    """User ids of the electors present (checked in, 签到) at the ballot's meeting.
 
-    Wired to the meeting's check-ins (签到) at integration, through the ballot's agenda item.
-    Empty for online ballots — and, until then, for every ballot: hand counts then need the
-    present people passed explicitly (`present_user_ids`), and the "present" quorum basis
-    counts only the people who voted online or by proxy.
+    Follows `Ballot.agenda_item` to its meeting; empty for a ballot outside a meeting.
     """
-    return set()
+    if ballot.agenda_item_id is None:
+        return set()
+    from deliberation.models import CheckIn
+
+    checked_in = CheckIn.objects.filter(meeting__items=ballot.agenda_item_id).values("user_id")
+    return set(
+        Elector.objects.filter(ballot=ballot, user_id__in=checked_in).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def ballot_meeting_id(ballot_id: int) -> int | None:
+    """The meeting of a ballot on an agenda item (None for other ballots)."""
+    return (
+        Ballot.objects.filter(pk=ballot_id)
+        .values_list("agenda_item__meeting_id", flat=True)
+        .first()
+    )
+
+
+def _publish_meeting(ballot_id: int, *names: str) -> None:
+    """Tell the ballot's meeting room (if any) its new votes section (and `names` sections)."""
+    meeting_id = ballot_meeting_id(ballot_id)
+    if meeting_id is not None:
+        from deliberation.meetings import votes as meeting_votes
+
+        meeting_votes.publish_votes(meeting_id, *names)
 
 
 # --- electorate ---------------------------------------------------------------------------
@@ -161,10 +185,14 @@ def ballot_create(
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     proposal: Proposal | None = None,
+    agenda_item: Any = None,
     description: str = "",
     now: datetime | None = None,
 ) -> Ballot:
-    """Prepare a ballot (not yet open); every setting can still be chosen until it opens."""
+    """Prepare a ballot (not yet open); every setting can still be chosen until it opens.
+
+    A ballot on a meeting's `agenda_item` is live and its proposal is the item's proposal.
+    """
     require(
         actor, "deliberation.manage_ballot", hall, _("只有主持人、微家负责人或管理员可以发起表决。")
     )
@@ -223,6 +251,12 @@ def ballot_create(
         errors["quorum_basis"] = [_("未知的法定人数基数。")]
     if not 0 <= int(proxy_cap) <= 5:
         errors["proxy_cap"] = [_("每人最多代投 0 至 5 票。")]
+    if agenda_item is not None:
+        if agenda_item.meeting.hall_id != hall.pk:
+            errors["agenda_item"] = [_("议程项不属于本议事厅。")]
+        proposal = agenda_item.proposal
+        if mode != BallotMode.LIVE:
+            errors["mode"] = [_("会议议程上的表决须为现场表决。")]
     if proposal is not None:
         if proposal.hall_id != hall.pk:
             errors["proposal"] = [_("议题不属于本议事厅。")]
@@ -233,6 +267,7 @@ def ballot_create(
     ballot = Ballot.objects.create(
         hall=hall,
         proposal=proposal,
+        agenda_item=agenda_item,
         title=title,
         description=description.strip(),
         kind=kind,
@@ -270,7 +305,18 @@ def ballot_create(
     return ballot
 
 
+def _lock_meeting_of(ballot_id: int) -> None:
+    """Lock the meeting row of a ballot on an agenda item (no-op for other ballots)."""
+    meeting_id = ballot_meeting_id(ballot_id)
+    if meeting_id is not None:
+        from deliberation.models import Meeting
+
+        Meeting.objects.select_for_update().filter(pk=meeting_id).values_list("pk").get()
+
+
 def _locked(ballot: Ballot) -> Ballot:
+    # A ballot on an agenda item: lock its meeting first, in the order the meeting room uses.
+    _lock_meeting_of(ballot.pk)
     return (
         Ballot.objects.select_related("hall", "proposal")
         .select_for_update(of=("self",))
@@ -344,6 +390,7 @@ def ballot_open(*, actor: User, ballot: Ballot, now: datetime | None = None) -> 
         },
     )
     publish(ballot_room(locked.pk), EV_STATE, _state_data(locked))
+    _publish_meeting(locked.pk)
     ballot.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return locked
 
@@ -640,9 +687,17 @@ def tally_data(ballot_id: int) -> dict[str, Any]:
 
 
 def publish_tally(ballot_id: int) -> None:
-    """Publish one `ballot.tally` event with the counts read from the database now."""
+    """Publish one `ballot.tally` event with the counts read from the database now.
+
+    A ballot on an agenda item also sends its meeting room the new votes section (coalesced
+    the same way: a burst of casts makes a few events a second, not one each).
+    """
     with transaction.atomic():
+        # Same lock order as every meeting service (meeting row first), so a tally running
+        # while the moderator closes the vote waits instead of deadlocking with the close.
+        _lock_meeting_of(ballot_id)
         publish(ballot_room(ballot_id), EV_TALLY, tally_data(ballot_id))
+        _publish_meeting(ballot_id)
 
 
 # --- closing ------------------------------------------------------------------------------
@@ -736,6 +791,8 @@ def ballot_close(*, actor: User | None, ballot: Ballot, now: datetime | None = N
         )
     publish(ballot_room(locked.pk), EV_STATE, _state_data(locked))
     publish(ballot_room(locked.pk), EV_TALLY, tally_data(locked.pk))
+    # The meeting room: the result, and the item's proposal now 已表决 in the agenda.
+    _publish_meeting(locked.pk, "agenda")
     ballot.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return locked
 

@@ -89,12 +89,22 @@ def payload_summary(payload: Any) -> list[tuple[str, str]]:
     return items
 
 
+def page_of_seq(hall: Hall, seq: int) -> int:
+    """The page (newest first, PAGE_SIZE a page) that holds entry `seq` of the hall."""
+    newer = entries_of(hall=hall).filter(seq__gt=seq).count()
+    return newer // PAGE_SIZE + 1
+
+
 def ledger_page(request, slug: str):
+    """The ledger, newest first; `?seq=N` (the QR code on a printed notice) opens N's page."""
     hall = get_object_or_404(selectors.halls_visible_to(), slug=slug)
     labels = dict(LedgerKind.choices)
-    page = Paginator(entries_of(hall=hall, newest_first=True), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    number = request.GET.get("page")
+    target = request.GET.get("seq", "")
+    target_seq = int(target) if target.isdigit() and 0 < len(target) < 19 else None
+    if number is None and target_seq is not None:
+        number = page_of_seq(hall, target_seq)
+    page = Paginator(entries_of(hall=hall, newest_first=True), PAGE_SIZE).get_page(number)
     rows = [
         {
             "entry": e,
@@ -115,6 +125,7 @@ def ledger_page(request, slug: str):
             "head": chain_head(hall),
             "json_url": request.build_absolute_uri(json_url),
             "verifier": verifier_snippet(),
+            "target_seq": target_seq,
         },
     )
 

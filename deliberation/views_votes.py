@@ -315,6 +315,21 @@ def _resolution_context(request, res: Resolution) -> dict:
             + f"?seq={res.ledger_seq}#seq-{res.ledger_seq}"
         ),
         "head": _head_at_publication(res),
+        **_meeting_links(request, res),
+    }
+
+
+def _meeting_links(request, res: Resolution) -> dict:
+    """The meeting (and its minutes) a resolution was voted in, for a ballot on an agenda item."""
+    item = res.ballot.agenda_item
+    if item is None:
+        return {"meeting": None}
+    meeting = item.meeting
+    return {
+        "meeting": meeting,
+        "agenda_item": item,
+        "meeting_url": request.build_absolute_uri(reverse("meeting", args=[meeting.pk])),
+        "minutes_url": request.build_absolute_uri(reverse("meeting_minutes", args=[meeting.pk])),
     }
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from deliberation.meetings import services
+from deliberation.meetings import votes as meeting_votes
 from deliberation.models import Meeting
 
 Handler = Callable[[Any, int, dict[str, Any]], dict[str, Any]]
@@ -169,6 +170,56 @@ def set_budget(user, mid, data):
     return {}
 
 
+def _str_list(data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise ValidationError(_("参数 %(k)s 应为文本的列表。") % {"k": key})
+    return value
+
+
+def ballot_open(user, mid, data):
+    ballot = meeting_votes.meeting_ballot_open(
+        actor=user,
+        meeting=_meeting(mid),
+        title=str(data.get("title") or ""),
+        kind=str(data.get("kind") or "for_against"),
+        options=_str_list(data, "options"),
+        max_choices=_int(data, "max_choices", required=False) or 1,
+        secret=bool(data.get("secret", True)),
+        results_live=bool(data.get("results_live", False)),
+        majority_rule=str(data.get("majority_rule") or "") or None,
+    )
+    return {"ballot_id": ballot.pk}
+
+
+def ballot_close(user, mid, data):
+    ballot = meeting_votes.meeting_ballot_close(actor=user, meeting=_meeting(mid))
+    return {"ballot_id": ballot.pk, "result": ballot.result}
+
+
+def ballot_cast(user, mid, data):
+    choices = data.get("choices")
+    if isinstance(data.get("choice"), str):
+        choices = [data["choice"]]
+    receipt = meeting_votes.meeting_ballot_cast(
+        voter=user, meeting=_meeting(mid), choices=_str_list({"choices": choices}, "choices")
+    )
+    return {"receipt": receipt}
+
+
+def hand_count(user, mid, data):
+    votes = data.get("votes")
+    if not isinstance(votes, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+        for k, v in votes.items()
+    ):
+        raise ValidationError(_("votes 应为「选项: 票数」。"))
+    ballot = meeting_votes.meeting_hand_count(
+        actor=user, meeting=_meeting(mid), voters=_int(data, "voters"), votes=votes
+    )
+    return {"ballot_id": ballot.pk}
+
+
 COMMANDS: dict[str, Handler] = {
     f.__name__: f
     for f in (
@@ -192,5 +243,9 @@ COMMANDS: dict[str, Handler] = {
         remove_item,
         move_item,
         set_budget,
+        ballot_open,
+        ballot_close,
+        ballot_cast,
+        hand_count,
     )
 }

@@ -19,6 +19,15 @@ from deliberation.models import AgendaItem, CheckIn, Meeting, Speech, SpeechStat
 VOTE_SECTIONS: list[Callable[[AgendaItem], list[str]]] = []
 
 
+def _ballots(item: AgendaItem) -> list[str]:
+    from deliberation.meetings.votes import minutes_lines
+
+    return minutes_lines(item)
+
+
+VOTE_SECTIONS.append(_ballots)
+
+
 def _local(dt) -> str:
     return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M") if dt else "—"
 

@@ -28,6 +28,11 @@ FLOOR_CHANGED = event_type(
     "Hands, queue, speaker or timer changed. data: {floor, server_now}",
 )
 MINUTES_CHANGED = event_type("minutes.changed", "The minutes changed. data: {minutes}")
+VOTES_CHANGED = event_type(
+    "votes.changed",
+    "A vote on the current item opened/closed, or its count changed (coalesced). "
+    "data: {votes, agenda?}",
+)
 PRESENCE = "presence.changed"
 
 # Keys that are not state (the server clock, for countdown offsets); ignored when comparing.

@@ -195,9 +195,11 @@ def minutes_section(m: Meeting) -> dict[str, Any]:
     }
 
 
-def votes_section(m: Meeting) -> list[dict[str, Any]]:
-    """The meeting's ballots; the vote issue fills this in (and publishes its own events)."""
-    return []
+def votes_section(m: Meeting) -> dict[str, Any]:
+    """The current/last ballot of the current agenda item (deliberation.meetings.votes)."""
+    from deliberation.meetings.votes import votes_section as build
+
+    return build(m)
 
 
 SECTION_BUILDERS = {

@@ -30,6 +30,7 @@ from deliberation.meetings.protocol import (
 from deliberation.models import (
     AgendaItem,
     AgendaItemState,
+    Ballot,
     CheckIn,
     CheckInMethod,
     Meeting,
@@ -39,6 +40,7 @@ from deliberation.models import (
     SpeechState,
     Stance,
 )
+from deliberation.models.votes import BallotState
 from forum.models import Proposal, ProposalState
 from forum.workflow import proposal_transition
 from realtime.protocol import event_type
@@ -111,6 +113,8 @@ def _expire(m: Meeting) -> bool:
 def _close_current_item(m: Meeting) -> None:
     if m.current_item_id is None:
         return
+    if Ballot.objects.filter(agenda_item_id=m.current_item_id, state=BallotState.OPEN).exists():
+        raise ValidationError(_("本项议程的表决还在进行,请先结束表决。"))
     speech = _speaker(m)
     if speech is not None:
         _end_speech(speech, reason="item", at=min(timezone.now(), speech.deadline))
@@ -409,7 +413,7 @@ def meeting_open_item(*, actor: User, meeting: Meeting, item_id: int | None = No
     item.save(update_fields=["state", "opened_at"])
     m.current_item = item
     m.save(update_fields=["current_item"])
-    _publish(m, ITEM_OPENED, "meeting", "agenda", "floor")
+    _publish(m, ITEM_OPENED, "meeting", "agenda", "floor", "votes")
     return item
 
 
@@ -440,7 +444,7 @@ def meeting_close(*, actor: User, meeting: Meeting) -> Meeting:
     m.save(update_fields=["state", "closed_at", "checkin_open"])
     m.minutes_final = assemble_minutes(m)
     m.save(update_fields=["minutes_final"])
-    _publish(m, MEETING_CHANGED, "meeting", "agenda", "floor", "minutes")
+    _publish(m, MEETING_CHANGED, "meeting", "agenda", "floor", "minutes", "votes")
     return m
 
 

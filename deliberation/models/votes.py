@@ -68,7 +68,15 @@ class Ballot(models.Model):
         on_delete=models.PROTECT,
         related_name="ballots",
     )
-    # The meeting's agenda item is linked at integration (meetings branch).
+    # A ballot on a meeting's agenda item belongs to that meeting; its proposal is the item's.
+    agenda_item = models.ForeignKey(
+        "deliberation.AgendaItem",
+        verbose_name=_("议程项"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ballots",
+    )
     title = models.CharField(_("表决事项"), max_length=120)
     description = models.TextField(_("说明"), blank=True, max_length=5000)
     kind = models.CharField(

@@ -84,7 +84,10 @@
     if (m.state !== "closed") {
       html += m.checkin_open ? button("set_checkin", "关闭签到", { open: false }) : button("set_checkin", "开放签到", { open: true });
     }
-    if (m.state === "open") {
+    var voting = state.votes && state.votes.ballot && state.votes.ballot.state === "open";
+    if (m.state === "open" && voting) {
+      html += '<span class="help">表决进行中:结束表决后才能进入下一项或散会。</span>';
+    } else if (m.state === "open") {
       var pending = state.agenda.some(function (i) { return i.state === "pending"; });
       if (pending) html += button("next_item", "下一项议程", null, "primary");
       html += button("close_meeting", "宣布散会", null, "danger", "确定宣布散会吗?散会后将汇总会议纪要。");
@@ -237,9 +240,106 @@
     if (link) link.hidden = !mn.assembled;
   }
 
+  // --- votes on the current item (docs/meetings.md, "Votes")
+  var receipts = {}; // ballot id → the receipt shown once after casting here
+  var RULES = { "": "本厅默认规则", for_gt_against: "赞成多于反对", half_of_cast: "超过投票数的一半",
+    half_of_electorate: "超过应到人数的一半", two_thirds: "三分之二多数" };
+  function ballot() { return state.votes && state.votes.ballot; }
+  function countsLine(b) {
+    if (!b.totals) return "";
+    return b.options.map(function (o) { return o.label + " " + (b.totals[o.key] || 0); }).join(" · ");
+  }
+  function resultLine(b) {
+    return countsLine(b) + (b.result_label ? " — " + b.result_label : "");
+  }
+  function voteStatus(b) {
+    var html = '<p class="vote-title"><span class="badge ' + (b.state === "open" ? "ok" : "") + '">' + esc(b.state_label) +
+      "</span> " + esc(b.title) + "</p>" +
+      '<p class="help">' + esc(b.kind_label) + " · " + (b.secret ? "无记名" : "记名") + " · " + esc(b.majority_label) + "</p>" +
+      '<p class="vote-turnout">已投票 <strong class="big-number">' + b.turnout + "</strong> / " + b.electorate +
+      " 人(线上 " + b.online + (b.hand ? " · 现场举手 " + b.hand.voters : "") + ") · 到会 " + b.present + " 人</p>";
+    if (b.state === "closed") {
+      html += '<p class="vote-result result-' + esc(b.result) + '">' + esc(resultLine(b)) + "</p>" +
+        '<p class="help">' + (b.quorum_met ? "达到法定人数" : "未达到法定人数") + ' · <a href="' + esc(b.url) + '">表决详情</a></p>';
+    } else if (b.results_visible) {
+      html += '<p class="vote-counts">' + esc(countsLine(b)) + "</p>";
+    } else {
+      html += '<p class="help">结果在表决结束后公布。</p>';
+    }
+    return html;
+  }
+  function renderVote() {
+    var el = $("m-vote"), b = ballot(), m = state.meeting;
+    if (!el) return;
+    var item = currentItem(), html = "";
+    if (!item || m.state !== "open") {
+      el.innerHTML = b ? voteStatus(b) : '<p class="empty">议程开始后,主持人可以发起表决。</p>';
+      var c = $("m-vote-controls");
+      if (c) { c.innerHTML = ""; c.dataset.key = ""; }
+      return;
+    }
+    html += b ? voteStatus(b) : '<p class="empty">本项议程还没有表决。</p>';
+    if (mode === "room" && b && b.state === "open") {
+      var mine = receipts[b.id];
+      if (b.voted.indexOf(me.id) >= 0) {
+        html += '<p class="mine">您已投票,投票后不能更改。' + (mine ? "回执码:<strong class=\"receipt\">" + esc(mine) + "</strong>(请记下,可在结果公布后核对)" : "") + "</p>";
+      } else if (b.hand_counted.indexOf(me.id) >= 0) {
+        html += '<p class="mine">您已在现场举手表决中计票。</p>';
+      } else if (!checkedIn()) {
+        html += '<p class="empty">请先签到,签到后才能在会场投票。</p>';
+      } else {
+        html += '<div class="vote-panel" role="group" aria-label="投票"><p class="warn-note"><strong>注意:投票后不能更改。</strong></p><div class="hand-buttons">' +
+          b.options.map(function (o) {
+            var cls = o.key === "for" ? "primary stance-for" : o.key === "against" ? "primary stance-against" : "";
+            return button("ballot_cast", o.label, { choice: o.key }, cls, "确定投「" + o.label + "」吗?投票后不能更改。");
+          }).join("") + "</div></div>";
+      }
+    }
+    el.innerHTML = html;
+    var ctl = $("m-vote-controls");
+    if (!ctl) return;
+    // Rebuild the moderator's forms only when the vote changes, not while someone types in them.
+    var key = item.id + ":" + (b ? b.id + b.state : "none");
+    if (ctl.dataset.key === key) {
+      var ceil = $("m-hand-ceiling");
+      if (ceil && b) ceil.textContent = b.hand_ceiling;
+      return;
+    }
+    ctl.dataset.key = key;
+    if (b && b.state === "open") {
+      var opts = b.options.map(function (o) {
+        return '<label class="field small-field">' + esc(o.label) + ' <input type="number" min="0" inputmode="numeric" name="' + esc(o.key) + '" value="' +
+          ((b.hand && b.hand.votes && b.hand.votes[o.key]) || 0) + '"></label>';
+      }).join("");
+      ctl.innerHTML = '<form id="m-hand-count" class="hand-count"><fieldset><legend>现场举手计票(没有手机的到会人员)</legend>' + opts +
+        '<p class="help">最多 <span id="m-hand-ceiling">' + b.hand_ceiling + "</span> 人(已签到且未在线投票的人;同一人不能重复计票)。</p>" +
+        '<button class="btn" type="submit">录入举手计票</button></fieldset></form>' +
+        '<p class="actions">' + button("ballot_close", "结束表决", null, "danger", "确定结束表决「" + b.title + "」吗?结束后立即计票。") + "</p>";
+    } else {
+      var rules = Object.keys(RULES).map(function (k) { return '<option value="' + k + '">' + RULES[k] + "</option>"; }).join("");
+      ctl.innerHTML = '<form id="m-ballot-open" class="ballot-open"><fieldset><legend>发起表决(赞成/反对/弃权)</legend>' +
+        '<label class="field">表决事项 <input name="title" maxlength="120" placeholder="' + esc(item.title) + '"></label>' +
+        '<label class="check"><input type="checkbox" name="secret" checked> 无记名投票</label> ' +
+        '<label class="check"><input type="checkbox" name="results_live"> 实时显示结果(仅记名)</label>' +
+        '<label class="field">表决规则 <select name="majority_rule">' + rules + "</select></label>" +
+        '<button class="btn primary" type="submit">开始表决</button></fieldset></form>';
+    }
+  }
+  function renderScreenVote() {
+    var el = $("m-vote-screen"), b = ballot();
+    if (!el) return;
+    el.hidden = !b;
+    if (!b) { el.innerHTML = ""; return; }
+    var big = b.state === "closed" ? resultLine(b) : b.results_visible ? countsLine(b) : "已投票 " + b.turnout + " / " + b.electorate;
+    el.innerHTML = '<h2 class="vote-title">表决:' + esc(b.title) + ' <span class="badge">' + esc(b.state_label) + "</span></h2>" +
+      '<p class="vote-big result-' + esc(b.result || b.state) + '">' + esc(big) + "</p>" +
+      '<p class="vote-turnout">已投票 ' + b.turnout + " / " + b.electorate + " 人(线上 " + b.online +
+      (b.hand ? " · 现场举手 " + b.hand.voters : "") + ")</p>";
+  }
+
   function render() {
     renderState(); renderControls(); renderCurrent(); renderSpeaker(); renderHand();
-    renderQueue(); renderAgenda(); renderAttendance(); renderMinutes();
+    renderQueue(); renderAgenda(); renderAttendance(); renderMinutes(); renderVote(); renderScreenVote();
   }
 
   function tick() {
@@ -273,6 +373,11 @@
       var item = next.agenda.filter(function (i) { return i.id === next.meeting.current_item_id; })[0];
       if (item) say("第" + item.number + "项议程开始:" + item.title);
     }
+    var pb = prev.votes && prev.votes.ballot, nb = next.votes && next.votes.ballot;
+    if (nb && nb.state === "open" && (!pb || pb.id !== nb.id)) say("表决开始:" + nb.title);
+    if (nb && nb.state === "closed" && (!pb || pb.id !== nb.id || pb.state !== "closed")) {
+      say("表决结果:" + nb.result_label + "。" + countsLine(nb));
+    }
     var ps = prev.floor.speaker, ns = next.floor.speaker;
     if (ns && (!ps || ps.id !== ns.id)) say("现在发言:" + ns.user.name);
     else if (!ns && ps) say("发言结束");
@@ -281,7 +386,13 @@
   // --- commands
   function send(cmd, data) {
     if (!room) return;
-    room.send(cmd, data || {}).then(function () {}, function (err) {
+    room.send(cmd, data || {}).then(function (reply) {
+      if (cmd === "ballot_cast" && reply && reply.receipt && ballot()) {
+        receipts[ballot().id] = reply.receipt;
+        say("投票成功,回执码 " + reply.receipt);
+        render();
+      }
+    }, function (err) {
       toast(err.message || "操作失败", true);
     });
   }
@@ -293,7 +404,26 @@
     send(b.dataset.cmd, b.dataset.args ? JSON.parse(b.dataset.args) : {});
   });
   document.addEventListener("submit", function (e) {
-    var f = e.target.closest("form[data-cmd]");
+    var f = e.target;
+    if (f.id === "m-ballot-open") {
+      e.preventDefault();
+      var title = f.elements.title.value.trim() || (currentItem() || {}).title || "";
+      if (!window.confirm("确定开始表决「" + title + "」吗?开始后不能修改表决设置。")) return;
+      send("ballot_open", { title: f.elements.title.value, secret: f.elements.secret.checked,
+        results_live: f.elements.results_live.checked, majority_rule: f.elements.majority_rule.value });
+      return;
+    }
+    if (f.id === "m-hand-count") {
+      e.preventDefault();
+      var votes = {}, voters = 0;
+      Array.prototype.forEach.call(f.querySelectorAll("input[type=number]"), function (i) {
+        var n = parseInt(i.value, 10) || 0;
+        votes[i.name] = n; voters += n;
+      });
+      send("hand_count", { voters: voters, votes: votes });
+      return;
+    }
+    f = e.target.closest("form[data-cmd]");
     if (!f) return;
     e.preventDefault();
     var data = {};

@@ -160,6 +160,25 @@ def test_page_is_paginated_and_has_an_empty_state(client, hall):
     assert client.get("/halls/no-such-hall/ledger/").status_code == 404
 
 
+def test_seq_link_from_a_printed_notice_opens_the_page_holding_that_entry(client, hall):
+    fill(hall, 120)  # newest first, 50 a page: 120–71, 70–21, 20–1
+    url = reverse("hall_ledger", args=[hall.slug])
+    for seq, holds, lacks in [
+        (3, "seq-1", "seq-21"),
+        (50, "seq-21", "seq-71"),
+        (120, "seq-71", ""),
+    ]:
+        html = client.get(f"{url}?seq={seq}").content.decode()
+        assert f'id="seq-{seq}" aria-current="true"' in html
+        assert f'id="{holds}"' in html
+        if lacks:
+            assert f'id="{lacks}"' not in html
+    # an explicit page wins; nonsense is ignored
+    assert 'id="seq-120"' in client.get(f"{url}?seq=3&page=1").content.decode()
+    assert 'id="seq-120"' in client.get(f"{url}?seq=abc").content.decode()
+    assert 'id="seq-120"' in client.get(f"{url}?seq=999999").content.decode()
+
+
 def test_page_escapes_payload_text(client, hall):
     ledger_append(
         hall=hall, kind=ledger.OBJECTION_LODGED, payload={"text": "<script>alert(1)</script>"}

@@ -12,6 +12,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from deliberation.meetings import selectors
 from deliberation.meetings.commands import COMMANDS
 from deliberation.meetings.protocol import apply_event, comparable
+from realtime import coalesce
 from realtime import publish as publish_module
 from tests.deliberation.factories import accepted_proposal, meeting_people, scheduled_meeting
 
@@ -86,6 +87,19 @@ def random_step(rng: random.Random, people: dict, meeting, state: dict, late: bo
                 {"item_id": item["id"], "budget_minutes": rng.randint(5, 30)},
             )
         )
+    # votes on the current item (refused when there is no item / an open vote, and so on)
+    choices.append(
+        (
+            "moderator",
+            "ballot_open",
+            {"secret": rng.random() < 0.5, "results_live": rng.random() < 0.7},
+        )
+    )
+    choices.append(("moderator", "ballot_close", {}))
+    n = rng.randint(0, 2)
+    choices.append(("moderator", "hand_count", {"voters": n, "votes": {"for": n}}))
+    for who in ("wang", "zhang", "liu", "head"):
+        choices.append((who, "ballot_cast", {"choice": rng.choice(["for", "against", "abstain"])}))
     if late and rng.random() < 0.1:
         choices.append(("moderator", "close_meeting", {}))
     who, name, data = rng.choice(choices)
@@ -104,7 +118,7 @@ def test_snapshot_plus_events_equals_a_fresh_snapshot(hall, frames, seed):
     room = selectors.meeting_room(meeting.pk)
     starts = []
     state = snapshot_now(meeting.pk)[1]
-    for step in range(60):
+    for step in range(90):
         if step % 10 == 0:
             starts.append(snapshot_now(meeting.pk))
         if step == 3:  # make sure the walk reaches a live meeting
@@ -113,9 +127,19 @@ def test_snapshot_plus_events_equals_a_fresh_snapshot(hall, frames, seed):
                     COMMANDS[name](people["moderator"], meeting.pk, {})
         else:
             random_step(rng, people, meeting, state, late=step > 40)
+        coalesce.flush()  # the coalesced tally of the votes reaches the room
         state = snapshot_now(meeting.pk)[1]
     fresh_seq, fresh = snapshot_now(meeting.pk)
-    assert {f["type"] for f in frames} >= {"item.opened", "floor.changed", "attendance.changed"}
+    assert {f["type"] for f in frames} >= {
+        "item.opened",
+        "floor.changed",
+        "attendance.changed",
+        "votes.changed",
+    }
+    ballot_states = {
+        (f["data"]["votes"]["ballot"] or {}).get("state") for f in frames if "votes" in f["data"]
+    }
+    assert "open" in ballot_states  # the walk reached a vote
     for seq, start in starts:
         assert seq < fresh_seq
         assert comparable(replay(start, seq, frames, room)) == comparable(fresh)

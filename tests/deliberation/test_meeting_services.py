@@ -372,7 +372,7 @@ def test_speaking_order(queue, last, expected):
     assert " ".join(h.name for h in speaking_order(hands, last)) == expected
 
 
-RESIDENT_COMMANDS = {"check_in", "raise_hand", "lower_hand"}
+RESIDENT_COMMANDS = {"check_in", "raise_hand", "lower_hand", "ballot_cast"}
 
 
 @pytest.mark.parametrize("name", sorted(set(COMMANDS) - RESIDENT_COMMANDS))
@@ -400,6 +400,8 @@ def test_every_moderator_or_recorder_command_is_refused_to_a_resident(ctx, name)
         "open": False,
         "stance": "for",
         "token": meeting.checkin_token,
+        "voters": 1,
+        "votes": {"for": 1},
     }
     before = comparable(selectors.meeting_snapshot(meeting.pk))
     if name == "end_speech":

@@ -49,7 +49,7 @@ async def test_snapshot_then_everyone_follows_the_moderator(ctx):
     data = snap["data"]
     assert data["meeting"]["state"] == "scheduled"
     assert [i["title"] for i in data["agenda"]] == ["修复小区喷泉", "其他事项"]
-    assert data["floor"]["queue"] == [] and data["votes"] == []
+    assert data["floor"]["queue"] == [] and data["votes"] == {"ballot": None}
     res, ok, _ = await open_socket(path, people["zhang"])
     assert ok
     snap_res = await receive(res)

@@ -131,3 +131,65 @@ def test_coalesce_runs_once_per_window_and_again_for_late_calls():
     gate.set()
     assert coalesce.flush()
     assert len(runs) == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_meeting_room_casts_tallies_and_a_close_do_not_deadlock(hall, monkeypatch):
+    """Casts from the meeting room while coalesced tallies run and the moderator closes."""
+    _need_postgres()
+    from deliberation.meetings import selectors
+    from deliberation.meetings.commands import COMMANDS
+    from deliberation.meetings.protocol import apply_event
+    from realtime import publish as publish_module
+    from tests.deliberation.factories import accepted_proposal, meeting_people, scheduled_meeting
+
+    monkeypatch.setattr(sv, "TALLY_WINDOW", 0.01)  # tallies as often as possible
+    frames: list[tuple[str, int, str]] = []
+    monkeypatch.setattr(
+        publish_module, "send_frame", lambda room, seq, text: frames.append((room, seq, text))
+    )
+    people = meeting_people(hall)
+    meeting = scheduled_meeting(hall, people, proposals=[accepted_proposal(hall, people["wang"])])
+    mod = people["moderator"]
+    voters = bulk_members(hall, 30)
+    COMMANDS["open_meeting"](mod, meeting.pk, {})
+    for v in voters:
+        COMMANDS["check_in_member"](mod, meeting.pk, {"user_id": v.pk})
+    COMMANDS["next_item"](mod, meeting.pk, {})
+    seq0, start = publish_module.snapshot(
+        selectors.meeting_room(meeting.pk), lambda: selectors.meeting_snapshot(meeting.pk)
+    )
+    COMMANDS["ballot_open"](mod, meeting.pk, {"secret": False, "results_live": True})
+    outcomes: list[str] = []
+
+    def act(i):
+        try:
+            if i == 20:
+                COMMANDS["ballot_close"](mod, meeting.pk, {})
+                return outcomes.append("closed")
+            COMMANDS["ballot_cast"](voters[i], meeting.pk, {"choice": "for"})
+            outcomes.append("ok")
+        except ValidationError as exc:  # cast after the close
+            outcomes.append("late" if "表决" in " ".join(exc.messages) else f"other: {exc}")
+        except Exception as exc:  # a deadlock would land here
+            outcomes.append(f"error: {exc!r}")
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        list(pool.map(act, range(len(voters))))
+    assert coalesce.flush(timeout=10)
+    assert not [o for o in outcomes if o.startswith(("error", "other"))], outcomes
+    assert "closed" in outcomes
+    room = selectors.meeting_room(meeting.pk)
+    import json
+
+    state = json.loads(json.dumps(start, default=str))
+    for _room, _seq, text in sorted(f for f in frames if f[0] == room and f[1] > seq0):
+        frame = json.loads(text)
+        state = apply_event(state, frame["type"], frame["data"])
+    fresh = json.loads(json.dumps(selectors.meeting_snapshot(meeting.pk), default=str))
+    assert state["votes"] == fresh["votes"]
+    assert fresh["votes"]["ballot"]["state"] == "closed"
+    assert fresh["votes"]["ballot"]["turnout"] == outcomes.count("ok")

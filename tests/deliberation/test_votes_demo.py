@@ -21,3 +21,22 @@ def test_seed_is_idempotent_and_shows_the_whole_flow():
     assert Objection.objects.get().upheld is False
     assert Ballot.objects.get(title=demo_votes.POLL_TITLE).state == "open"
     assert Ballot.objects.count() == 2
+
+
+def test_seed_demo_shows_the_meeting_the_poll_and_the_notice(client):
+    """`make run` seeds: the monthly meeting (upcoming), an open poll, a resolution on notice."""
+    from django.core.management import call_command
+
+    from deliberation.demo import DEMO_MEETING_TITLE
+    from deliberation.models import Meeting
+
+    call_command("seed_demo", "--quiet")
+    call_command("seed_demo", "--quiet")  # idempotent
+    meeting = Meeting.objects.get(title=DEMO_MEETING_TITLE)
+    assert meeting.state == "scheduled"
+    hall = meeting.hall
+    assert Ballot.objects.filter(hall=hall, state="open", title=demo_votes.POLL_TITLE).exists()
+    res = Resolution.objects.get(hall=hall)
+    assert res.state == "on_notice" and res.objections.get().answered_at is not None
+    page = client.get(f"/halls/{hall.slug}/notices/").content.decode()
+    assert res.title in page
