@@ -570,7 +570,7 @@ def parse(argv):
     p.add_argument("--rounds", type=int, default=50)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--gap", type=float, default=0.1, help="seconds between rounds")
-    p.add_argument("--room", default="halls", help="room under test (bench/rooms.py)")
+    p.add_argument("--room", default="meetings", help="room under test (bench/rooms.py)")
     p.add_argument("--redis", default="", help="use this Redis channel layer (default: in-memory)")
     p.add_argument("--no-write", action="store_true", help="print only; keep results/doc")
     p.add_argument(

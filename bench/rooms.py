@@ -47,20 +47,34 @@ def hall_room(*, hall, moderator, rounds: int) -> RoomUnderTest:
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# THE MEETING ROOM — fill this in when the `meetings` branch has landed (docs/benchmarks.md,
-# "Switching to the meeting room"). It must: create a meeting of `hall` that `moderator` chairs
-# with at least `rounds` agenda items (through the meetings services, so it is in the state a
-# real meeting is in when items are being opened), open it, and return a RoomUnderTest with
-#   participant_path=moderator_path=f"/ws/meetings/{meeting.pk}/",
-#   event_type=<the event the moderator's command publishes, e.g. "meeting.item_opened">,
-#   action=lambda r, text: {"id": f"r{r}", "type": "next_item", "data": {}},
-# (round_of may stay the default: exactly one such event is published per round).
-# ---------------------------------------------------------------------------------------------
 def meeting_room(*, hall, moderator, rounds: int) -> RoomUnderTest:
-    raise SystemExit(
-        "The meeting room is not in this branch yet: fill in bench/rooms.py:meeting_room "
-        "(see docs/benchmarks.md, 'Switching to the meeting room')."
+    """A meeting the bench moderator chairs, opened through the meetings services; the action is
+    the moderator's `set_checkin` command (open/close check-in alternately), which publishes one
+    `meeting.changed` event per round and never runs out (unlike `next_item`, whose frame also
+    grows with the agenda)."""
+    from django.utils import timezone
+
+    from deliberation.meetings import services
+    from deliberation.meetings.protocol import MEETING_CHANGED
+    from deliberation.meetings.selectors import meeting_room as room_name
+
+    meeting = services.meeting_schedule(
+        actor=moderator,
+        hall=hall,
+        title="基准测试会议",
+        starts_at=timezone.now(),
+        venue="基准测试",
+        moderator=moderator,
+        recorder=moderator,
+        free_items=[("基准测试议程", None)],
+    )
+    services.meeting_open(actor=moderator, meeting=meeting)
+    return RoomUnderTest(
+        name=room_name(meeting.pk),
+        participant_path=f"/ws/meetings/{meeting.pk}/",
+        moderator_path=f"/ws/meetings/{meeting.pk}/",
+        event_type=MEETING_CHANGED,
+        action=lambda r, text: {"id": f"r{r}", "type": "set_checkin", "data": {"open": r % 2 == 0}},
     )
 
 
