@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.fractions import quorum_ratio
 from community.models import Building, Hall, MajorityRule, MembershipStatus, User
 from deliberation import ledger, tally
 from deliberation.models import (
@@ -150,7 +151,7 @@ def _ballot_spec(ballot: Ballot) -> tally.BallotSpec:
 def _rule(ballot: Ballot) -> tally.Rule:
     return tally.Rule(
         majority=ballot.majority_rule,
-        quorum_fraction=Decimal(str(ballot.quorum_fraction)),
+        quorum_fraction=quorum_ratio(ballot.quorum_fraction),
         quorum_basis=tally.QuorumBasis(ballot.quorum_basis),
         abstentions_count_as_cast=ballot.abstentions_count_as_cast,
     )

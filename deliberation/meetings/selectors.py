@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from community.fractions import quorum_ratio
 from community.markup import render_markdown
 from community.models import Hall, Membership, MembershipStatus
 from deliberation.meetings.rules_of_order import speaking_order
@@ -100,7 +101,7 @@ def attendance_section(m: Meeting) -> dict[str, Any]:
     checkins = list(CheckIn.objects.filter(meeting=m).select_related("user").order_by("at", "pk"))
     electorate = electorate_count(m.hall)
     fraction = m.hall.quorum_fraction
-    needed = max(1, math.ceil(electorate * fraction)) if electorate else 0
+    needed = max(1, math.ceil(electorate * quorum_ratio(fraction))) if electorate else 0
     return {
         "electorate": electorate,
         "present": len(checkins),

@@ -107,9 +107,9 @@ def test_check_in_needs_open_check_in_the_token_and_membership_once(ctx):
 
 def test_moderator_checks_in_by_name_and_quorum_is_computed(ctx):
     _hall, people, _proposal, meeting = ctx
-    # 6 members, quorum 0.667 → 5 needed
+    # 6 members, quorum 0.667 (two-thirds) → 4 needed
     att = selectors.attendance_section(meeting)
-    assert (att["electorate"], att["quorum_needed"], att["quorum_met"]) == (6, 5, False)
+    assert (att["electorate"], att["quorum_needed"], att["quorum_met"]) == (6, 4, False)
     with pytest.raises(PermissionDenied):
         services.meeting_check_in_member(
             actor=people["wang"], meeting=meeting, user_id=people["zhang"].pk
