@@ -215,11 +215,13 @@
     if (qr) qr.hidden = !state.meeting.checkin_open;
     var sel = $("m-manual-user");
     if (sel) {
-      var done = {};
+      var done = {}, chosen = sel.value;
       a.checkins.forEach(function (c) { done[c.user.id] = true; });
       sel.innerHTML = roster.filter(function (p) { return !done[p.id]; }).map(function (p) {
         return '<option value="' + p.id + '">' + esc(p.name) + "</option>";
       }).join("");
+      // A live update must not change whom the moderator has picked.
+      if (chosen && !done[chosen]) sel.value = chosen;
       $("m-manual").hidden = state.meeting.state === "closed" || !sel.options.length;
     }
     var pr = $("m-presence");
