@@ -181,6 +181,12 @@ class Hall(models.Model):
         default=Decimal("0.300"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
     )
+    evaluation_min_ratings = models.PositiveSmallIntegerField(
+        _("重办所需最少评议数"), default=5, validators=[MinValueValidator(1)]
+    )
+    task_due_soon_days = models.PositiveSmallIntegerField(
+        _("任务到期提前提醒(天)"), default=3, validators=[MinValueValidator(1)]
+    )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
     class Meta:

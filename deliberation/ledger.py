@@ -47,6 +47,8 @@ class LedgerKind(models.TextChoices):
     OBJECTION_LODGED = "objection_lodged", _("提出异议")
     OBJECTION_ANSWERED = "objection_answered", _("答复异议")
     RESOLUTION_EFFECTIVE = "resolution_effective", _("决议生效")
+    RESULT_PUBLISHED = "result_published", _("实施结果公开")
+    EVALUATION_CLOSED = "evaluation_closed", _("评议结果")
 
 
 # Module-level names for callers: `ledger_append(hall=h, kind=ledger.BALLOT_OPENED, payload=…)`.
@@ -60,6 +62,8 @@ RESOLUTION_PUBLISHED = LedgerKind.RESOLUTION_PUBLISHED.value
 OBJECTION_LODGED = LedgerKind.OBJECTION_LODGED.value
 OBJECTION_ANSWERED = LedgerKind.OBJECTION_ANSWERED.value
 RESOLUTION_EFFECTIVE = LedgerKind.RESOLUTION_EFFECTIVE.value
+RESULT_PUBLISHED = LedgerKind.RESULT_PUBLISHED.value
+EVALUATION_CLOSED = LedgerKind.EVALUATION_CLOSED.value
 
 # A secret ballot_cast payload may hold only these keys: nothing that names the voter or
 # orders the ballot against the participation record (docs/ledger.md, "Secret ballots").

@@ -357,6 +357,8 @@ class NotificationKind(models.TextChoices):
     MENTIONED = "mentioned", _("有人@了我")
     STATE_CHANGED = "state_changed", _("我的议题状态变化")
     MODERATION = "moderation", _("内容审核结果")
+    TASK = "task", _("治理任务分派与督办")
+    RESULT = "result", _("实施结果公开与评议")
 
 
 class Notification(models.Model):
