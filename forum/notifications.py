@@ -33,8 +33,12 @@ def notify(
     actor=None,
     proposal: Proposal | None = None,
     comment: Comment | None = None,
+    url: str = "",
 ) -> list[Notification]:
-    """Notify each recipient (never the actor) as their preferences for `kind` allow."""
+    """Notify each recipient (never the actor) as their preferences for `kind` allow.
+
+    The link is the proposal (and comment) when given, else `url` (e.g. a task's page).
+    """
     people = {u.pk: u for u in recipients if u is not None}
     if actor is not None:
         people.pop(actor.pk, None)
@@ -43,7 +47,6 @@ def notify(
     prefs = {
         p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=people, kind=kind)
     }
-    url = ""
     if proposal is not None:
         url = f"/proposals/{proposal.pk}/"
         if comment is not None:
