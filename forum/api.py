@@ -8,6 +8,7 @@ from typing import Literal
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -281,6 +282,38 @@ def create_proposal(request, hall_id: int, payload: ProposalIn):
         publish_now=payload.publish,
     )
     return Status(201, _detail(request, p.pk, request.auth))
+
+
+@router.put(
+    "/proposals/{pk}",
+    response=ProposalDetailOut,
+    auth=AUTH,
+    summary="Rewrite one's draft before publishing it (title, body, brand, building)",
+)
+def edit_draft(request, pk: int, payload: ProposalIn):
+    p = _proposal_for(request.auth, pk)
+    brand = (
+        get_object_or_404(ServiceBrand, pk=payload.brand_id, hall_id=p.hall_id)
+        if payload.brand_id
+        else None
+    )
+    building = (
+        get_object_or_404(Building, pk=payload.building_id, compound_id=p.hall.compound_id)
+        if payload.building_id
+        else None
+    )
+    with transaction.atomic():
+        services.proposal_edit(
+            actor=request.auth,
+            proposal=p,
+            title=payload.title,
+            body=payload.body,
+            brand=brand,
+            building=building,
+        )
+        if payload.publish:
+            services.proposal_publish(actor=request.auth, proposal=p)
+    return _detail(request, pk, request.auth)
 
 
 @router.post(

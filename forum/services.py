@@ -128,20 +128,10 @@ def _transition(*, proposal: Proposal, to: str, actor, note: str = "", check=Tru
 # --- proposals
 
 
-@transaction.atomic
-def proposal_create(
-    *,
-    author: User,
-    hall: Hall,
-    title: str,
-    body: str,
-    brand: ServiceBrand | None = None,
-    building: Building | None = None,
-    images: list | tuple = (),
-    publish_now: bool = False,
-) -> Proposal:
-    """Write a proposal (a private draft unless `publish_now`), with up to 6 photos."""
-    require(author, "forum.create_proposal", hall, _("只有本议事厅的居民可以提出议题。"))
+def _proposal_fields(
+    *, hall: Hall, title: str, body: str, brand: ServiceBrand | None, building: Building | None
+) -> tuple[str, str, dict]:
+    """Trimmed title and body, and the errors of the fields a proposal's author writes."""
     title, body = (title or "").strip(), (body or "").strip()
     errors = {}
     if not title:
@@ -156,6 +146,26 @@ def proposal_create(
         errors["brand"] = _("服务品牌不属于本议事厅。")
     if building is not None and building.compound_id != hall.compound_id:
         errors["building"] = _("楼栋不属于本小区。")
+    return title, body, errors
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    author: User,
+    hall: Hall,
+    title: str,
+    body: str,
+    brand: ServiceBrand | None = None,
+    building: Building | None = None,
+    images: list | tuple = (),
+    publish_now: bool = False,
+) -> Proposal:
+    """Write a proposal (a private draft unless `publish_now`), with up to 6 photos."""
+    require(author, "forum.create_proposal", hall, _("只有本议事厅的居民可以提出议题。"))
+    title, body, errors = _proposal_fields(
+        hall=hall, title=title, body=body, brand=brand, building=building
+    )
     if len(images) > MAX_IMAGES:
         errors["images"] = _("最多上传 %(n)d 张图片。") % {"n": MAX_IMAGES}
     if errors:
@@ -210,6 +220,30 @@ def proposal_add_images(*, actor: User, proposal: Proposal, images: list) -> Pro
     if have + len(images) > MAX_IMAGES:
         raise ValidationError({"images": _("最多上传 %(n)d 张图片。") % {"n": MAX_IMAGES}})
     _store_images(proposal, _clean_images(images), start=have)
+    return proposal
+
+
+@transaction.atomic
+def proposal_edit(
+    *,
+    actor: User,
+    proposal: Proposal,
+    title: str,
+    body: str,
+    brand: ServiceBrand | None = None,
+    building: Building | None = None,
+) -> Proposal:
+    """Change one's own draft before it is published (published text is kept as written)."""
+    locked = Proposal.objects.select_for_update().select_related("hall").get(pk=proposal.pk)
+    require(actor, "forum.edit_proposal", locked, _("只能修改自己尚未发布的草稿。"))
+    title, body, errors = _proposal_fields(
+        hall=locked.hall, title=title, body=body, brand=brand, building=building
+    )
+    if errors:
+        raise ValidationError(errors)
+    locked.title, locked.body, locked.brand, locked.building = title, body, brand, building
+    locked.save(update_fields=["title", "body", "brand", "building"])
+    proposal.refresh_from_db()
     return proposal
 
 

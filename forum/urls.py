@@ -7,6 +7,7 @@ urlpatterns = [
     path("halls/<slug:slug>/proposals/new/", views.proposal_new, name="proposal_new"),
     path("halls/<slug:slug>/moderation/", views.moderation_queue, name="moderation_queue"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
+    path("proposals/<int:pk>/edit/", views.proposal_edit, name="proposal_edit"),
     path("proposals/<int:pk>/publish/", views.proposal_publish, name="proposal_publish"),
     path("proposals/<int:pk>/second/", views.proposal_second, name="proposal_second"),
     path("proposals/<int:pk>/review/", views.proposal_review, name="proposal_review"),

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -147,6 +148,56 @@ def proposal_new(request, slug: str):
                 messages.success(request, _("议题已发布,开始征集附议。"))
             return redirect("proposal", pk=proposal.pk)
     return render(request, "forum/form.html", {"hall": hall, "form": form})
+
+
+def _save_draft(request, proposal: Proposal, data: dict) -> None:
+    """Save the edited draft, add any new photos, and publish it if asked (all or nothing)."""
+    services.proposal_edit(
+        actor=request.user,
+        proposal=proposal,
+        title=data["title"],
+        body=data["body"],
+        brand=data["brand"],
+        building=data["building"],
+    )
+    if request.FILES.getlist("images"):
+        services.proposal_add_images(
+            actor=request.user, proposal=proposal, images=request.FILES.getlist("images")
+        )
+    if request.POST.get("action") == "publish":
+        services.proposal_publish(actor=request.user, proposal=proposal)
+
+
+@login_required
+def proposal_edit(request, pk: int):
+    proposal = get_object_or_404(Proposal.objects.select_related("hall"), pk=pk)
+    if not request.user.has_perm("forum.edit_proposal", proposal):
+        raise PermissionDenied(_("只能修改自己尚未发布的草稿。"))
+    hall = proposal.hall
+    initial = {
+        "title": proposal.title,
+        "body": proposal.body,
+        "brand": proposal.brand_id,
+        "building": proposal.building_id,
+    }
+    form = ProposalForm(request.POST or None, request.FILES or None, hall=hall, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                _save_draft(request, proposal, form.cleaned_data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errs in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errs)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            if request.POST.get("action") == "publish":
+                messages.success(request, _("议题已发布,开始征集附议。"))
+            else:
+                messages.success(request, _("草稿已保存,只有您能看到。"))
+            return redirect("proposal", pk=proposal.pk)
+    return render(request, "forum/form.html", {"hall": hall, "form": form, "editing": proposal})
 
 
 def _comment_labels() -> dict[str, str]:
