@@ -12,6 +12,7 @@ from io import BytesIO
 from typing import Any
 
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -77,6 +78,8 @@ def write_table(ws: Worksheet, headers: list[str], rows: list[list[Any]]) -> Non
         widths[0] = max(widths[0], display_width(EMPTY_NOTE) + 2)
     for r, row in enumerate(rows, start=2):
         for c, value in enumerate(row, start=1):
+            if isinstance(value, Promise):  # a lazy label that escaped str()
+                value = str(value)
             cell = ws.cell(row=r, column=c, value=value)
             if isinstance(value, datetime):
                 cell.number_format = DATETIME_FORMAT
