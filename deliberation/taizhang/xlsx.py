@@ -87,11 +87,12 @@ def write_table(ws: Worksheet, headers: list[str], rows: list[list[Any]]) -> Non
                 cell.number_format = DATE_FORMAT
             elif isinstance(value, Percent):
                 cell.number_format = PERCENT_FORMAT
-            if isinstance(value, str) and "\n" in value:
+            width = display_width(value) + 2
+            if isinstance(value, str) and ("\n" in value or width > MAX_WIDTH):
                 cell.alignment = WRAP_ALIGN
             else:
                 cell.alignment = TOP_ALIGN
-            widths[c - 1] = max(widths[c - 1], display_width(value) + 2)
+            widths[c - 1] = max(widths[c - 1], width)
     for c, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(c)].width = max(MIN_WIDTH, min(MAX_WIDTH, width))
     if rows:
