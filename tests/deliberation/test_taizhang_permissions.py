@@ -57,10 +57,11 @@ def test_a_head_elsewhere_gets_403(client, hall):
     assert client.get(reverse("taizhang", args=[hall.slug])).status_code == 403
 
 
-def test_page_and_downloads_for_the_head(client, hall):
+def test_page_and_downloads_for_the_head(client, hall, django_assert_max_num_queries):
     story = october_story(hall)
     client.force_login(story["head"])
-    page = client.get(reverse("taizhang", args=[hall.slug]), {"month": "2026-10"})
+    with django_assert_max_num_queries(30):
+        page = client.get(reverse("taizhang", args=[hall.slug]), {"month": "2026-10"})
     text = page.content.decode()
     assert "2026年10月" in text and 'value="2026-10"' in text
     assert reverse("taizhang_xlsx", args=[hall.slug]) + "?month=2026-10" in text
