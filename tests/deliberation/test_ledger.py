@@ -228,7 +228,7 @@ def test_open_ballot_casts_may_name_the_voter(hall):
 
 
 def test_every_kind_has_a_chinese_label():
-    assert len(ledger.LedgerKind.values) == 10
+    assert len(ledger.LedgerKind.values) == 12
     for value, label in ledger.LedgerKind.choices:
         assert value.isascii() and not str(label).isascii()
 
