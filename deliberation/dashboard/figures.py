@@ -37,6 +37,7 @@ from deliberation.models import (
     Rating,
     Resolution,
     ResultPublication,
+    ResultState,
     TaskState,
 )
 from deliberation.models.meetings import MeetingState
@@ -558,10 +559,16 @@ def task_figures(hall: Hall, period: Period, today: date) -> TaskFigures:
 
 
 def satisfaction_by_brand(hall: Hall, period: Period) -> list[Satisfaction]:
-    """Ratings given in the period, by the brand of the rated result's proposal."""
+    """Ratings given in the period, by the brand of the rated result's proposal.
+
+    Only rounds that are closed: while a round is open its breakdown is shown to nobody who
+    has not rated it, heads and admins included (docs/results.md), so early ratings cannot
+    sway later ones.
+    """
     counts: dict[Any, dict[str, int]] = defaultdict(lambda: {r: 0 for r in Rating.values})
     for brand_id, rating, n in (
         Evaluation.objects.filter(result__hall=hall)
+        .exclude(result__state=ResultState.EVALUATING)
         .filter(_in(period, "created_at"))
         .values_list("result__resolution__proposal__brand_id", "rating")
         .annotate(n=Count("pk"))

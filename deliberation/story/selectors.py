@@ -37,6 +37,7 @@ from deliberation.models import (
     Rating,
     Resolution,
     ResultPublication,
+    ResultState,
     Speech,
     TaskEvent,
     TaskState,
@@ -199,14 +200,14 @@ def proposal_story(*, user, pk: int) -> Story | None:
     proposal = _load_proposal(pk)
     if proposal is None or not can_view(user, proposal):
         return None
-    data = _load(proposal)
+    data = _load(proposal, user)
     if _settle(proposal, data["ballots"], data["resolutions"]):
         proposal = _load_proposal(pk)
-        data = _load(proposal)
+        data = _load(proposal, user)
     return _build(user, proposal, data)
 
 
-def _load(proposal: Proposal) -> dict[str, Any]:
+def _load(proposal: Proposal, user) -> dict[str, Any]:
     """Every row the story needs, each kind in one query."""
     hall = proposal.hall
     events = list(
@@ -278,6 +279,13 @@ def _load(proposal: Proposal) -> dict[str, Any]:
         .order_by()
     ):
         ratings[row["result_id"]][row["rating"]] = row["n"]
+    rated: set[int] = set()
+    if results and user is not None and user.is_authenticated:
+        rated = set(
+            Evaluation.objects.filter(result__in=results, user=user).values_list(
+                "result_id", flat=True
+            )
+        )
     ledger = []
     ballot_ids = [b.pk for b in ballots]
     res_ids = [r.pk for r in resolutions]
@@ -315,6 +323,7 @@ def _load(proposal: Proposal) -> dict[str, Any]:
         "tasks": tasks,
         "results": results,
         "ratings": ratings,
+        "rated": rated,
         "ledger": ledger,
     }
 
@@ -750,6 +759,9 @@ def _build(user, proposal: Proposal, d: dict[str, Any]) -> Story:
     for r in results:
         counts = d["ratings"].get(r.pk) or {k: 0 for k in Rating.values}
         total = sum(counts.values())
+        # As on the result page (docs/results.md): the number of ratings is public, the
+        # breakdown only once the round is closed or to someone who has rated it.
+        breakdown = r.state != ResultState.EVALUATING or r.pk in d["rated"]
         result_rows.append(
             {
                 "id": r.pk,
@@ -765,7 +777,9 @@ def _build(user, proposal: Proposal, d: dict[str, Any]) -> Story:
                 "ratings": [
                     {"rating": k, "label": str(Rating(k).label), "count": counts.get(k, 0)}
                     for k in Rating.values
-                ],
+                ]
+                if breakdown
+                else None,
                 "total": total,
             }
         )
@@ -786,7 +800,7 @@ def _build(user, proposal: Proposal, d: dict[str, Any]) -> Story:
     archived = _event_at(events, S.ARCHIVED)
     eval_state = PENDING
     if last_result is not None:
-        eval_state = CURRENT if last_result.state == "evaluating" else DONE
+        eval_state = CURRENT if last_result.state == ResultState.EVALUATING else DONE
     steps.append(
         Step(
             key="evaluation",

@@ -159,7 +159,7 @@ def build(hall) -> dict:
     )
     # days to resolution: (10 + 15) / 2 = 12.5
 
-    def result(res, rnd, published):
+    def result(res, rnd, published, state="accepted"):
         return ResultPublication.objects.create(
             hall=hall,
             resolution=res,
@@ -167,10 +167,11 @@ def build(hall) -> dict:
             summary="…",
             published_at=published,
             evaluation_ends_at=published + timedelta(days=14),
+            state=state,
         )
 
-    rp1 = result(r1, 1, at(2026, 3, 20) + timedelta(days=30))  # 30 days after effective
-    result(r1, 2, at(2026, 5, 25))  # a second round: not the first completion
+    rp1 = result(r1, 1, at(2026, 3, 20) + timedelta(days=30), "reopened")  # 30 days after effective
+    rp1b = result(r1, 2, at(2026, 5, 25), "evaluating")  # a second round: not the first completion
     rp2 = result(r2, 1, at(2026, 5, 1))  # r2 has no effective time: left out
     # days to completion: 30.0 (n = 1)
 
@@ -200,6 +201,7 @@ def build(hall) -> dict:
         (rp1, u3, "dissatisfied", at(2026, 4, 23)),
         (rp1, u4, "basically", at(2026, 6, 1, 9)),  # out
         (rp2, u1, "basically", at(2026, 5, 2)),
+        (rp1b, u1, "dissatisfied", at(2026, 5, 26)),  # its round is still open: not counted
     ):
         Evaluation.objects.create(result=res, user=user, rating=rating, created_at=when)
     # 最美楼道 (p3): 2 / 0 / 1 → 66.7%; 花满名苑 (p2): 0 / 1 / 0 → 100%; all: 3/4 = 75%

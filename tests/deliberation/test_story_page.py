@@ -124,13 +124,38 @@ def test_the_page_shows_the_steps_in_an_ordered_list_with_links_and_local_times(
 
 @pytest.mark.django_db
 def test_the_story_costs_a_constant_number_of_queries(hall, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from deliberation.models import GovernanceTask, ProgressReport, TaskEvent
+
     flow = full_flow(hall)
     client = Client()
     client.force_login(flow.people["wang"])
     url = reverse("proposal_story", args=[flow.proposal.pk])
     client.get(url)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(40):
         assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    # a longer story: more tasks, history and reports, more comments
+    for n in range(3):
+        task = GovernanceTask.objects.create(
+            hall=hall,
+            resolution=flow.resolution,
+            title=f"任务{n}",
+            owner=flow.people["li"],
+            due_on=flow.task.due_on,
+            created_by=flow.people["head"],
+            state="done",
+        )
+        TaskEvent.objects.create(task=task, from_state="pending", to_state="in_progress")
+        for _i in range(2):
+            ProgressReport.objects.create(task=task, author=flow.people["li"], body="进展")
+        fs.comment_post(author=flow.people["head"], proposal=flow.proposal, body=f"补充{n}")
+    with CaptureQueriesContext(connection) as after:
+        client.get(url)
+    assert len(after) == len(before)
 
 
 @pytest.mark.django_db
@@ -216,3 +241,24 @@ def test_the_api_returns_the_steps_as_json(hall):
     assert vote["data"]["ballots"][0]["result"] == "passed"
     assert vote["ledger"][0]["url"].startswith(reverse("hall_ledger", args=[hall.slug]))
     assert c.get("/api/v1/proposals/999999/story").status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_open_evaluation_round_shows_its_breakdown_only_to_who_rated(hall):
+    from deliberation.models import ResultState
+
+    flow = full_flow(hall)
+    flow.result.state = ResultState.EVALUATING
+    flow.result.closed_at = None
+    flow.result.save(update_fields=["state", "closed_at"])
+
+    def rounds(user):
+        story = proposal_story(user=user, pk=flow.proposal.pk)
+        return {s.key: s for s in story.steps}["evaluation"].data["rounds"]
+
+    (r,) = rounds(flow.people["recorder"])  # has not rated
+    assert r["total"] == 3 and r["ratings"] is None
+    (r,) = rounds(flow.people["wang"])  # rated
+    assert r["total"] == 3 and {x["rating"]: x["count"] for x in r["ratings"]}["satisfied"] == 2
+    html = Client().get(reverse("proposal_story", args=[flow.proposal.pk])).content.decode()
+    assert "评议结束后公布各项人数" in html
