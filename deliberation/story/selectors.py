@@ -674,7 +674,7 @@ def _build(user, proposal: Proposal, d: dict[str, Any]) -> Story:
             title=_("公示与异议"),
             state=notice_state,
             at=(res.effective_at or res.returned_at or res.published_at) if res else None,
-            url=reverse("notice_board", args=[hall.slug]) if res else None,
+            url=reverse("resolution", args=[res.pk]) + "#obj-h" if res else None,
             summary=(
                 f"{res.get_state_display()} · " + _("%(n)d 条异议") % {"n": n_objections}
                 if res
