@@ -13,7 +13,7 @@ from community.roles import Role
 from deliberation.models import LedgerEntry
 from deliberation.story.selectors import proposal_story
 from forum import services as fs
-from tests.deliberation.story_flow import full_flow
+from tests.deliberation.factories_story import full_flow
 from tests.factories import UserFactory, member
 
 KEYS = [
