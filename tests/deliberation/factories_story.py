@@ -48,7 +48,7 @@ class Flow:
     people: dict
 
 
-def full_flow(hall: Hall, *, title: str = "修复小区喷泉") -> Flow:
+def full_flow(hall: Hall, *, title: str = "修复小区喷泉", close_evaluation: bool = True) -> Flow:
     hall.seconding_threshold = 2
     hall.save(update_fields=["seconding_threshold"])
     building = BuildingFactory(compound=hall.compound, name="3栋")
@@ -152,17 +152,18 @@ def full_flow(hall: Hall, *, title: str = "修复小区喷泉") -> Flow:
         ("author", Rating.SATISFIED),
     ):
         Evaluation.objects.create(result=result, user=p[name], rating=rating)
-    # The evaluation service (another part of issue 6) closes the round like this.
-    result.state = ResultState.ACCEPTED
-    result.closed_at = timezone.now()
-    result.save(update_fields=["state", "closed_at"])
-    ledger.ledger_append(
-        hall=hall,
-        kind=ledger.EVALUATION_CLOSED,
-        payload={"resolution": resolution.pk, "result": result.pk, "satisfied": 2},
-    )
-    proposal_transition(proposal=proposal, to=ProposalState.EVALUATED, check_permission=False)
-    proposal_transition(proposal=proposal, to=ProposalState.ARCHIVED, check_permission=False)
+    if close_evaluation:
+        # The evaluation service (another part of issue 6) closes the round like this.
+        result.state = ResultState.ACCEPTED
+        result.closed_at = timezone.now()
+        result.save(update_fields=["state", "closed_at"])
+        ledger.ledger_append(
+            hall=hall,
+            kind=ledger.EVALUATION_CLOSED,
+            payload={"resolution": resolution.pk, "result": result.pk, "satisfied": 2},
+        )
+        proposal_transition(proposal=proposal, to=ProposalState.EVALUATED, check_permission=False)
+        proposal_transition(proposal=proposal, to=ProposalState.ARCHIVED, check_permission=False)
     proposal.refresh_from_db()
     meeting.refresh_from_db()
     return Flow(hall, proposal, meeting, resolution, task, result, p)

@@ -262,3 +262,31 @@ def test_an_open_evaluation_round_shows_its_breakdown_only_to_who_rated(hall):
     assert r["total"] == 3 and {x["rating"]: x["count"] for x in r["ratings"]}["satisfied"] == 2
     html = Client().get(reverse("proposal_story", args=[flow.proposal.pk])).content.decode()
     assert "评议结束后公布各项人数" in html
+
+
+@pytest.mark.django_db
+def test_a_result_reopened_by_evaluation_shows_both_rounds_and_the_reopened_task(hall):
+    from deliberation.models import ResultState
+    from deliberation.tasks.results import result_publish_if_complete
+    from deliberation.tasks.workflow import task_transition
+    from forum.workflow import proposal_transition
+
+    flow = full_flow(hall, close_evaluation=False)
+    flow.result.state = ResultState.REOPENED
+    flow.result.save(update_fields=["state"])
+    task_transition(task=flow.task, to="in_progress", note="评议不满意,重新落实")
+    proposal_transition(proposal=flow.proposal, to="implementing", check_permission=False)
+    task_transition(task=flow.task, to="done")
+    second = result_publish_if_complete(resolution=flow.resolution)
+    assert second.round == 2
+    story = proposal_story(user=flow.people["wang"], pk=flow.proposal.pk)
+    steps = {s.key: s for s in story.steps}
+    assert [r["round"] for r in steps["result"].data["results"]] == [1, 2]
+    assert steps["evaluation"].state == "current"
+    rounds = steps["evaluation"].data["rounds"]
+    assert rounds[0]["ratings"] is not None  # round 1 is closed: its breakdown is public
+    assert rounds[1]["total"] == 0
+    (task,) = steps["tasks"].data["tasks"]
+    assert [e["to"] for e in task["events"]] == ["in_progress", "done", "in_progress", "done"]
+    assert "评议不满意,重新落实" in [e["note"] for e in task["events"]]
+    assert len(steps["result"].ledger) == 2
