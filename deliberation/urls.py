@@ -6,6 +6,8 @@ from deliberation.views_ledger import urlpatterns as ledger_urlpatterns
 urlpatterns: list = [
     path("", include("deliberation.meetings.urls")),
     path("", include("deliberation.taizhang.urls")),
+    path("", include("deliberation.story.urls")),
+    path("", include("deliberation.dashboard.urls")),
     *ledger_urlpatterns,
 ]
 

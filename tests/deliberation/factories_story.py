@@ -1,0 +1,169 @@
+"""A proposal that went all the way, built through the real services: for story and dashboard tests.
+
+propose → second to the threshold → accept → discussed → meeting with agenda item, speeches
+and a secret vote → resolution → notice with an answered objection → effective → a task with
+reports → result published → residents' evaluation → evaluated → archived.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from community.models import Hall
+from community.roles import Role
+from deliberation import ledger
+from deliberation import services_votes as sv
+from deliberation.meetings import services as ms
+from deliberation.meetings import votes as mv
+from deliberation.models import (
+    Evaluation,
+    GovernanceTask,
+    Meeting,
+    ProgressReport,
+    Rating,
+    Resolution,
+    ResultPublication,
+    ResultState,
+    TaskState,
+)
+from deliberation.tasks.results import result_publish_if_complete
+from deliberation.tasks.workflow import task_transition
+from forum import services as fs
+from forum.models import Proposal, ProposalState
+from forum.workflow import proposal_transition
+from tests.factories import BuildingFactory, ServiceBrandFactory, member
+
+
+@dataclass
+class Flow:
+    hall: Hall
+    proposal: Proposal
+    meeting: Meeting
+    resolution: Resolution
+    task: GovernanceTask
+    result: ResultPublication
+    people: dict
+
+
+def full_flow(hall: Hall, *, title: str = "修复小区喷泉", close_evaluation: bool = True) -> Flow:
+    hall.seconding_threshold = 2
+    hall.save(update_fields=["seconding_threshold"])
+    building = BuildingFactory(compound=hall.compound, name="3栋")
+    brand = ServiceBrandFactory(hall=hall, name="花满名苑")
+    p = {
+        "head": member(hall, Role.HEAD, display_name="黄秀芬"),
+        "moderator": member(hall, Role.MODERATOR, display_name="陈红"),
+        "recorder": member(hall, Role.RECORDER, display_name="林芳"),
+        "author": member(hall, display_name="张奶奶"),
+        "wang": member(hall, Role.MEMBER, display_name="王阿姨"),
+        "liu": member(hall, display_name="刘叔叔"),
+        "li": member(hall, Role.VOLUNTEER, display_name="李萍"),
+    }
+    proposal = fs.proposal_create(
+        author=p["author"],
+        hall=hall,
+        title=title,
+        body="喷泉坏了两年。",
+        brand=brand,
+        building=building,
+        publish_now=True,
+    )
+    fs.proposal_second(user=p["wang"], proposal=proposal)
+    fs.proposal_second(user=p["liu"], proposal=proposal)
+    fs.comment_post(author=p["wang"], proposal=proposal, body="赞成修好。", stance="for")
+    fs.comment_post(author=p["liu"], proposal=proposal, body="费用太高。", stance="against")
+    first = fs.comment_post(author=p["li"], proposal=proposal, body="先报价。", stance="suggestion")
+    fs.comment_post(author=p["author"], proposal=proposal, body="同意报价。", parent=first)
+    fs.proposal_review(actor=p["head"], proposal=proposal, decision="accept", reason="符合条件")
+
+    meeting = ms.meeting_schedule(
+        actor=p["head"],
+        hall=hall,
+        title="十月议事会",
+        starts_at=timezone.now() + timedelta(hours=1),
+        venue="妇女微家活动室",
+        moderator=p["moderator"],
+        recorder=p["recorder"],
+        proposals=[proposal],
+        free_items=[],
+    )
+    mod = p["moderator"]
+    ms.meeting_open(actor=mod, meeting=meeting)
+    for name in ("wang", "liu", "li", "author", "head"):
+        ms.meeting_check_in_member(actor=mod, meeting=meeting, user_id=p[name].pk)
+    ms.meeting_open_item(actor=mod, meeting=meeting)
+    ms.hand_raise(user=p["wang"], meeting=meeting, stance="for")
+    ms.hand_raise(user=p["liu"], meeting=meeting, stance="against")
+    ms.floor_give(actor=mod, meeting=meeting)
+    ms.floor_give(actor=mod, meeting=meeting)
+    ms.floor_end(actor=mod, meeting=meeting)
+    mv.meeting_ballot_open(actor=mod, meeting=meeting, secret=True)
+    for name, choice in (("wang", "for"), ("li", "for"), ("author", "for"), ("liu", "against")):
+        mv.meeting_ballot_cast(voter=p[name], meeting=meeting, choices=[choice])
+    ballot = mv.meeting_ballot_close(actor=mod, meeting=meeting)
+    ms.meeting_close(actor=mod, meeting=meeting)
+
+    now = timezone.now()
+    published = now - timedelta(days=hall.notice_period_days + 1)
+    resolution = sv.resolution_publish(
+        actor=p["head"], ballot=ballot, title="修复喷泉", text="由物业维修。", now=published
+    )
+    objection = sv.objection_lodge(
+        author=p["liu"],
+        resolution=resolution,
+        reason="费用应当公开明细。",
+        now=published + timedelta(days=1),
+    )
+    sv.objection_answer(
+        actor=p["head"],
+        objection=objection,
+        answer="明细将随结果公开。",
+        upheld=False,
+        now=published + timedelta(days=2),
+    )
+    sv.resolution_settle(resolution=resolution, now=now)
+    resolution.refresh_from_db()
+
+    task = GovernanceTask.objects.create(
+        hall=hall,
+        resolution=resolution,
+        title="更换喷泉水泵",
+        owner=p["li"],
+        brand=brand,
+        building=building,
+        due_on=date.today() + timedelta(days=10),
+        created_by=p["head"],
+    )
+    proposal_transition(
+        proposal=proposal, to=ProposalState.IMPLEMENTING, actor=p["head"], check_permission=False
+    )
+    task_transition(task=task, to=TaskState.IN_PROGRESS, actor=p["li"])
+    ProgressReport.objects.create(
+        task=task, author=p["li"], body="水泵已到货。", body_html="<p>水泵已到货。</p>", progress=50
+    )
+    task_transition(task=task, to=TaskState.DONE, actor=p["li"])
+    result = result_publish_if_complete(resolution=resolution, actor=p["head"])
+    for name, rating in (
+        ("wang", Rating.SATISFIED),
+        ("liu", Rating.BASICALLY),
+        ("author", Rating.SATISFIED),
+    ):
+        Evaluation.objects.create(result=result, user=p[name], rating=rating)
+    if close_evaluation:
+        # The evaluation service (another part of issue 6) closes the round like this.
+        result.state = ResultState.ACCEPTED
+        result.closed_at = timezone.now()
+        result.save(update_fields=["state", "closed_at"])
+        ledger.ledger_append(
+            hall=hall,
+            kind=ledger.EVALUATION_CLOSED,
+            payload={"resolution": resolution.pk, "result": result.pk, "satisfied": 2},
+        )
+        proposal_transition(proposal=proposal, to=ProposalState.EVALUATED, check_permission=False)
+        proposal_transition(proposal=proposal, to=ProposalState.ARCHIVED, check_permission=False)
+    proposal.refresh_from_db()
+    meeting.refresh_from_db()
+    return Flow(hall, proposal, meeting, resolution, task, result, p)
