@@ -53,7 +53,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-
 
 def count_annotations() -> dict[str, Count]:
     """Annotations giving a ResultPublication queryset its counts in the same query."""
-    return {f"n_{key}": Count("evaluations", filter=Q(evaluations__rating=key)) for key in RATINGS}
+    counts = {
+        f"n_{key}": Count("evaluations", filter=Q(evaluations__rating=key)) for key in RATINGS
+    }
+    return {**counts, "n_total": Count("evaluations")}
 
 
 def evaluation_counts(result: ResultPublication) -> dict[str, int]:
