@@ -157,7 +157,11 @@ def evaluation_submit(
     """Record one resident's rating of an open round (once each; nothing changes on refusal)."""
     now = now or timezone.now()
     # The row lock orders a rating against the round's closing (evaluation_close locks it too).
-    locked = ResultPublication.objects.select_for_update().select_related("hall").get(pk=result.pk)
+    locked = (
+        ResultPublication.objects.select_for_update(of=("self",))
+        .select_related("hall")
+        .get(pk=result.pk)
+    )
     refusal = evaluation_refusal(user=user, result=locked, now=now)
     if refusal is not None:
         exc_class, message = refusal
@@ -203,7 +207,7 @@ def evaluation_close(*, result: ResultPublication, now: datetime | None = None) 
     """Close a round whose period has ended; return False if it was not due or already closed."""
     now = now or timezone.now()
     locked = (
-        ResultPublication.objects.select_for_update()
+        ResultPublication.objects.select_for_update(of=("self",))
         .select_related("hall", "resolution__proposal")
         .get(pk=result.pk)
     )

@@ -163,7 +163,11 @@ def result_summary_update(
     stays on the page; afterwards (and after the round closed) a dated addendum is appended.
     """
     now = now or timezone.now()
-    locked = ResultPublication.objects.select_for_update().select_related("hall").get(pk=result.pk)
+    locked = (
+        ResultPublication.objects.select_for_update(of=("self",))
+        .select_related("hall")
+        .get(pk=result.pk)
+    )
     if actor is None or not actor.has_perm("deliberation.manage_result", locked):
         raise PermissionDenied(_("只有微家负责人或管理员可以修改实施结果说明。"))
     text = (text or "").strip()
