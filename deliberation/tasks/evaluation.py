@@ -234,7 +234,7 @@ def evaluation_close(*, result: ResultPublication, now: datetime | None = None) 
             "pct": percent,
             "d": counts[Rating.DISSATISFIED],
             "n": total,
-            "limit": (hall.dissatisfaction_threshold * 100).normalize(),
+            "limit": format((hall.dissatisfaction_threshold * 100).normalize(), "f"),
         }
         tasks = list(
             GovernanceTask.objects.filter(resolution=resolution, state=TaskState.DONE)

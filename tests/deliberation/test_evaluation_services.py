@@ -240,7 +240,7 @@ def test_dissatisfied_reopens_the_tasks_and_the_next_completion_publishes_round_
     assert cancelled.state == TaskState.CANCELLED
     reopen = TaskEvent.objects.filter(task=tasks[0], to_state=TaskState.IN_PROGRESS).last()
     assert reopen.from_state == TaskState.DONE
-    assert "评议不满意" in reopen.note and "66.7%" in reopen.note
+    assert "评议不满意" in reopen.note and "66.7%" in reopen.note and "超过 30%" in reopen.note
     proposal = result.resolution.proposal
     proposal.refresh_from_db()
     assert proposal.state == ProposalState.IMPLEMENTING
