@@ -215,3 +215,24 @@ def test_the_result_page_has_a_constant_query_count(setup, django_assert_max_num
 
 def test_unknown_result_is_404():
     assert Client().get("/results/999999/").status_code == 404
+
+
+def test_the_notice_board_costs_the_same_with_more_results(setup):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    hall, b1, _, _, _ = setup
+
+    def board_queries() -> int:
+        with CaptureQueriesContext(connection) as q:
+            assert Client().get(f"/halls/{hall.slug}/notices/").status_code == 200
+        return len(q)
+
+    few = board_queries()
+    for title in ("清洁楼道", "加装扶手"):
+        published_result(hall, places=[b1], title=title)
+    old = published_result(
+        hall, places=[b1], now=timezone.now() - timedelta(days=60), title="补种花草"
+    )
+    evaluation_close(result=old, now=timezone.now())
+    assert board_queries() == few
