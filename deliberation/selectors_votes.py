@@ -144,8 +144,10 @@ def named_votes(*, ballot: Ballot) -> QuerySet[Participation]:
     )
 
 
-def notice_board(*, hall: Hall, now: datetime | None = None) -> dict[str, list[Resolution]]:
-    """The hall's notice board (居务公开栏): on notice now, and the decided ones."""
+def notice_board(*, hall: Hall, now: datetime | None = None) -> dict[str, list]:
+    """The hall's notice board (居务公开栏): on notice now, the decided ones, published results."""
+    from deliberation.tasks.selectors_results import notice_board_results
+
     services_votes.settle_due(hall=hall, now=now)
     qs = (
         Resolution.objects.filter(hall=hall)
@@ -157,6 +159,8 @@ def notice_board(*, hall: Hall, now: datetime | None = None) -> dict[str, list[R
         "decided": list(
             qs.filter(~Q(state=ResolutionState.ON_NOTICE)).order_by("-published_at")[:50]
         ),
+        # 实施结果公开: results_evaluating, results_closed
+        **notice_board_results(hall=hall, now=now),
     }
 
 

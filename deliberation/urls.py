@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from deliberation import views_votes
+from deliberation.tasks.urls_results import urlpatterns as results_urlpatterns
 from deliberation.views_ledger import urlpatterns as ledger_urlpatterns
 
 urlpatterns: list = [
@@ -29,3 +30,6 @@ urlpatterns += [
     path("resolutions/<int:pk>/objections/", views_votes.objection_lodge, name="objection_lodge"),
     path("objections/<int:pk>/answer/", views_votes.objection_answer, name="objection_answer"),
 ]
+
+# published results (实施结果公开) and their evaluation (评议)
+urlpatterns += results_urlpatterns

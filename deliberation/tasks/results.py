@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -142,3 +143,49 @@ def result_publish_if_complete(
         url=result_url(result),
     )
     return result
+
+
+SUMMARY_MAX = 10000
+
+
+@transaction.atomic
+def result_summary_update(
+    *,
+    actor,
+    result: ResultPublication,
+    text: str,
+    append: bool = False,
+    now: datetime | None = None,
+) -> ResultPublication:
+    """Correct (replace) or add to (append) a published result's summary: heads and admins.
+
+    Replacing is allowed only while nobody has rated the round yet, so what residents rated
+    stays on the page; afterwards (and after the round closed) a dated addendum is appended.
+    """
+    now = now or timezone.now()
+    locked = (
+        ResultPublication.objects.select_for_update(of=("self",))
+        .select_related("hall")
+        .get(pk=result.pk)
+    )
+    if actor is None or not actor.has_perm("deliberation.manage_result", locked):
+        raise PermissionDenied(_("只有微家负责人或管理员可以修改实施结果说明。"))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": [_("请填写内容。")]})
+    if append:
+        stamp = timezone.localtime(now).strftime("%Y-%m-%d")
+        summary = f"{locked.summary.rstrip()}\n\n**{_('补充说明')}({stamp},{actor})**\n\n{text}"
+    else:
+        if locked.evaluations.exists():
+            raise ValidationError(_("已有居民评议,不能再改写实施结果说明,只能在后面补充说明。"))
+        summary = text
+    if len(summary) > SUMMARY_MAX:
+        raise ValidationError(
+            {"text": [_("实施结果说明总长不能超过 %(n)d 字。") % {"n": SUMMARY_MAX}]}
+        )
+    locked.summary = summary
+    locked.summary_html = str(render_markdown(summary))
+    locked.save(update_fields=["summary", "summary_html"])
+    result.summary, result.summary_html = locked.summary, locked.summary_html
+    return locked
