@@ -2,3 +2,4 @@
 
 from deliberation import permissions_votes  # noqa: F401
 from deliberation.meetings import permissions as meeting_permissions  # noqa: F401
+from deliberation.tasks import permissions as task_permissions  # noqa: F401
