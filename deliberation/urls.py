@@ -5,6 +5,7 @@ from deliberation.views_ledger import urlpatterns as ledger_urlpatterns
 
 urlpatterns: list = [
     path("", include("deliberation.meetings.urls")),
+    path("", include("deliberation.tasks.urls")),
     *ledger_urlpatterns,
 ]
 
