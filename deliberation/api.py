@@ -4,11 +4,13 @@ from ninja import Router
 
 from deliberation.api_votes import router as votes_router
 from deliberation.meetings.api import router as meetings_router
+from deliberation.tasks.api import router as tasks_router
 from deliberation.views_ledger import ledger_json
 
 router = Router(tags=["deliberation"])
 router.add_router("", meetings_router)
 router.add_router("", votes_router)
+router.add_router("", tasks_router)
 
 # The public ledger of a hall (docs/ledger.md); streamed JSON, so no response schema.
 router.get(

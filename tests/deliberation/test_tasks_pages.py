@@ -285,3 +285,17 @@ def test_nav_links_to_tasks(w, settings):
     settings.FANGHUA = {**settings.FANGHUA, "HOME_HALL": w.hall.slug}
     page = client_for(None).get(f"/halls/{w.hall.slug}/tasks/").content.decode()
     assert f'href="/halls/{w.hall.slug}/tasks/"' in page
+
+
+def test_admin_shows_a_task_with_its_history(w, settings, tmp_path):
+    from tests.factories import UserFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    task = w.task(subtasks=[("放水", 1)])
+    report = services.task_report_progress(
+        actor=w.owner, task=task, body="进展", images=[SimpleUploadedFile("a.png", png())]
+    )
+    staff = client_for(UserFactory(is_staff=True, is_superuser=True))
+    page = staff.get(f"/admin/deliberation/governancetask/{task.pk}/change/").content.decode()
+    assert "清洗喷泉池" in page and "放水" in page and "创建任务" in page
+    assert staff.get(f"/admin/deliberation/progressreport/{report.pk}/change/").status_code == 200
