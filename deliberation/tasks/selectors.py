@@ -90,11 +90,13 @@ def tasks_of_hall(
     return result
 
 
-def overdue_tasks(*, hall: Hall, today: date | None = None) -> list[GovernanceTask]:
-    """督办: the hall's open tasks past their due date, most overdue first."""
+def overdue_tasks(
+    *, hall: Hall, today: date | None = None, limit: int | None = None
+) -> list[GovernanceTask]:
+    """督办: the hall's open tasks past their due date, most overdue first (the first `limit`)."""
     today = today or timezone.localdate()
-    qs = _base().filter(hall=hall, state__in=OPEN_STATES, due_on__lt=today)
-    return decorate(list(qs.order_by("due_on", "pk")), today)
+    qs = _base().filter(hall=hall, state__in=OPEN_STATES, due_on__lt=today).order_by("due_on", "pk")
+    return decorate(list(qs[:limit] if limit else qs), today)
 
 
 def overdue_count(*, hall: Hall, today: date | None = None) -> int:

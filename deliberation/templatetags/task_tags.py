@@ -16,8 +16,10 @@ register = template.Library()
 @register.inclusion_tag("deliberation/task_overdue_box.html")
 def overdue_tasks_box(hall, limit: int = 5):
     """督办: the hall's overdue tasks (the first few) with a link to the filtered list."""
-    tasks = selectors.overdue_tasks(hall=hall, today=timezone.localdate())
-    return {"hall": hall, "tasks": tasks[:limit], "count": len(tasks)}
+    today = timezone.localdate()
+    count = selectors.overdue_count(hall=hall, today=today)
+    tasks = selectors.overdue_tasks(hall=hall, today=today, limit=limit) if count else []
+    return {"hall": hall, "tasks": tasks, "count": count}
 
 
 @register.inclusion_tag("deliberation/task_resolution_section.html", takes_context=True)

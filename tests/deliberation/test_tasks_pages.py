@@ -299,3 +299,16 @@ def test_admin_shows_a_task_with_its_history(w, settings, tmp_path):
     page = staff.get(f"/admin/deliberation/governancetask/{task.pk}/change/").content.decode()
     assert "清洗喷泉池" in page and "放水" in page and "创建任务" in page
     assert staff.get(f"/admin/deliberation/progressreport/{report.pk}/change/").status_code == 200
+
+
+def test_overdue_box_costs_the_same_for_many_tasks(w):
+    client = client_for(w.resident)
+    urls = (f"/halls/{w.hall.slug}/", f"/halls/{w.hall.slug}/notices/")
+    make_overdue(w.task(title="甲"))
+    client.get(urls[0])
+    few = [queries(client, url) for url in urls]
+    for task in n_tasks(w, 8):
+        make_overdue(task)
+    assert [queries(client, url) for url in urls] == few
+    page = client.get(urls[0]).content.decode()
+    assert "督办:9 项治理任务已逾期" in page and "查看全部逾期任务" in page
