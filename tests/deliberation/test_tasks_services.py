@@ -387,3 +387,25 @@ def test_report_may_set_manual_progress(w):
     with pytest.raises(PermissionDenied):  # a volunteer reports but does not set progress
         services.task_report_progress(actor=w.volunteer, task=task, body="快了", progress=90)
     assert GovernanceTask.objects.get(pk=task.pk).manual_progress == 60
+
+
+# --- selectors
+
+
+def test_overdue_selector_and_filters_take_today(w):
+    from deliberation.tasks import selectors
+
+    a = w.task(title="甲", due_on=timezone.localdate() + timedelta(days=2))
+    b = w.task(title="乙", due_on=timezone.localdate() + timedelta(days=5))
+    later = timezone.localdate() + timedelta(days=4)
+    assert [t.title for t in selectors.overdue_tasks(hall=w.hall, today=later)] == ["甲"]
+    assert selectors.overdue_tasks(hall=w.hall, today=later)[0].days_overdue == 2
+    services.task_start(actor=w.owner, task=a)
+    services.task_complete(actor=w.owner, task=a)  # done: no longer chased
+    assert selectors.overdue_tasks(hall=w.hall, today=later) == []
+    page = selectors.tasks_of_hall(hall=w.hall, overdue=False, today=later)
+    assert {t.title for t in page.object_list} == {"甲", "乙"}
+    page = selectors.tasks_of_hall(hall=w.hall, state=T.DONE, today=later)
+    assert [t.title for t in page.object_list] == ["甲"] and page.object_list[0].progress == 100
+    assert selectors.tasks_of_hall(hall=task_world().hall).paginator.count == 0  # other hall
+    assert b.pk in [t.pk for t in selectors.tasks_of_resolution(resolution=w.resolution)]
