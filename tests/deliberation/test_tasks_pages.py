@@ -121,6 +121,8 @@ def test_buttons_follow_permissions(w):
     assert "取消任务" not in owner_page and "修改任务" not in owner_page
     volunteer_page = client_for(w.volunteer).get(f"/tasks/{task.pk}/").content.decode()
     assert "报告进展" in volunteer_page and "开始落实" not in volunteer_page
+    anonymous = client_for(None).get(f"/tasks/{task.pk}/").content.decode()
+    assert "清洗喷泉池" in anonymous and "报告进展" not in anonymous and "开始落实" not in anonymous
     head_page = client_for(w.head).get(f"/tasks/{task.pk}/").content.decode()
     assert "取消任务" in head_page and "修改任务" in head_page
     assert "confirm(" in head_page  # cancelling asks first
