@@ -20,6 +20,7 @@ from deliberation.models import (
     ProgressReport,
     ProgressReportImage,
     Resolution,
+    ResultPublication,
     SubTask,
     TaskEvent,
     TaskState,
@@ -119,6 +120,11 @@ def task_detail(*, pk: int, today: date | None = None) -> GovernanceTask:
     )
     decorate([task], today)
     return task
+
+
+def latest_result(*, resolution_id: int) -> ResultPublication | None:
+    """The newest result round (实施结果公开) of a resolution, if any."""
+    return ResultPublication.objects.filter(resolution_id=resolution_id).order_by("-round").first()
 
 
 @dataclass

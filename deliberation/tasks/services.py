@@ -15,6 +15,7 @@ from datetime import date, datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -83,7 +84,7 @@ def _require(user, perm: str, obj) -> None:
 
 
 def task_url(task: GovernanceTask) -> str:
-    return f"/tasks/{task.pk}/"
+    return reverse("task", args=[task.pk])
 
 
 def _lock(task: GovernanceTask | int) -> GovernanceTask:

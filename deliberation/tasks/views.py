@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 from community.models import Hall
 from deliberation.models import GovernanceTask, Resolution, TaskState
 from deliberation.models.votes import ResolutionState
-from deliberation.tasks import selectors, services
+from deliberation.tasks import results, selectors, services
 from deliberation.tasks.forms import ProgressForm, ReasonForm, ReportForm, SubTaskForm, TaskForm
 from deliberation.tasks.workflow import allowed_targets
 
@@ -143,9 +144,12 @@ def _timeline_context(request, task: GovernanceTask) -> dict:
             actions.append({"name": name, "label": ACTION_LABELS[name], "reason": needs_reason})
     subtasks = list(task.subtasks.all())
     can_plan = user.has_perm("deliberation.plan_task", task)
+    result = selectors.latest_result(resolution_id=task.resolution_id)
     return {
         "task": task,
         "hall": task.hall,
+        "result": result,
+        "result_url": results.result_url(result) if result else "",
         "resolution": task.resolution,
         "volunteers": list(task.volunteers.all()),
         "subtasks": subtasks,
@@ -300,7 +304,7 @@ def subtask_toggle(request, pk: int, sid: int):
         services.subtask_toggle(actor=request.user, task=task, subtask=sid)
     except ValidationError as exc:
         _flash_errors(request, exc)
-    return redirect(f"/tasks/{task.pk}/#subtasks")
+    return redirect(reverse("task", args=[task.pk]) + "#subtasks")
 
 
 @login_required
@@ -311,7 +315,7 @@ def subtask_remove(request, pk: int, sid: int):
         services.subtask_remove(actor=request.user, task=task, subtask=sid)
     except ValidationError as exc:
         _flash_errors(request, exc)
-    return redirect(f"/tasks/{task.pk}/#subtasks")
+    return redirect(reverse("task", args=[task.pk]) + "#subtasks")
 
 
 @login_required

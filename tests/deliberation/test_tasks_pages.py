@@ -314,3 +314,14 @@ def test_overdue_box_costs_the_same_for_many_tasks(w):
     assert [queries(client, url) for url in urls] == few
     page = client.get(urls[0]).content.decode()
     assert "督办:9 项治理任务已逾期" in page and "查看全部逾期任务" in page
+
+
+def test_task_page_links_the_published_result(w):
+    task = w.task()
+    services.task_start(actor=w.owner, task=task)
+    services.task_complete(actor=w.owner, task=task)
+    from deliberation.models import ResultPublication
+
+    result = ResultPublication.objects.get()
+    page = client_for(None).get(f"/tasks/{task.pk}/").content.decode()
+    assert f'href="/results/{result.pk}/"' in page and "第 1 轮公开" in page and "评议中" in page
