@@ -671,11 +671,17 @@ def task_remind(*, task: GovernanceTask, kind: str, today: date, now: datetime) 
         if kind == "due_soon":
             if not 0 <= days <= locked.hall.task_due_soon_days:
                 return False
-            text = _("督办提醒:治理任务“%(title)s”将于 %(due)s 到期(还有 %(n)d 天)。") % {
-                "title": locked.title,
-                "due": locked.due_on.isoformat(),
-                "n": days,
-            }
+            if days == 0:
+                text = _("督办提醒:治理任务“%(title)s”今天(%(due)s)到期。") % {
+                    "title": locked.title,
+                    "due": locked.due_on.isoformat(),
+                }
+            else:
+                text = _("督办提醒:治理任务“%(title)s”将于 %(due)s 到期(还有 %(n)d 天)。") % {
+                    "title": locked.title,
+                    "due": locked.due_on.isoformat(),
+                    "n": days,
+                }
             recipients = [locked.owner]
         else:
             if days >= 0:

@@ -78,7 +78,8 @@ def test_dry_run_sends_and_marks_nothing(w):
     assert "将发送到期提醒 1 条" in out and "演练" in out
     assert Notification.objects.count() == before
     assert GovernanceTask.objects.get().due_soon_sent_at is None
-    assert "已发送到期提醒 1 条" in run(DAY0)
+    assert "已发送到期提醒 1 条" in run(DAY0 + timedelta(days=1))
+    assert "今天(2030-03-02)到期" in task_notes(w.owner)[0]
 
 
 def test_closed_tasks_are_not_chased(w):
