@@ -121,3 +121,38 @@ def test_bad_today_is_an_error(w):
 
     with pytest.raises(CommandError):
         call_command("send_reminders", today="明天", stdout=io.StringIO())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_send_each_notice_once():
+    """Two cron runs overlapping (a slow run, a retry) still notify each person once."""
+    import threading
+
+    from django.db import connections
+
+    from tests.deliberation.test_votes_concurrency import _need_postgres
+
+    _need_postgres()
+    w = task_world()
+    tasks = [w.task(title=f"任务{i}", due_on=DAY0 + timedelta(days=1), now=NOW0) for i in range(5)]
+    barrier = threading.Barrier(4)
+    sent: list[int] = []
+    lock = threading.Lock()
+
+    def one_run():
+        try:
+            barrier.wait(timeout=10)
+            result = services.reminders_send(today=DAY0, now=NOW0)
+            with lock:
+                sent.append(len(result["due_soon"]))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=one_run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(sent) == len(tasks)
+    assert len(task_notes(w.owner)) == len(tasks)
