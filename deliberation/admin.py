@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from deliberation import admin_meetings, admin_votes  # noqa: F401
+from deliberation import admin_meetings, admin_tasks, admin_votes  # noqa: F401
 from deliberation.admin_votes import ReadOnlyAdmin
 from deliberation.models import Evaluation, ResultPublication
 

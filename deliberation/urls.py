@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("", include("deliberation.taizhang.urls")),
     path("", include("deliberation.story.urls")),
     path("", include("deliberation.dashboard.urls")),
+    path("", include("deliberation.tasks.urls")),
     *ledger_urlpatterns,
 ]
 
