@@ -25,10 +25,12 @@ from community.markup import render_markdown
 from community.models import Building, Hall, MembershipStatus, ServiceBrand, User
 from community.permissions import is_member
 from community.roles import Role
+from deliberation import ledger
 from deliberation.models import (
     GovernanceTask,
     ProgressReport,
     ProgressReportImage,
+    Rating,
     Resolution,
     ResultPublication,
     ResultState,
@@ -37,7 +39,7 @@ from deliberation.models import (
     TaskState,
 )
 from deliberation.models.votes import ResolutionState
-from deliberation.tasks import results
+from deliberation.tasks import evaluation, results
 from deliberation.tasks.workflow import task_progress, task_transition
 from forum.models import NotificationKind, ProposalState
 from forum.notifications import notify
@@ -426,9 +428,31 @@ def _reopen_checks(task: GovernanceTask, *, now: datetime) -> None:
 
 def _reopen_effects(task: GovernanceTask, *, actor, note: str, now: datetime) -> None:
     """A reopened task takes the resolution back to 落实中: its open result round ends."""
-    ResultPublication.objects.filter(
+    rounds = ResultPublication.objects.select_for_update().filter(
         resolution_id=task.resolution_id, state=ResultState.EVALUATING
-    ).update(state=ResultState.REOPENED, closed_at=now)
+    )
+    for result in rounds:
+        result.state, result.closed_at = ResultState.REOPENED, now
+        result.save(update_fields=["state", "closed_at"])
+        # The round ends early: its ratings so far go on the ledger, as when a period ends.
+        counts = evaluation.evaluation_counts(result)
+        ledger.ledger_append(
+            hall=task.hall,
+            kind=ledger.EVALUATION_CLOSED,
+            payload={
+                "resolution": task.resolution_id,
+                "result": result.pk,
+                "round": result.round,
+                "outcome": result.state,
+                "reopened_by": getattr(actor, "pk", None),
+                "task": task.pk,
+                "ratings": sum(counts.values()),
+                "satisfied": counts[Rating.SATISFIED],
+                "basically": counts[Rating.BASICALLY],
+                "dissatisfied": counts[Rating.DISSATISFIED],
+                "closed_at": ledger.format_at(now),
+            },
+        )
     proposal = task.resolution.proposal
     if proposal is not None and proposal.state == ProposalState.COMPLETED:
         proposal_transition(

@@ -48,3 +48,11 @@ def test_published_only_when_every_task_is_done_or_cancelled():
     assert "清洗喷泉" in result.summary and "更换水泵" not in result.summary
     assert LedgerEntry.objects.filter(hall=hall, kind=ledger.RESULT_PUBLISHED).count() == 1
     assert ledger.ledger_verify(hall).ok
+
+
+def test_an_effective_resolution_in_a_hall_with_many_members():
+    from tests.deliberation.factories_votes import bulk_members
+
+    hall = HallFactory()
+    bulk_members(hall, 30)
+    assert effective_resolution(hall).state == "effective"

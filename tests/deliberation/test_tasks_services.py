@@ -9,8 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from deliberation import ledger
 from deliberation.models import (
     GovernanceTask,
+    LedgerEntry,
     ProgressReport,
     ResultPublication,
     ResultState,
@@ -279,6 +281,9 @@ def test_result_published_and_proposal_completed_after_the_last_task(w):
     proposal.refresh_from_db()
     result.refresh_from_db()
     assert proposal.state == ProposalState.IMPLEMENTING and result.state == ResultState.REOPENED
+    closed = LedgerEntry.objects.get(kind=ledger.EVALUATION_CLOSED)
+    assert closed.payload["result"] == result.pk and closed.payload["outcome"] == "reopened"
+    assert ledger.ledger_verify(w.resolution.hall).ok
     services.task_complete(actor=w.owner, task=b)
     assert ResultPublication.objects.filter(state=ResultState.EVALUATING).get().round == 2
     proposal.refresh_from_db()
