@@ -14,26 +14,20 @@ from django.utils import timezone
 
 from community.models import Hall
 from community.roles import Role
-from deliberation import ledger
 from deliberation import services_votes as sv
 from deliberation.meetings import services as ms
 from deliberation.meetings import votes as mv
 from deliberation.models import (
-    Evaluation,
     GovernanceTask,
     Meeting,
-    ProgressReport,
     Rating,
     Resolution,
     ResultPublication,
-    ResultState,
-    TaskState,
 )
-from deliberation.tasks.results import result_publish_if_complete
-from deliberation.tasks.workflow import task_transition
+from deliberation.tasks import evaluation
+from deliberation.tasks import services as task_services
 from forum import services as fs
-from forum.models import Proposal, ProposalState
-from forum.workflow import proposal_transition
+from forum.models import Proposal
 from tests.factories import BuildingFactory, ServiceBrandFactory, member
 
 
@@ -62,6 +56,8 @@ def full_flow(hall: Hall, *, title: str = "修复小区喷泉", close_evaluation
         "liu": member(hall, display_name="刘叔叔"),
         "li": member(hall, Role.VOLUNTEER, display_name="李萍"),
     }
+    # The three who rate the result live in 3栋, the place of the task.
+    hall.memberships.filter(user__in=[p["author"], p["wang"], p["liu"]]).update(building=building)
     proposal = fs.proposal_create(
         author=p["author"],
         hall=hall,
@@ -127,43 +123,31 @@ def full_flow(hall: Hall, *, title: str = "修复小区喷泉", close_evaluation
     sv.resolution_settle(resolution=resolution, now=now)
     resolution.refresh_from_db()
 
-    task = GovernanceTask.objects.create(
-        hall=hall,
+    task = task_services.task_create(
+        actor=p["head"],
         resolution=resolution,
         title="更换喷泉水泵",
         owner=p["li"],
         brand=brand,
         building=building,
         due_on=date.today() + timedelta(days=10),
-        created_by=p["head"],
     )
-    proposal_transition(
-        proposal=proposal, to=ProposalState.IMPLEMENTING, actor=p["head"], check_permission=False
-    )
-    task_transition(task=task, to=TaskState.IN_PROGRESS, actor=p["li"])
-    ProgressReport.objects.create(
-        task=task, author=p["li"], body="水泵已到货。", body_html="<p>水泵已到货。</p>", progress=50
-    )
-    task_transition(task=task, to=TaskState.DONE, actor=p["li"])
-    result = result_publish_if_complete(resolution=resolution, actor=p["head"])
+    task_services.task_start(actor=p["li"], task=task)
+    task_services.task_report_progress(actor=p["li"], task=task, body="水泵已到货。")
+    task_services.task_complete(actor=p["li"], task=task)
+    result = ResultPublication.objects.get(resolution=resolution)
     for name, rating in (
         ("wang", Rating.SATISFIED),
         ("liu", Rating.BASICALLY),
         ("author", Rating.SATISFIED),
     ):
-        Evaluation.objects.create(result=result, user=p[name], rating=rating)
+        evaluation.evaluation_submit(user=p[name], result=result, rating=rating)
     if close_evaluation:
-        # The evaluation service (another part of issue 6) closes the round like this.
-        result.state = ResultState.ACCEPTED
-        result.closed_at = timezone.now()
-        result.save(update_fields=["state", "closed_at"])
-        ledger.ledger_append(
-            hall=hall,
-            kind=ledger.EVALUATION_CLOSED,
-            payload={"resolution": resolution.pk, "result": result.pk, "satisfied": 2},
+        evaluation.evaluation_close(
+            result=result, now=result.evaluation_ends_at + timedelta(seconds=1)
         )
-        proposal_transition(proposal=proposal, to=ProposalState.EVALUATED, check_permission=False)
-        proposal_transition(proposal=proposal, to=ProposalState.ARCHIVED, check_permission=False)
+    task.refresh_from_db()
+    result.refresh_from_db()
     proposal.refresh_from_db()
     meeting.refresh_from_db()
     return Flow(hall, proposal, meeting, resolution, task, result, p)

@@ -67,7 +67,7 @@ def test_every_step_is_present_and_done_for_a_proposal_that_went_all_the_way(hal
     assert [n["objections"][0]["upheld"] for n in steps["notice"].data["notices"]] == [False]
     (task,) = steps["tasks"].data["tasks"]
     assert task["progress"] == 100 and len(task["reports"]) == 1
-    assert [e["to"] for e in task["events"]] == ["in_progress", "done"]
+    assert [e["to"] for e in task["events"]] == ["pending", "in_progress", "done"]
     (rnd,) = steps["evaluation"].data["rounds"]
     assert {r["rating"]: r["count"] for r in rnd["ratings"]} == {
         "satisfied": 2,
@@ -287,6 +287,12 @@ def test_a_result_reopened_by_evaluation_shows_both_rounds_and_the_reopened_task
     assert rounds[0]["ratings"] is not None  # round 1 is closed: its breakdown is public
     assert rounds[1]["total"] == 0
     (task,) = steps["tasks"].data["tasks"]
-    assert [e["to"] for e in task["events"]] == ["in_progress", "done", "in_progress", "done"]
+    assert [e["to"] for e in task["events"]] == [
+        "pending",
+        "in_progress",
+        "done",
+        "in_progress",
+        "done",
+    ]
     assert "评议不满意,重新落实" in [e["note"] for e in task["events"]]
     assert len(steps["result"].ledger) == 2
