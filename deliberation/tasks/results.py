@@ -64,7 +64,8 @@ def default_summary(tasks) -> str:
             continue
         report = task.reports.order_by("-created_at", "-pk").first()
         done = timezone.localtime(task.done_at).strftime("%Y-%m-%d") if task.done_at else ""
-        lines.append(f"- **{task.title}**({_('完成于')} {done})")
+        done_on = _("完成于 %(date)s") % {"date": done}
+        lines.append(f"- **{task.title}**({done_on})")
         if report is not None:
             lines.append(f"  {report.body.strip().splitlines()[0][:200]}")
     return "\n".join(lines)

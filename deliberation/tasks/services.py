@@ -506,7 +506,7 @@ def task_reopen(*, actor, task, note: str = "", now=None):
 def _require_open(task: GovernanceTask) -> None:
     if not task.is_open:
         raise ValidationError(
-            _("任务已%(state)s,不能再修改进度。") % {"state": T(task.state).label}
+            _("任务状态为“%(state)s”,不能再修改进度。") % {"state": T(task.state).label}
         )
 
 
