@@ -598,15 +598,20 @@ class Year:
             if item is not None:
                 ms.agenda_remove_item(actor=self.cast.mod, meeting=item.meeting, item_id=item.pk)
         start, end = self.clock.at(day, 9), self.clock.at(day + 3, 15)
+        seconds = [start + timedelta(hours=8 + 12 * i) for i in range(p.seconds.count())]
+        # Drafted and published at once, to 待受理 with the last second, accepted on day 3.
+        fixed = {S.DRAFT: start, S.COLLECTING: start + timedelta(minutes=1), S.ACCEPTED: end}
+        if seconds:
+            fixed[S.AWAITING_REVIEW] = seconds[min(len(seconds), self.hall.seconding_threshold) - 1]
         events = list(p.events.order_by("at", "pk"))
-        span = (end - start) / max(len(events) - 1, 1)
         for i, event in enumerate(events):
-            ProposalEvent.objects.filter(pk=event.pk).update(at=start + span * i)
+            at = fixed.get(event.to_state, start + (end - start) * i / len(events))
+            ProposalEvent.objects.filter(pk=event.pk).update(at=at)
         Proposal.objects.filter(pk=p.pk).update(
             created_at=start, published_at=start + timedelta(minutes=1)
         )
-        for i, s in enumerate(p.seconds.order_by("pk")):
-            Second.objects.filter(pk=s.pk).update(at=start + timedelta(hours=8 + 12 * i))
+        for s, at in zip(p.seconds.order_by("pk"), seconds, strict=True):
+            Second.objects.filter(pk=s.pk).update(at=at)
         for i, c in enumerate(p.comments.order_by("pk")):
             Comment.objects.filter(pk=c.pk).update(created_at=start + timedelta(hours=5 + 9 * i))
         Reaction.objects.filter(comment__proposal=p).update(at=start + timedelta(days=1))
@@ -681,7 +686,7 @@ class Year:
             times[item.pk] = (opened, at(clock))
             clock += 1.0
         notes.append(
-            f"{len(notes) + 1}. **其他事项**:居民就小区停车、快递和绿化提出意见,会后由微家整理。"
+            f"{len(notes) + 1}. **其他事项**:主持人通报上次决议的落实情况,无人提出新的动议。"
         )
         with self.stamped(at(clock - 2), (MinutesVersion,)):
             ms.minutes_save(actor=self.cast.rec, meeting=m, body="\n".join(notes), base_version=0)
