@@ -675,19 +675,19 @@ class Year:
         present += self.rng.sample(self.cast.regulars, 4 + self.rng.randint(0, 1))
         present += self.cast.sample(meeting["present"] - len(present), pool=self.cast.bulk)
         m.refresh_from_db()
-        demo = {u.pk for u in self.cast.users.values()}
-        for i, person in enumerate(p for p in present if p.pk in demo):
+        scanned = {u.pk for u in (self.cast.head, self.cast.rec, self.cast.users["zhangnainai"])}
+        for i, person in enumerate(p for p in present if p.pk in scanned):
             with self.stamped(at(i * 1.5)):
                 if person.username == "zhangnainai":  # no smartphone: the moderator checks her in
                     ms.meeting_check_in_member(actor=mod, meeting=m, user_id=person.pk)
                 else:
                     ms.meeting_check_in(user=person, meeting=m, token=m.checkin_token)
-        # The other residents' check-ins are written at once (the rows the QR scan writes; a
-        # quarter checked in by name by the moderator, as elderly people without a phone are).
+        # Everyone else's check-in is written at once (the rows the QR scan writes; a quarter
+        # checked in by name by the moderator, as elderly people without a phone are).
         CheckIn.objects.bulk_create(
             CheckIn(meeting=m, user=person, at=at(1 + i * 0.4),
                     method="manual" if i % 4 == 3 else "qr", by=mod if i % 4 == 3 else person)
-            for i, person in enumerate(p for p in present if p.pk not in demo)
+            for i, person in enumerate(p for p in present if p.pk not in scanned)
         )  # fmt: skip
         ms.meeting_open(actor=mod, meeting=m)
         Meeting.objects.filter(pk=m.pk).update(opened_at=at(20))
@@ -733,7 +733,7 @@ class Year:
         if spec is None:
             return clock
         if spec.get("vote") in ("fail", "online"):
-            stances = ["for", "against", "against"]
+            stances = ["against", "for"]
         else:
             stances = ["for", "against"]
         author = self.state[spec["title"]].get("author") if spec else None
@@ -772,7 +772,8 @@ class Year:
         ballot = sv.ballot_create(actor=mod, hall=self.hall, title=item.title, mode=BallotMode.LIVE,
                                   secret=spec.get("secret", True), agenda_item=item, now=t)  # fmt: skip
         sv.ballot_open(actor=mod, ballot=ballot, now=t)
-        online = [self.cast.head]  # on her phone; the others by show of hands
+        # A named vote: the head votes on her phone, the others by show of hands.
+        online = [] if spec.get("secret", True) else [self.cast.head]
         passing = spec["vote"] == "pass"
         for i, person in enumerate(online):
             choice = "for" if passing or i == 0 else "against"
@@ -1024,12 +1025,15 @@ class Year:
             ends_at=self.clock.at(4, 20), proposal=self._proposal(spec, fresh=True), now=opened,
         )  # fmt: skip
         sv.ballot_open(actor=head, ballot=ballot, now=opened)
-        voters = self.cast.sample(29)
+        voters = self.cast.sample(22)
         span = (self.clock.now - timedelta(hours=2)) - opened
         for i, person in enumerate(voters):
             choice = "for" if i % 5 else ("against" if i % 10 else "abstain")
             sv.ballot_cast(
-                voter=person, ballot=ballot, choices=[choice], now=opened + span * (i + 1) / 30
+                voter=person,
+                ballot=ballot,
+                choices=[choice],
+                now=opened + span * (i + 1) / (len(voters) + 1),
             )
 
     def plan_poll(self) -> None:

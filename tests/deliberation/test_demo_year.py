@@ -40,9 +40,19 @@ COUNTED = [User, Proposal, ProposalEvent, Comment, Second, Meeting, AgendaItem, 
            ResultPublication, Evaluation, LedgerEntry]  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """One seed_demo for the module (it takes seconds); the tables are emptied afterwards."""
+    with django_db_blocker.unblock():
+        try:
+            call_command("seed_demo", "--quiet")
+            yield
+        finally:
+            call_command("flush", "--no-input", verbosity=0)
+
+
 @pytest.fixture
-def hall():
-    call_command("seed_demo", "--quiet")
+def hall(seeded, db):
     return Hall.objects.get(slug="fanghua")
 
 
