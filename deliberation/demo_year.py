@@ -21,16 +21,16 @@ the 60 residents: they cannot log in; only the documented demo accounts can).
 
 from __future__ import annotations
 
+import bisect
 import importlib
-import itertools
 import random
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Case, F, Max, Value, When
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from community.markup import render_markdown
@@ -316,8 +316,6 @@ class Stamper:
     story time that was current then. Rows given a (past) time explicitly are left alone.
     """
 
-    CHUNK = 200  # WHEN clauses per update
-
     def __init__(self):
         self.marks: list[tuple[datetime, datetime | None]] = []
         self.current: datetime | None = None
@@ -336,18 +334,21 @@ class Stamper:
             self.set(outer)
 
     def apply(self) -> None:
-        marks = [*self.marks, (timezone.now() + timedelta(seconds=1), None)]
+        reals = [real for real, _story in self.marks]
         for model, field in STAMPS.items():
-            for i in range(0, len(marks) - 1, self.CHUNK):
-                chunk = marks[i : i + self.CHUNK + 1]
-                whens = [
-                    When(**{f"{field}__gte": real, f"{field}__lt": until}, then=Value(story))
-                    for (real, story), (until, _next) in itertools.pairwise(chunk)
-                    if story is not None and real < until
-                ]
-                if whens:
-                    span = {f"{field}__gte": chunk[0][0], f"{field}__lt": chunk[-1][0]}
-                    model.objects.filter(**span).update(**{field: Case(*whens, default=F(field))})
+            column = model._meta.get_field(field).column
+            rows = []
+            for pk, real in model.objects.filter(**{f"{field}__gte": reals[0]}).values_list(
+                "pk", field
+            ):
+                story = self.marks[bisect.bisect_right(reals, real) - 1][1]
+                if story is not None:
+                    rows.append((connection.ops.adapt_datetimefield_value(story), pk))
+            if rows:
+                quote = connection.ops.quote_name
+                sql = f"UPDATE {quote(model._meta.db_table)} SET {quote(column)} = %s WHERE id = %s"
+                with connection.cursor() as cursor:
+                    cursor.executemany(sql, rows)
 
 
 class Clock:
