@@ -445,7 +445,7 @@ class Cast:
         return [self.head, self.mod, self.rec, *self.regulars, *self.bulk]
 
     def who(self, ref: str | None, exclude=()) -> User:
-        """A demo username, V1…V6, M1…M6, R (any resident) or R@<building>."""
+        """A demo username, V1…V6, M1…M12, R (any resident) or R@<building>."""
         if ref in self.users:
             return self.users[ref]
         if ref[0] in "VM" and ref[1:].isdigit():
@@ -794,7 +794,7 @@ class Year:
         st.setdefault("ballots", []).append(ballot)
         if ballot.result == "no_quorum":
             self.move(spec, S.ACCEPTED, "未达法定人数,表决搁置,列入下次会议重新表决",
-                      when=self.clock.at(m_day(m) + 1, 10))  # fmt: skip
+                      when=self.clock.at(self._day_of(m) + 1, 10))  # fmt: skip
         return clock + 5
 
     # --- after the vote ---------------------------------------------------------------------
@@ -829,11 +829,14 @@ class Year:
         for n, task in enumerate(spec["tasks"]):
             self.plan_task(spec, task, n, created_day)
         if "rating" in spec:
-            last = max(self._task_end(t, created_day) for t in spec["tasks"] if "done" in t)
+            last = max(self._task_end(t) for t in spec["tasks"] if "done" in t)
             self.plan_evaluation(spec, last)
 
-    def _task_end(self, task, created_day) -> datetime:
+    def _task_end(self, task) -> datetime:
         return self.clock.at(task["done"], 16)
+
+    def _day_of(self, m: Meeting) -> int:
+        return (timezone.localdate(m.starts_at) - self.clock.today).days
 
     def plan_task(self, spec, task, n: int, created_day: int) -> None:
         created = self.clock.at(created_day, 9, 10 + n)
@@ -852,7 +855,7 @@ class Year:
         started = created + timedelta(days=1, hours=1)
         self.step(started, lambda: self.task_do(spec, n, "start", "", started))
         if state == "done":
-            end = self._task_end(task, created_day)
+            end = self._task_end(task)
         else:
             end = self.clock.at(task.get("since", -2), 18)
         if end <= started:
@@ -1075,10 +1078,6 @@ class Year:
         Notification.objects.filter(
             pk__gt=mark, created_at__lt=week_ago, read_at__isnull=True
         ).update(read_at=week_ago)
-
-
-def m_day(m: Meeting) -> int:
-    return (timezone.localdate(m.starts_at) - timezone.localdate()).days
 
 
 def is_seeded(hall) -> bool:
