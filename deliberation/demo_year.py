@@ -216,7 +216,7 @@ def evaluation_close(*, result: ResultPublication, now, archive: bool = True) ->
     if reopen:
         note = (
             f"评议不满意:第{result.round}轮评议中不满意占 {pct}%({bad}/{total}),"
-            f"超过 {(hall.dissatisfaction_threshold * 100).normalize()}%,重新落实"
+            f"超过 {format((hall.dissatisfaction_threshold * 100).normalize(), 'f')}%,重新落实"
         )
         for task in GovernanceTask.objects.filter(resolution=result.resolution, state=T.DONE):
             task_transition(task=task, to=T.IN_PROGRESS, actor=None, note=note, now=now)
@@ -914,7 +914,7 @@ class Year:
                 share += sub.weight
         with self.stamped(when):
             task_report_progress(actor=task.owner, task=task, body=text,
-                                 progress=None if subs or progress >= 100 else progress, now=when)  # fmt: skip
+                                 progress=None if subs else progress, now=when)  # fmt: skip
 
     def publish(self, spec, when: datetime) -> None:
         st = self.state[spec["title"]]
@@ -1000,13 +1000,11 @@ class Year:
             evaluation_close(result=self.result(spec), now=when, archive=how == "archive")
 
     def reopened_report(self, spec, i, who, text, progress, when) -> None:
-        tasks = self.state[spec["title"]]["tasks"]
-        task = tasks[i % len(tasks)]
+        tasks, author = self.state[spec["title"]]["tasks"], self.cast.who(who)
+        task = next((t for t in tasks if t.owner_id == author.pk), tasks[i % len(tasks)])
         task.refresh_from_db()
         with self.stamped(when):
-            task_report_progress(
-                actor=self.cast.who(who), task=task, body=text, progress=progress, now=when
-            )
+            task_report_progress(actor=author, task=task, body=text, progress=progress, now=when)
 
     def extend(self, spec, when) -> None:
         for task in self.state[spec["title"]]["tasks"]:

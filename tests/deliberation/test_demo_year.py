@@ -107,6 +107,23 @@ def test_the_year_has_every_state_brand_and_kind_of_thing(hall):
     assert "intact" in out.getvalue()
 
 
+def test_every_history_reads_in_order(hall):
+    """Each proposal's history, sorted by time, is a chain of moves; each task's too."""
+    for p in Proposal.objects.filter(hall=hall).prefetch_related("events"):
+        events = sorted(p.events.all(), key=lambda e: (e.at, e.pk))
+        for before, after in zip(events, events[1:], strict=False):
+            assert after.from_state == before.to_state, (p.title, before, after)
+        assert events[-1].to_state == p.state, p.title
+    for task in GovernanceTask.objects.filter(hall=hall).prefetch_related("events", "reports"):
+        events = sorted(task.events.all(), key=lambda e: (e.at, e.pk))
+        assert events[0].from_state == "" and events[-1].to_state == task.state
+        for before, after in zip(events, events[1:], strict=False):
+            assert after.from_state == before.to_state and before.at <= after.at, task.title
+        assert all(task.created_at <= r.created_at for r in task.reports.all()), task.title
+    # A report that says it is finished says 100 %.
+    assert not ProgressReport.objects.filter(task__hall=hall, body__contains="完成", progress=0)
+
+
 def test_one_result_was_reopened_by_residents_and_its_tasks_are_back_in_progress(hall):
     reopened = ResultPublication.objects.get(hall=hall, state="reopened")
     ratings = list(reopened.evaluations.values_list("rating", flat=True))
