@@ -1,6 +1,7 @@
 """The demo's year (deliberation/demo_year.py): every page and chart has something true to show,
 and the fountain of the seed article can be followed from its posting to its archive."""
 
+import itertools
 from datetime import timedelta
 from io import StringIO
 
@@ -111,13 +112,13 @@ def test_every_history_reads_in_order(hall):
     """Each proposal's history, sorted by time, is a chain of moves; each task's too."""
     for p in Proposal.objects.filter(hall=hall).prefetch_related("events"):
         events = sorted(p.events.all(), key=lambda e: (e.at, e.pk))
-        for before, after in zip(events, events[1:], strict=False):
+        for before, after in itertools.pairwise(events):
             assert after.from_state == before.to_state, (p.title, before, after)
         assert events[-1].to_state == p.state, p.title
     for task in GovernanceTask.objects.filter(hall=hall).prefetch_related("events", "reports"):
         events = sorted(task.events.all(), key=lambda e: (e.at, e.pk))
         assert events[0].from_state == "" and events[-1].to_state == task.state
-        for before, after in zip(events, events[1:], strict=False):
+        for before, after in itertools.pairwise(events):
             assert after.from_state == before.to_state and before.at <= after.at, task.title
         assert all(task.created_at <= r.created_at for r in task.reports.all()), task.title
     # A report that says it is finished says 100 %.
