@@ -624,13 +624,19 @@ class Year:
                 ms.agenda_remove_item(actor=self.cast.mod, meeting=item.meeting, item_id=item.pk)
         start, end = self.clock.at(day, 9), self.clock.at(day + 3, 15)
         seconds = [start + timedelta(hours=8 + 12 * i) for i in range(p.seconds.count())]
-        # Drafted and published at once, to 待受理 with the last second, accepted on day 3.
-        fixed = {S.DRAFT: start, S.COLLECTING: start + timedelta(minutes=1), S.ACCEPTED: end}
+        # Drafted and published at once, to 待受理 with the last second, then (accepted, and on
+        # an older demo database put on the upcoming meeting and taken off again) until day 3.
+        fixed = {S.DRAFT: start, S.COLLECTING: start + timedelta(minutes=1)}
         if seconds:
             fixed[S.AWAITING_REVIEW] = seconds[min(len(seconds), self.hall.seconding_threshold) - 1]
-        events = list(p.events.order_by("at", "pk"))
-        for i, event in enumerate(events):
-            at = fixed.get(event.to_state, start + (end - start) * i / len(events))
+        events = list(p.events.order_by("pk"))
+        later = [e for e in events if e.to_state not in fixed]
+        after = max(fixed.values())
+        for event in events:
+            if event.to_state in fixed:
+                at = fixed[event.to_state]
+            else:
+                at = after + (end - after) * (later.index(event) + 1) / len(later)
             ProposalEvent.objects.filter(pk=event.pk).update(at=at)
         Proposal.objects.filter(pk=p.pk).update(
             created_at=start, published_at=start + timedelta(minutes=1)
