@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from community.models import (
@@ -121,12 +122,14 @@ def seed_organisation() -> tuple[Hall, dict[str, User]]:
             },
         )
     users: dict[str, User] = {}
+    encoded = None  # one hash for the shared demo password: PBKDF2 is slow by design
     for username, display_name, roles, building_index in ACCOUNTS:
         building = buildings[building_index] if building_index is not None else None
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username, display_name=display_name, building=building)
-            user.set_password(DEMO_PASSWORD)
+            encoded = encoded or make_password(DEMO_PASSWORD)
+            user.password = encoded
             if username == "admin":
                 user.is_staff = user.is_superuser = True
             user.save()

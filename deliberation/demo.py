@@ -13,11 +13,15 @@ OWN_PROPOSAL_TITLE = "中心花园增设长者休息座椅"
 
 def _accepted_proposal(hall, users):
     """An accepted proposal for the agenda: the forum's demo ones, or one of our own."""
+    from forum.demo import FOUNTAIN_TITLE
     from forum.models import Proposal, ProposalState
     from forum.workflow import proposal_transition
 
+    # The fountain's story is told by the year (deliberation/demo_year.py): not on this agenda.
     existing = list(
-        Proposal.objects.filter(hall=hall, state=ProposalState.ACCEPTED).order_by("pk")[:2]
+        Proposal.objects.filter(hall=hall, state=ProposalState.ACCEPTED)
+        .exclude(title=FOUNTAIN_TITLE)
+        .order_by("pk")[:2]
     )
     if existing:
         return existing

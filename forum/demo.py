@@ -12,12 +12,13 @@ from forum import services
 from forum.models import Proposal, ProposalEvent, ProposalState
 
 S = ProposalState
+FOUNTAIN_TITLE = "修复中心花园喷泉"  # taken all the way by deliberation/demo_year.py
 
 # title, author, brand, building (None = whole compound), body, seconders, comments, end state
 # comments: (author, stance, text, reply_to index or None)
 PROPOSALS = [
     {
-        "title": "修复中心花园喷泉",
+        "title": FOUNTAIN_TITLE,
         "author": "zhangnainai",
         "brand": "花满名苑",
         "building": None,
@@ -39,7 +40,7 @@ PROPOSALS = [
             ("huangxiufen", "", "好的,我下周约物业经理到现场看看。", 1),
         ],
         "end": S.ACCEPTED,
-        "review": ("huangxiufen", "列入十一月议事会议程,邀请物业列席。"),
+        "review": ("huangxiufen", "列入下次议事会议程,邀请物业列席。"),
     },
     {
         "title": "四点半课堂",

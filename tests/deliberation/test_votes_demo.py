@@ -36,7 +36,8 @@ def test_seed_demo_shows_the_meeting_the_poll_and_the_notice(client):
     assert meeting.state == "scheduled"
     hall = meeting.hall
     assert Ballot.objects.filter(hall=hall, state="open", title=demo_votes.POLL_TITLE).exists()
-    res = Resolution.objects.get(hall=hall)
+    # seed_demo also loads a year of resolutions (deliberation/demo_year.py): this one is today's.
+    res = Resolution.objects.get(hall=hall, ballot__title=demo_votes.CLOSED_TITLE)
     assert res.state == "on_notice" and res.objections.get().answered_at is not None
     page = client.get(f"/halls/{hall.slug}/notices/").content.decode()
     assert res.title in page

@@ -11,18 +11,25 @@ class Command(BaseCommand):
 
     def handle(self, *args, quiet=False, **options):
         hall, users = seed_organisation()
-        for hook in self.extra_seeders():
-            hook(hall=hall, users=users)
+        notes = [hook(hall=hall, users=users) for hook in self.extra_seeders()]
         if quiet:
             return
+        for note in notes:
+            if note:
+                self.stdout.write(note)
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪:{hall.name}(/halls/{hall.slug}/)"))
         self.stdout.write(f"演示账号(密码均为 {DEMO_PASSWORD}):")
         for username, display_name, _roles, _b in ACCOUNTS:
             self.stdout.write(f"  {username:<12} {display_name:<14} {ROLE_OF_ACCOUNT[username]}")
 
     def extra_seeders(self):
-        """Each app's demo data (proposals, meetings, …), each idempotent, in dependency order."""
+        """Each app's demo data (proposals, meetings, …), each idempotent, in dependency order.
+
+        A seeder may return a line to print (e.g. that its data was already there). The year
+        comes last: its 60 residents would otherwise change the quorum of the votes demo.
+        """
         from deliberation.demo import seed as seed_deliberation
+        from deliberation.demo_year import seed as seed_year
         from forum.demo import seed as seed_forum
 
-        return [seed_forum, seed_deliberation]
+        return [seed_forum, seed_deliberation, seed_year]
