@@ -27,13 +27,11 @@ import random
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from community.markup import render_markdown
 from community.models import Building, Membership, MembershipRole, MembershipStatus, User
 from community.roles import Role
 from deliberation import services_votes as sv
@@ -54,21 +52,16 @@ from deliberation.meetings import services as ms
 from deliberation.models import (
     AgendaItem,
     CheckIn,
-    Evaluation,
-    GovernanceTask,
     Meeting,
     MinutesVersion,
-    ProgressReport,
     ResultPublication,
-    ResultState,
     Speech,
-    SubTask,
-    TaskEvent,
     TaskState,
 )
 from deliberation.models.votes import BallotKind, BallotMode, ElectorateScope
-from deliberation.tasks.results import residents_of_place, result_publish_if_complete
-from deliberation.tasks.workflow import task_progress, task_transition
+from deliberation.tasks import evaluation, results
+from deliberation.tasks import services as task_services
+from deliberation.tasks.results import residents_of_place
 from forum import services as fs
 from forum.models import (
     Comment,
@@ -87,171 +80,32 @@ T = TaskState
 RNG_SEED = 20211013  # the day 名苑小区's 妇女微家 was founded
 
 # =============================================================================================
-# Adapters: stand-ins for services being written in other branches (deliberation/tasks/
-# services.py, deliberation/tasks/evaluation.py). Replace each body with a call to the real
-# service when it is merged; the keyword arguments are the same.
+# The task and evaluation services, with the demo's small conveniences
 # =============================================================================================
 
-
-def task_create(
-    *, actor, resolution, title, owner, due_on, brand=None, building=None, volunteers=(),
-    subtasks=(), description="", now,
-) -> GovernanceTask:  # fmt: skip
-    """Replace with deliberation.tasks.services.task_create (same arguments)."""
-    task = GovernanceTask.objects.create(
-        hall=resolution.hall,
-        resolution=resolution,
-        title=title,
-        description=description,
-        description_html=str(render_markdown(description)),
-        brand=brand,
-        owner=owner,
-        building=building,
-        due_on=due_on,
-        created_by=actor,
-        created_at=now,
-    )
-    task.volunteers.set(volunteers)
-    SubTask.objects.bulk_create(
-        SubTask(task=task, title=t, weight=w, order=i) for i, (t, w) in enumerate(subtasks)
-    )
-    TaskEvent.objects.create(
-        task=task, actor=actor, from_state="", to_state=T.PENDING, note="创建任务", at=now
-    )
-    proposal = resolution.proposal
-    if proposal is not None and proposal.state == S.ON_NOTICE:
-        proposal_transition(
-            proposal=proposal,
-            to=S.IMPLEMENTING,
-            actor=actor,
-            note="决议已分解为治理任务,开始落实",
-            check_permission=False,
-        )
-    return task
-
-
-TASK_ACTIONS = {
-    "start": T.IN_PROGRESS,
-    "block": T.BLOCKED,
-    "unblock": T.IN_PROGRESS,
-    "complete": T.DONE,
-    "cancel": T.CANCELLED,
-}
-
-
-def task_move(*, actor, task, action: str, note: str = "", now) -> GovernanceTask:
-    """Replace with deliberation.tasks.services.task_move (publishes the result when complete)."""
-    to = TASK_ACTIONS[action]
-    task_transition(task=task, to=to, actor=actor, note=note, now=now)
-    if to in (T.DONE, T.CANCELLED):
-        result_publish_if_complete(resolution=task.resolution, actor=actor, now=now)
-    return task
-
-
-def subtask_toggle(*, actor, task, subtask: SubTask, done: bool, now) -> None:
-    """Replace with deliberation.tasks.services.subtask_toggle."""
-    SubTask.objects.filter(pk=subtask.pk).update(done=done, done_at=now if done else None)
-
-
-def task_report_progress(*, actor, task, body: str, progress: int | None = None, now):
-    """Replace with deliberation.tasks.services.task_report_progress."""
-    if progress is not None and not task.subtasks.exists():
-        GovernanceTask.objects.filter(pk=task.pk).update(manual_progress=progress)
-        task.manual_progress = progress
-    return ProgressReport.objects.create(
-        task=task,
-        author=actor,
-        body=body,
-        body_html=str(render_markdown(body)),
-        progress=task_progress(task),
-        created_at=now,
-    )
+task_create = task_services.task_create
+task_move = task_services.task_move
+subtask_toggle = task_services.subtask_toggle
+task_report_progress = task_services.task_report_progress
+result_summary_update = results.result_summary_update
 
 
 def task_update_due(*, actor, task, due_on: date, now) -> None:
-    """Replace with deliberation.tasks.services.task_update(due_on=…) (clears the reminders)."""
-    GovernanceTask.objects.filter(pk=task.pk).update(
-        due_on=due_on, due_soon_sent_at=None, overdue_sent_at=None
-    )
-
-
-def result_summary_update(*, actor, result: ResultPublication, text: str, now) -> None:
-    """Replace with deliberation.tasks.results.result_summary_update (before any rating)."""
-    ResultPublication.objects.filter(pk=result.pk).update(
-        summary=text, summary_html=str(render_markdown(text))
-    )
+    """Give a reopened task a new due date (the service clears its reminders)."""
+    task_services.task_update(actor=actor, task=task, due_on=due_on, now=now)
 
 
 def evaluations_submit(*, result: ResultPublication, ratings: list) -> None:
-    """Replace with one deliberation.tasks.evaluation.evaluation_submit(user=, result=, rating=,
-    comment=, now=) per rating; `ratings` is [(user, rating, comment, when)], written at once."""
-    Evaluation.objects.bulk_create(
-        Evaluation(result=result, user=u, rating=r, comment=c, created_at=at)
-        for u, r, c, at in ratings
-    )
-
-
-def evaluation_close(*, result: ResultPublication, now, archive: bool = True) -> None:
-    """Replace with deliberation.tasks.evaluation.evaluation_close(result=, now=).
-
-    With enough ratings and a 不满意 share above the hall's threshold the round is REOPENED
-    (done tasks back in progress, proposal 已办结 → 落实中); otherwise ACCEPTED (proposal
-    已办结 → 已评议 → 归档). `archive=False` leaves one proposal 已评议 for the demo; the real
-    service archives at once.
-    """
-    from deliberation import ledger
-    from deliberation.models import Rating
-
-    hall = result.hall
-    counts = {k: result.evaluations.filter(rating=k).count() for k in Rating.values}
-    total = sum(counts.values())
-    bad = counts[Rating.DISSATISFIED]
-    reopen = total >= hall.evaluation_min_ratings and bad > hall.dissatisfaction_threshold * total
-    ResultPublication.objects.filter(pk=result.pk).update(
-        state=ResultState.REOPENED if reopen else ResultState.ACCEPTED, closed_at=now
-    )
-    result.refresh_from_db()
-    proposal = result.resolution.proposal
-    pct = (Decimal(bad * 100) / total).quantize(Decimal("0.1")) if total else Decimal("0.0")
-    if reopen:
-        note = (
-            f"评议不满意:第{result.round}轮评议中不满意占 {pct}%({bad}/{total}),"
-            f"超过 {format((hall.dissatisfaction_threshold * 100).normalize(), 'f')}%,重新落实"
+    """Each resident's rating through the service; `ratings` is [(user, rating, comment, when)]."""
+    for user, rating, comment, at in ratings:
+        evaluation.evaluation_submit(
+            user=user, result=result, rating=rating, comment=comment, now=at
         )
-        for task in GovernanceTask.objects.filter(resolution=result.resolution, state=T.DONE):
-            task_transition(task=task, to=T.IN_PROGRESS, actor=None, note=note, now=now)
-        proposal_transition(proposal=proposal, to=S.IMPLEMENTING, note=note, check_permission=False)
-    else:
-        proposal_transition(
-            proposal=proposal,
-            to=S.EVALUATED,
-            note=f"第{result.round}轮评议结束:{total} 人评议,不满意占 {pct}%",
-            check_permission=False,
-        )
-        if archive:
-            proposal_transition(
-                proposal=proposal, to=S.ARCHIVED, note="评议通过,归档", check_permission=False
-            )
-    ledger.ledger_append(
-        hall=hall,
-        kind=ledger.EVALUATION_CLOSED,
-        payload={
-            "resolution": result.resolution_id,
-            "result": result.pk,
-            "round": result.round,
-            "outcome": result.state,
-            "ratings": total,
-            "satisfied": counts[Rating.SATISFIED],
-            "basically": counts[Rating.BASICALLY],
-            "dissatisfied": bad,
-            "dissatisfied_share": str((Decimal(bad) / total).quantize(Decimal("0.001")))
-            if total
-            else "0.000",
-            "threshold": str(hall.dissatisfaction_threshold),
-            "min_ratings": hall.evaluation_min_ratings,
-            "closed_at": ledger.format_at(now),
-        },
-    )
+
+
+def evaluation_close(*, result: ResultPublication, now) -> None:
+    """Close the round at the end of its period (accepted → archived, or reopened)."""
+    evaluation.evaluation_close(result=result, now=now)
 
 
 # Live events (websocket frames, the meeting room's sections, unread counts) are neither built
@@ -962,7 +816,7 @@ class Year:
         close = spec.get("close")
         if close is None:
             return
-        self.step(ends, lambda: self.close(spec, ends, close))
+        self.step(ends, lambda: self.close(spec, ends))
         for i, (who, text, progress) in enumerate(spec.get("after_reopen", [])):
             when = ends + timedelta(days=4 + 8 * i)
             self.step(
@@ -1001,9 +855,9 @@ class Year:
             rows.append((user, rating, text, start + (end - start) * (i + 1) / (len(raters) + 1)))
         evaluations_submit(result=result, ratings=rows)
 
-    def close(self, spec, when, how) -> None:
+    def close(self, spec, when) -> None:
         with self.stamped(when):
-            evaluation_close(result=self.result(spec), now=when, archive=how == "archive")
+            evaluation_close(result=self.result(spec), now=when)
 
     def reopened_report(self, spec, i, who, text, progress, when) -> None:
         tasks, author = self.state[spec["title"]]["tasks"], self.cast.who(who)

@@ -65,8 +65,8 @@ FREE_ITEMS = ["其他事项(自由发言)", "上次决议落实情况通报", "�
 #   end: the state it must reach (checked after seeding)
 #   tasks: title, owner, due (days from today), subtasks, reports [(text, progress)],
 #          state (done/in_progress/blocked/pending/cancelled), done (day), reason
-#   rating: (satisfied, basically, dissatisfied) of round 1; close: archive | evaluated |
-#          reopen | None (still open)
+#   rating: (satisfied, basically, dissatisfied) of round 1; close: archive | reopen | None
+#          (still open: with the hall's minimum of ratings and few 不满意 it is 已评议 already)
 PROPOSALS = [
     # --- meeting 1 -------------------------------------------------------------------------
     {
@@ -466,8 +466,8 @@ PROPOSALS = [
             },
         ],
         "rating": (18, 5, 2),
-        "close": "evaluated",
-        "end": "evaluated",
+        "close": "archive",
+        "end": "archived",
     },
     {
         "title": "老年活动室添置康复器材",
@@ -629,7 +629,7 @@ PROPOSALS = [
         ],
         "rating": (9, 2, 1),
         "close": None,
-        "end": "completed",
+        "end": "evaluated",
     },
     {
         "title": "楼道红色文化墙",
@@ -660,8 +660,8 @@ PROPOSALS = [
             },
         ],
         "rating": (20, 4, 1),
-        "close": "evaluated",
-        "end": "evaluated",
+        "close": "archive",
+        "end": "archived",
     },
     # --- meeting 9 -------------------------------------------------------------------------
     {
@@ -769,7 +769,7 @@ PROPOSALS = [
         ],
         "rating": (6, 2, 0),
         "close": None,
-        "end": "completed",
+        "end": "evaluated",
     },
     {
         "title": "长者防诈骗讲座",

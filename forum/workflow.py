@@ -49,6 +49,8 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.IMPLEMENTING, S.COMPLETED): Transition("complete", None),
     (S.COMPLETED, S.IMPLEMENTING): Transition("reopen", None),
     (S.COMPLETED, S.EVALUATED): Transition("evaluate", None),
+    # Late ratings in the same round can still tip the share over the threshold by its end.
+    (S.EVALUATED, S.IMPLEMENTING): Transition("reopen", None),
     (S.EVALUATED, S.ARCHIVED): Transition("archive", None),
     (S.REJECTED, S.ARCHIVED): Transition("archive", "forum.review_proposal"),
 }

@@ -159,7 +159,7 @@ def evaluation_submit(
     # The row lock orders a rating against the round's closing (evaluation_close locks it too).
     locked = (
         ResultPublication.objects.select_for_update(of=("self",))
-        .select_related("hall")
+        .select_related("hall", "resolution__proposal")
         .get(pk=result.pk)
     )
     refusal = evaluation_refusal(user=user, result=locked, now=now)
@@ -181,11 +181,38 @@ def evaluation_submit(
     try:
         # A savepoint: a concurrent second submit loses here without spoiling the transaction.
         with transaction.atomic():
-            return Evaluation.objects.create(
+            created = Evaluation.objects.create(
                 result=locked, user=user, rating=rating, comment=comment, created_at=now
             )
     except IntegrityError:
         raise ValidationError(_("您已经评议过这项实施结果了,每人只能评议一次。")) from None
+    _mark_evaluated(locked)
+    return created
+
+
+def _mark_evaluated(result: ResultPublication) -> None:
+    """已评议 once enough residents have rated and 不满意 is within the threshold.
+
+    The round stays open to the end of its period; the proposal is archived then (or, if late
+    ratings tip the share over the threshold, its tasks are reopened after all).
+    """
+    proposal = result.resolution.proposal
+    if proposal is None or proposal.state != ProposalState.COMPLETED:
+        return
+    counts = evaluation_counts(result)
+    total = sum(counts.values())
+    if total < result.hall.evaluation_min_ratings or should_reopen(counts, result.hall):
+        return
+    proposal_transition(
+        proposal=proposal,
+        to=ProposalState.EVALUATED,
+        note=_("已有 %(n)s 位居民评议,不满意占 %(pct)s%%,未超过重办比例;评议期结束后归档")
+        % {
+            "n": total,
+            "pct": (share(counts[Rating.DISSATISFIED], total) * 100).quantize(Decimal("0.1")),
+        },
+        check_permission=False,
+    )
 
 
 # --- closing --------------------------------------------------------------------------------
@@ -243,7 +270,10 @@ def evaluation_close(*, result: ResultPublication, now: datetime | None = None) 
         )
         for task in tasks:
             task_transition(task=task, to=TaskState.IN_PROGRESS, actor=None, note=note, now=now)
-        if proposal is not None and proposal.state == ProposalState.COMPLETED:
+        if proposal is not None and proposal.state in (
+            ProposalState.COMPLETED,
+            ProposalState.EVALUATED,
+        ):
             proposal_transition(
                 proposal=proposal, to=ProposalState.IMPLEMENTING, note=note, check_permission=False
             )
@@ -261,18 +291,22 @@ def evaluation_close(*, result: ResultPublication, now: datetime | None = None) 
             text=_("您负责的任务已重新打开:") + text,
             url=result_url(locked),
         )
-    elif proposal is not None and proposal.state == ProposalState.COMPLETED:
-        proposal_transition(
-            proposal=proposal,
-            to=ProposalState.EVALUATED,
-            note=_("第%(round)s轮评议结束:%(n)s 人评议,不满意占 %(pct)s%%")
-            % {
-                "round": locked.round,
-                "n": total,
-                "pct": percent,
-            },
-            check_permission=False,
-        )
+    elif proposal is not None and proposal.state in (
+        ProposalState.COMPLETED,
+        ProposalState.EVALUATED,
+    ):
+        if proposal.state == ProposalState.COMPLETED:
+            proposal_transition(
+                proposal=proposal,
+                to=ProposalState.EVALUATED,
+                note=_("第%(round)s轮评议结束:%(n)s 人评议,不满意占 %(pct)s%%")
+                % {
+                    "round": locked.round,
+                    "n": total,
+                    "pct": percent,
+                },
+                check_permission=False,
+            )
         proposal_transition(
             proposal=proposal,
             to=ProposalState.ARCHIVED,

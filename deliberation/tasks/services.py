@@ -454,7 +454,10 @@ def _reopen_effects(task: GovernanceTask, *, actor, note: str, now: datetime) ->
             },
         )
     proposal = task.resolution.proposal
-    if proposal is not None and proposal.state == ProposalState.COMPLETED:
+    if proposal is not None and proposal.state in (
+        ProposalState.COMPLETED,
+        ProposalState.EVALUATED,
+    ):
         proposal_transition(
             proposal=proposal,
             to=ProposalState.IMPLEMENTING,

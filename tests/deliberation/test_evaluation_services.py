@@ -181,6 +181,52 @@ def test_accepted_moves_the_proposal_to_evaluated_then_archived_with_a_ledger_en
     assert all(t.state == TaskState.DONE for t in GovernanceTask.objects.all())
 
 
+def test_enough_ratings_within_the_threshold_mark_it_evaluated_while_the_round_stays_open():
+    hall = HallFactory(evaluation_min_ratings=3, dissatisfaction_threshold=Decimal("0.3"))
+    result = published_result(hall)
+    proposal = result.resolution.proposal
+    rate(result, [S, B])
+    proposal.refresh_from_db()
+    assert proposal.state == ProposalState.COMPLETED  # 2 of the 3 ratings needed
+    rate(result, [S])
+    proposal.refresh_from_db()
+    assert proposal.state == ProposalState.EVALUATED
+    event = ProposalEvent.objects.filter(proposal=proposal).latest("pk")
+    assert "3 位居民评议" in event.note and "评议期结束后归档" in event.note
+    # The round is still open: more residents may rate; it is archived at the end.
+    result.refresh_from_db()
+    assert result.state == ResultState.EVALUATING
+    rate(result, [S])
+    evaluation_close(result=result, now=after_period(result))
+    proposal.refresh_from_db()
+    assert proposal.state == ProposalState.ARCHIVED
+
+
+def test_too_many_dissatisfied_at_first_keeps_it_completed():
+    hall = HallFactory(evaluation_min_ratings=3, dissatisfaction_threshold=Decimal("0.3"))
+    result = published_result(hall)
+    rate(result, [S, D, D])
+    proposal = result.resolution.proposal
+    proposal.refresh_from_db()
+    assert proposal.state == ProposalState.COMPLETED
+
+
+def test_late_dissatisfied_ratings_still_reopen_an_evaluated_result_at_the_end():
+    hall = HallFactory(evaluation_min_ratings=3, dissatisfaction_threshold=Decimal("0.3"))
+    result = published_result(hall)
+    proposal = result.resolution.proposal
+    rate(result, [S, S, S])
+    proposal.refresh_from_db()
+    assert proposal.state == ProposalState.EVALUATED
+    rate(result, [D, D, D])  # 50% by the end of the period
+    evaluation_close(result=result, now=after_period(result))
+    result.refresh_from_db()
+    proposal.refresh_from_db()
+    assert result.state == ResultState.REOPENED
+    assert proposal.state == ProposalState.IMPLEMENTING
+    assert all(t.state == TaskState.IN_PROGRESS for t in result.resolution.tasks.all())
+
+
 def test_exactly_at_the_threshold_is_not_a_reopen():
     hall = HallFactory(evaluation_min_ratings=4, dissatisfaction_threshold=Decimal("0.5"))
     result = published_result(hall)
