@@ -33,8 +33,15 @@ STEPS = [
 ]
 
 
-def test_a_head_follows_the_fountain_sees_the_year_and_downloads_the_month(server_url, browser):
+@pytest.fixture
+def year(transactional_db):
+    """The demo with its year, loaded before the browser's event loop starts."""
     call_command("seed_demo", quiet=True)
+
+
+def test_a_head_follows_the_fountain_sees_the_year_and_downloads_the_month(
+    year, server_url, browser, tmp_path
+):
     fountain = Proposal.objects.get(title=FOUNTAIN_TITLE)
     ctx = browser.new_context(
         viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True
@@ -71,7 +78,9 @@ def test_a_head_follows_the_fountain_sees_the_year_and_downloads_the_month(serve
         page.get_by_role("link", name="月度台账").click()
         with page.expect_download() as download:
             page.locator("a.btn.primary[download]").click()
-        book = openpyxl.load_workbook(download.value.path())
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        book = openpyxl.load_workbook(saved)
         assert book.sheetnames[:5] == ["议题", "会议", "表决", "决议", "任务"]
         today = timezone.localdate()
         month = date(today.year, today.month, 1).strftime("%Y-%m")
