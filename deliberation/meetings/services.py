@@ -55,10 +55,11 @@ EXTEND_MIN, EXTEND_MAX = 10, 600
 
 # --- helpers
 def _lock(meeting: Meeting | int) -> Meeting:
-    """Lock the meeting row, then load it with what the sections need."""
+    """Lock the meeting row and load it with what the sections need (one query).
+
+    Only the primary key of `meeting` is used: each service works on the row it loads here."""
     pk = meeting if isinstance(meeting, int) else meeting.pk
-    Meeting.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).get()
-    return selectors.load_meeting(pk)
+    return selectors.load_meeting(pk, lock=True)
 
 
 def _publish(m: Meeting, type: str, *names: str) -> int:
