@@ -18,7 +18,6 @@ from typing import Any, ClassVar
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.sessions import InstanceSessionWrapper
-from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
@@ -127,9 +126,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.base_send = direct_send(send)
         self.wire = wire_for(self.base_send)  # daphne's socket, for frames (realtime.wire)
         try:
-            await await_many_dispatch([receive], self.dispatch)
+            while True:  # one source of messages: no need for Channels' await_many_dispatch
+                await self.dispatch(await receive())
         except StopConsumer:
             pass
+
+    async def dispatch(self, message) -> None:
+        # Channels' dispatch first runs `close_old_connections` on the database thread for every
+        # message: a round trip to that thread before each command. `db_call` recycles the
+        # connection around every call it makes, so for frames that trip is skipped.
+        if message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
 
     # --- to fill in
     def authorize(self, user) -> str | None:
