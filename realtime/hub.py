@@ -152,6 +152,7 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception:  # the data is committed; clients resync on the next gap
+                _stop_if_cancelled()
                 log.exception(
                     "could not send %s#%s to the channel layer", message["room"], message["seq"]
                 )
@@ -163,6 +164,7 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                _stop_if_cancelled()
                 log.exception("hub receive failed; retrying")
                 await asyncio.sleep(1)
                 continue
@@ -222,6 +224,15 @@ class Hub:
             for room in list(self.rooms):
                 with contextlib.suppress(Exception):
                     await self.layer.group_add(group_name(room), self.channel)
+
+
+def _stop_if_cancelled() -> None:
+    """Re-raise a cancellation that a layer turned into another error (channels-redis cleans up
+    on cancellation and may fail doing so): a task that retried instead would never finish, and
+    closing its event loop would wait for it forever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def _write(conn: Any, wire: RoomWire, frame: bytes) -> bool:

@@ -129,3 +129,23 @@ async def test_two_process_hubs_share_events_through_redis_once_each_in_order(mo
         hub._refresh.cancel()
         if hub._sender:
             hub._sender.cancel()
+
+
+async def test_a_hub_stops_when_cancelled_even_if_the_layer_turns_that_into_an_error():
+    """channels-redis cleans up when a receive is cancelled and may fail doing so; the hub must
+    not take that error for a failed receive and retry forever (closing its loop would hang)."""
+
+    class CleanupFails:
+        async def receive(self, channel):
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                raise ConnectionError("connection closed while cleaning up") from None
+
+    hub = Hub()
+    hub.layer, hub.channel = CleanupFails(), "hub.test"
+    task = asyncio.ensure_future(hub._run())
+    await asyncio.sleep(0.01)
+    task.cancel()
+    await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 2)
+    assert task.cancelled()
