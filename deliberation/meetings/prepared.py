@@ -96,3 +96,50 @@ def _apply(connection, recipe: _Recipe, rows):
                 value = converter(value, expression, connection)
             row[pos] = value
         yield row
+
+
+_UPDATES: dict[tuple, tuple[str, list] | None] = {}
+
+
+def save_fields(obj: Model, *names: str) -> None:
+    """`obj.save(update_fields=names)` for a row that exists, without compiling a queryset.
+
+    The `UPDATE table SET a = %s, b = %s WHERE pk = %s` statement is written out once per model,
+    fields and database. Each field's `pre_save` (e.g. `auto_now`) and `get_db_prep_save` apply
+    as in `save()`; no `pre_save`/`post_save` signal is sent (the meeting models have no
+    receivers). A field with its own SQL placeholder falls back to `save()`.
+    """
+    model = type(obj)
+    db = router.db_for_write(model, instance=obj)
+    connection = connections[db]
+    key = (model, names, db, connection.vendor)
+    if key not in _UPDATES:
+        _UPDATES[key] = _prepare_update(model, names, connection)
+    entry = _UPDATES[key]
+    if entry is None:
+        obj.save(update_fields=list(names))
+        return
+    sql, fields = entry
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
+    params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount == 0:
+            from django.db import DatabaseError
+
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.db = db
+
+
+def _prepare_update(model: type[Model], names: tuple[str, ...], connection):
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
+    if any(
+        not f.concrete or f.primary_key or f.many_to_many or hasattr(f, "get_placeholder")
+        for f in fields
+    ):
+        return None
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    pk = model._meta.pk
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(pk.column)} = %s"
+    return sql, fields

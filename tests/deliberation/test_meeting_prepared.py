@@ -79,3 +79,32 @@ def test_a_moderators_command_takes_three_statements(hall):
     assert len(statements) == 3, statements
     meeting.refresh_from_db()
     assert meeting.checkin_open is False
+
+
+def test_save_fields_writes_what_save_would(hall):
+    from django.db import DatabaseError
+    from django.utils import timezone
+
+    from deliberation.meetings.prepared import save_fields
+
+    people = meeting_people(hall)
+    meeting = scheduled_meeting(hall, people)
+    item = meeting.items.first()
+    meeting.state, meeting.opened_at, meeting.current_item = "open", timezone.now(), item
+    meeting.checkin_open = True
+    save_fields(meeting, "state", "opened_at", "current_item", "checkin_open")
+    fresh = Meeting.objects.get(pk=meeting.pk)
+    assert (fresh.state, fresh.opened_at, fresh.current_item_id, fresh.checkin_open) == (
+        "open",
+        meeting.opened_at,
+        item.pk,
+        True,
+    )
+    meeting.title = "not saved"  # only the named fields are written
+    meeting.current_item = None
+    save_fields(meeting, "current_item")
+    fresh.refresh_from_db()
+    assert fresh.current_item_id is None and fresh.title != "not saved"
+    gone = Meeting(pk=987654)
+    with pytest.raises(DatabaseError):
+        save_fields(gone, "checkin_open")
