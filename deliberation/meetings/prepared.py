@@ -1,4 +1,5 @@
-"""A get-by-primary-key query compiled once per process (the meeting room's hot path).
+"""Queries of the meeting room's hot path, compiled once per process: a get by primary key
+(`PreparedGet`) and an update of named fields (`save_fields`).
 
 Every meeting command loads the meeting with its hall and people (`selectors.load_meeting`).
 Django compiles a queryset to SQL on every execution, and for a query with five joins that
