@@ -433,8 +433,10 @@ async def measure(targets: list[Target], sizes, rounds, warmup, gap) -> dict[int
             for t in targets:
                 await grow(t, n)
             await wait_quiet(targets)
-            print(f"  {rounds} rounds at N={n} (load {loadavg()})", flush=True)
+            load = loadavg()
+            print(f"  {rounds} rounds at N={n} (load {load})", flush=True)
             out[n] = await run_rounds(targets, n, rounds, warmup, gap)
+            out[n]["load"] = load
     finally:
         for t in targets:
             socks = [*t.sockets, *([t.moderator.ws] if t.moderator else [])]
@@ -449,7 +451,11 @@ async def measure(targets: list[Target], sizes, rounds, warmup, gap) -> dict[int
 def run_servers(args, env, room, sessions, sizes) -> dict[int, dict]:
     """Start the app (and the floor), measure, stop them."""
     app_port, floor_port = free_port(), free_port()
+    # No keep-alive pings during the measurement, like the floor (`ping_interval=None`): daphne
+    # pings each connection every 20 s by default, which at N = 1,000 is ~100 pings and pongs
+    # inside some rounds, traffic that is no part of the fan-out. Production keeps daphne's.
     daphne = [str(Path(PY).parent / "daphne"), "-v", "0", "-b", "127.0.0.1"]
+    daphne += ["--ping-interval", "3600"]
     servers = [
         start_server([*daphne, "-p", str(app_port), "bench.asgi:application"], env, app_port)
     ]
@@ -637,6 +643,7 @@ def main(argv: list[str] | None = None) -> dict:
                 "client_cpu": round(app["client_cpu"], 2),
                 "floor_client_cpu": round(fl["client_cpu"], 2),
                 "rounds_with_other_traffic": app["polluted_rounds"],
+                "load_before_rounds": results[n]["load"],
             }
         )
         if raw := results[n].get("daphne-raw"):
@@ -655,11 +662,12 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"\n{meta['date']}, {meta['machine']}, load average after: {meta['load_after']}")
     if not args.no_write:
         RESULTS.write_text(json.dumps({"fanout": rows, "fanout_run": meta}, indent=2) + "\n")
+        loads = "; ".join(f"N = {r['clients']}: {r['load_before_rounds']}" for r in rows)
         write_doc_table(
             f"Last run: {meta['date']} on {meta['machine']}; room `{args.room}`, "
             f"{meta['channel_layer']} channel layer, {args.rounds} rounds per N (app and floor "
-            f"alternating), frame {rows[-1]['frame_bytes']} bytes; load average after the run "
-            f"{meta['load_after']}.\n\n{text}"
+            f"alternating), frame {rows[-1]['frame_bytes']} bytes; load average (1, 5, 15 min) "
+            f"before each N's rounds: {loads}, after the run {meta['load_after']}.\n\n{text}"
         )
         print(f"wrote {RESULTS.relative_to(ROOT)} and the table in {DOC.relative_to(ROOT)}")
     return {"fanout": rows}

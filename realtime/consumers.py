@@ -18,7 +18,6 @@ from typing import Any, ClassVar
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.sessions import InstanceSessionWrapper
-from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
@@ -34,6 +33,7 @@ from realtime.protocol import (
     parse_command,
 )
 from realtime.publish import snapshot_frame
+from realtime.wire import text_frame, wire_for
 
 log = logging.getLogger(__name__)
 PRESENCE_DEBOUNCE = 0.5  # seconds: a burst of joins makes one presence event
@@ -116,6 +116,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     rate_burst: ClassVar[int] = 20
 
     room: str | None = None
+    wire = None  # realtime.wire.RoomWire when daphne serves the connection
 
     async def __call__(self, scope, receive, send):
         # No per-connection channel: rooms are fanned out by the process hub (realtime.hub).
@@ -123,10 +124,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.channel_layer = None
         self.channel_name = f"conn.{id(self)}.{time.monotonic_ns()}"
         self.base_send = direct_send(send)
+        self.wire = wire_for(self.base_send)  # daphne's socket, for frames (realtime.wire)
         try:
-            await await_many_dispatch([receive], self.dispatch)
+            while True:  # one source of messages: no need for Channels' await_many_dispatch
+                await self.dispatch(await receive())
         except StopConsumer:
             pass
+
+    async def dispatch(self, message) -> None:
+        # Channels' dispatch first runs `close_old_connections` on the database thread for every
+        # message: a round trip to that thread before each command. `db_call` recycles the
+        # connection around every call it makes, so for frames that trip is skipped.
+        if message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
 
     # --- to fill in
     def authorize(self, user) -> str | None:
@@ -179,6 +191,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.hub.debounce(room, "presence", PRESENCE_DEBOUNCE, job)
 
     async def send_text(self, text: str) -> None:
+        wire = self.wire
+        if wire is not None and wire.write(text_frame(text)):
+            return
         await self.base_send({"type": "websocket.send", "text": text})
 
     async def send_snapshot(self) -> None:

@@ -1,9 +1,18 @@
 """A process-local room hub: each event crosses the channel layer once per process.
 
 Every process has one hub channel. The hub joins a room's group when its first local
-connection enters the room, receives each event frame once (already encoded by the
-publisher) and writes that same text to every local connection in the room. Connections
-still waiting for their snapshot have their frames buffered, then flushed after it.
+connection enters the room and writes each event frame (already encoded by the publisher) to
+every local connection in the room. Connections still waiting for their snapshot have their
+frames buffered, then flushed after it.
+
+An event committed in this process (a command on one of its connections, an HTTP action, a
+timer) reaches the hub directly (`Hub.publish`, from `realtime.publish.send_frame`): it is
+written to the local connections at once, and sent through the channel layer only for the hubs
+of *other* processes (in order, by one sender task; with the in-memory layer there are none).
+Events from other processes arrive through the layer; a hub skips its own. All events go
+through one queue per hub and are written one after another, so every local connection gets
+them in the order the hub received them. Frames go straight to daphne's sockets where possible
+(`realtime.wire`), built once per event.
 """
 
 from __future__ import annotations
@@ -12,20 +21,26 @@ import asyncio
 import contextlib
 import logging
 import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol
 
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from realtime.protocol import group_name
+from realtime.wire import RoomWire, text_frame
 
 log = logging.getLogger(__name__)
 GROUP_REFRESH_SECONDS = 3600  # channels-redis forgets group members after a day
 DISPATCH_BATCH = 50  # connections written per event-loop turn (docs/benchmarks.md, Fan-out)
+SEND_TIMEOUT = 5.0  # seconds to hand a frame to the channel layer before giving up
 _GONE: list = []  # sentinel: the connection left the room
 
 
 class Connection(Protocol):
+    # The connection's socket when daphne serves it (realtime.wire), else None.
+    wire: RoomWire | None
+
     async def send_text(self, text: str) -> None: ...
 
 
@@ -42,6 +57,10 @@ class Hub:
         self._lock = asyncio.Lock()
         self._debounced: dict[tuple[str, str], asyncio.TimerHandle] = {}
         self._jobs: set[asyncio.Task] = set()  # strong references until each job is done
+        self._inbox: deque[tuple[str, int, str]] = deque()  # events waiting to be written
+        self._writer: asyncio.Task | None = None
+        self._outbox: asyncio.Queue | None = None  # events for other processes' hubs
+        self._sender: asyncio.Task | None = None
 
     async def _start(self) -> None:
         if self.channel is None:
@@ -99,6 +118,45 @@ class Hub:
 
         self._debounced[(room, key)] = loop.call_later(delay, fire)
 
+    # --- events in
+    def publish(self, room: str, seq: int, text: str) -> None:
+        """An event committed in this process: write it to the local connections now, and send
+        it through the channel layer for other processes' hubs (runs on the hub's loop)."""
+        if room in self.rooms:
+            self._enqueue(room, seq, text)
+        if self._others_listen(room):
+            self._forward(room, seq, text)
+
+    def _others_listen(self, room: str) -> bool:
+        """Whether a hub other than this one may be in the room's group."""
+        if isinstance(self.layer, InMemoryChannelLayer):  # one process: only hubs of this one
+            members = getattr(self.layer, "groups", {}).get(group_name(room), {})
+            return any(channel != self.channel for channel in members)
+        return True
+
+    def _forward(self, room: str, seq: int, text: str) -> None:
+        if self._outbox is None:
+            self._outbox = asyncio.Queue()
+            self._sender = asyncio.ensure_future(self._send_out())
+        message = {"type": "hub.frame", "room": room, "seq": seq, "text": text}
+        self._outbox.put_nowait({**message, "origin": self.channel})
+
+    async def _send_out(self) -> None:
+        """Hand events to the channel layer one at a time, so they leave in order."""
+        while True:
+            message = await self._outbox.get()
+            try:
+                await asyncio.wait_for(
+                    self.layer.group_send(group_name(message["room"]), message), SEND_TIMEOUT
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the data is committed; clients resync on the next gap
+                _stop_if_cancelled()
+                log.exception(
+                    "could not send %s#%s to the channel layer", message["room"], message["seq"]
+                )
+
     async def _run(self) -> None:
         while True:
             try:
@@ -106,31 +164,53 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                _stop_if_cancelled()
                 log.exception("hub receive failed; retrying")
                 await asyncio.sleep(1)
                 continue
-            if message.get("type") == "hub.frame":
-                await self.dispatch(message["room"], message["seq"], message["text"])
+            if message.get("type") == "hub.frame" and message.get("origin") != self.channel:
+                self._enqueue(message["room"], message["seq"], message["text"])
+
+    # --- events out
+    def _enqueue(self, room: str, seq: int, text: str) -> None:
+        self._inbox.append((room, seq, text))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.ensure_future(self._write_all())
+
+    async def _write_all(self) -> None:
+        while self._inbox:
+            room, seq, text = self._inbox.popleft()
+            try:
+                await self.dispatch(room, seq, text)
+            except Exception:
+                log.exception("fan-out of %s#%s failed", room, seq)
 
     async def dispatch(self, room: str, seq: int, text: str) -> None:
         """Write one encoded frame to every local connection in the room.
 
         Writes go out in batches of `batch` connections with a turn of the event loop between
-        them, so the server's socket writes for the first batch happen while the rest are being
-        queued (daphne only writes to a socket on its next loop turn), instead of every socket
-        waiting until all are queued. Each connection's state is read when its turn comes: it
-        may have left, or been sent its snapshot, during an earlier batch.
+        them, so that incoming frames are not kept waiting behind a large room. Each
+        connection's state is read when its turn comes: it may have left, or been sent its
+        snapshot, during an earlier batch. A connection with a `wire` (daphne) is sent the
+        frame bytes built once for all; the others get the text through their ASGI `send`.
         """
         members = self.rooms.get(room)
         if not members:
             return
         order = list(members)
+        frame: bytes | None = None
         for start in range(0, len(order), self.batch):
             if start:
                 await asyncio.sleep(0)
             for conn in order[start : start + self.batch]:
                 held = members.get(conn, _GONE)
                 if held is None:
+                    wire = getattr(conn, "wire", None)
+                    if wire is not None:
+                        if frame is None:
+                            frame = text_frame(text)
+                        if _write(conn, wire, frame):
+                            continue
                     try:
                         await conn.send_text(text)
                     except Exception:  # a broken connection must not stop the others
@@ -146,6 +226,25 @@ class Hub:
                     await self.layer.group_add(group_name(room), self.channel)
 
 
+def _stop_if_cancelled() -> None:
+    """Re-raise a cancellation that a layer turned into another error (channels-redis cleans up
+    on cancellation and may fail doing so): a task that retried instead would never finish, and
+    closing its event loop would wait for it forever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+def _write(conn: Any, wire: RoomWire, frame: bytes) -> bool:
+    """Send the frame through the connection's wire; False to use its ASGI send instead."""
+    try:
+        return wire.write(frame)
+    except Exception:  # not expected: use daphne's own path for this connection from now on
+        log.exception("direct socket write failed; falling back to the ASGI send")
+        conn.wire = None
+        return False
+
+
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
 
 
@@ -156,3 +255,8 @@ def get_hub() -> Hub:
     if hub is None:
         hub = _hubs[loop] = Hub()
     return hub
+
+
+def hub_of(loop: asyncio.AbstractEventLoop) -> Hub | None:
+    """The hub of that event loop, if it has one (callable from any thread)."""
+    return _hubs.get(loop)

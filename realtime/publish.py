@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F
 
+from realtime.hub import hub_of
 from realtime.loops import caller_loop
 from realtime.models import RoomSequence
 from realtime.protocol import SNAPSHOT, check_room, event_frame, group_name
@@ -21,15 +22,46 @@ SEND_TIMEOUT = 5.0  # seconds to hand a frame to the channel layer before giving
 T = TypeVar("T")
 
 
+def _returning_update(connection) -> bool:
+    """Whether the database can `UPDATE … RETURNING` (PostgreSQL; SQLite from 3.35)."""
+    if connection.vendor == "postgresql":
+        return True
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 35)
+    return False
+
+
+def _bump(room: str) -> int | None:
+    """Add one to the room's seq and return it (None: the room has no row yet)."""
+    connection = connections[router.db_for_write(RoomSequence)]
+    if not _returning_update(connection):
+        if not RoomSequence.objects.filter(room=room).update(seq=F("seq") + 1):
+            return None
+        return RoomSequence.objects.values_list("seq", flat=True).get(room=room)
+    # One statement instead of an UPDATE and a SELECT, written out because the ORM compiles
+    # a queryset anew on every call (this is on the path of every event).
+    table = connection.ops.quote_name(RoomSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        seq, key = (connection.ops.quote_name(c) for c in ("seq", "room"))
+        cursor.execute(
+            f"UPDATE {table} SET {seq} = {seq} + 1 WHERE {key} = %s RETURNING {seq}", [room]
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
 def _next_seq(room: str) -> int:
-    if not RoomSequence.objects.filter(room=room).update(seq=F("seq") + 1):
-        try:
-            with transaction.atomic():
-                RoomSequence.objects.create(room=room, seq=1)
-                return 1
-        except IntegrityError:  # created concurrently
-            RoomSequence.objects.filter(room=room).update(seq=F("seq") + 1)
-    return RoomSequence.objects.values_list("seq", flat=True).get(room=room)
+    seq = _bump(room)
+    if seq is not None:
+        return seq
+    try:
+        with transaction.atomic():
+            RoomSequence.objects.create(room=room, seq=1)
+            return 1
+    except IntegrityError:  # created concurrently
+        return _bump(room)
 
 
 def current_seq(room: str) -> int:
@@ -43,7 +75,8 @@ def publish(room: str, type: str, data: dict[str, Any]) -> int:
     A rolled-back transaction sends nothing and leaves the seq untouched.
     """
     check_room(room)
-    with transaction.atomic():
+    # No savepoint of its own: inside a service's transaction a failure here fails the service.
+    with transaction.atomic(savepoint=False):
         seq = _next_seq(room)
         frame = event_frame(room=room, type=type, seq=seq, data=data)
         transaction.on_commit(lambda: send_frame(room, seq, frame))
@@ -51,7 +84,14 @@ def publish(room: str, type: str, data: dict[str, Any]) -> int:
 
 
 def send_frame(room: str, seq: int, frame: str) -> None:
-    """Hand an encoded frame to the channel layer (once per process, see realtime.hub)."""
+    """Hand an encoded, committed event to the hubs (see realtime.hub).
+
+    From a worker thread of a server's event loop (a websocket command, an HTTP action, a
+    coalesced job), the frame goes to that loop's hub directly: it writes it to this process's
+    connections and forwards it through the channel layer to other processes only. This thread
+    does not wait for either. Elsewhere (a management command, a plain thread, a loop without a
+    hub) it goes through the channel layer.
+    """
     layer = get_channel_layer()
     if layer is None:
         return
@@ -61,8 +101,12 @@ def send_frame(room: str, seq: int, frame: str) -> None:
         if loop is None:  # a management command or a plain thread: a loop of our own
             async_to_sync(layer.group_send)(group_name(room), message)
             return
-        # A worker thread of the server's loop: hand the send to that loop, but never wait
-        # forever — while the server shuts down its loop stops and would never answer.
+        hub = hub_of(loop)
+        if hub is not None:
+            loop.call_soon_threadsafe(hub.publish, room, seq, frame)
+            return
+        # No hub on that loop (nobody connected to this process): the layer, for other
+        # processes. Never wait forever: while the server shuts down its loop stops.
         future = asyncio.run_coroutine_threadsafe(layer.group_send(group_name(room), message), loop)
         future.result(timeout=SEND_TIMEOUT)
     except Exception:  # the data is committed; clients resync on the next gap

@@ -28,7 +28,10 @@ def _int(data: dict[str, Any], key: str, *, required: bool = True) -> int | None
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    return Meeting.objects.get(pk=meeting_id)
+    """The meeting a command is about, by primary key only: every meeting service starts by
+    locking and loading the row itself (`services._lock`), which raises `DoesNotExist` for a
+    meeting that is gone — so loading it here as well would be a query for nothing."""
+    return Meeting(pk=meeting_id)
 
 
 def open_meeting(user, mid, data):

@@ -12,13 +12,13 @@ import asyncio
 import logging
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from deliberation.meetings import selectors, services
 from deliberation.meetings.commands import COMMANDS
 from deliberation.models import Meeting
 from realtime.consumers import RoomConsumer
+from realtime.db import db_call
 
 log = logging.getLogger(__name__)
 WATCH_POLL_SECONDS = 2.0  # how soon a watcher notices a newly given floor
@@ -29,10 +29,10 @@ async def _watch(hub, room: str, meeting_id: int) -> None:
     """End the current speech at its deadline while this process has someone in the room."""
     while hub.local_count(room) > 0:
         try:
-            deadline = await database_sync_to_async(services.next_deadline)(meeting_id=meeting_id)
+            deadline = await db_call(services.next_deadline)(meeting_id=meeting_id)
             now = timezone.now()
             if deadline is not None and deadline <= now:
-                await database_sync_to_async(services.floor_expire_overdue)(meeting_id=meeting_id)
+                await db_call(services.floor_expire_overdue)(meeting_id=meeting_id)
                 continue
             delay = WATCH_POLL_SECONDS
             if deadline is not None:
@@ -73,9 +73,9 @@ class MeetingConsumer(RoomConsumer):
 
     async def send_snapshot(self) -> None:
         # End an overdue speech first; a cheap read decides, so connecting writes nothing.
-        deadline = await database_sync_to_async(services.next_deadline)(meeting_id=self.meeting_id)
+        deadline = await db_call(services.next_deadline)(meeting_id=self.meeting_id)
         if deadline is not None and deadline <= timezone.now():
-            await database_sync_to_async(services.floor_expire_overdue)(meeting_id=self.meeting_id)
+            await db_call(services.floor_expire_overdue)(meeting_id=self.meeting_id)
         await super().send_snapshot()
 
     async def connect(self) -> None:

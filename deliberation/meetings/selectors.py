@@ -6,12 +6,14 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db import router, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from community.fractions import quorum_ratio
 from community.markup import render_markdown
 from community.models import Hall, Membership, MembershipStatus
+from deliberation.meetings.prepared import PreparedGet
 from deliberation.meetings.rules_of_order import speaking_order
 from deliberation.models import (
     AgendaItem,
@@ -213,14 +215,37 @@ SECTION_BUILDERS = {
 }
 
 
-def load_meeting(meeting_id: int) -> Meeting:
-    return Meeting.objects.select_related(
-        "hall__compound__community",
-        "moderator",
-        "recorder",
-        "moderator_confirmed_by",
-        "recorder_confirmed_by",
-    ).get(pk=meeting_id)
+MEETING_RELATED = (
+    "hall__compound__community",  # the hall's community: for the roles check (admins)
+    "moderator",
+    "recorder",
+    "moderator_confirmed_by",
+    "recorder_confirmed_by",
+)
+_load = PreparedGet(
+    Meeting, lambda pk: Meeting.objects.select_related(*MEETING_RELATED).filter(pk=pk)
+)
+_load_locked = PreparedGet(
+    Meeting,
+    lambda pk: (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related(*MEETING_RELATED)
+        .filter(pk=pk)
+    ),
+)
+
+
+def load_meeting(meeting_id: int, *, lock: bool = False) -> Meeting:
+    """The meeting with what the sections need, in one query compiled once per process
+    (`prepared.PreparedGet`). `lock=True` also locks the meeting's row (only its row) until the
+    transaction ends, so commands on one meeting are serialised; it needs a transaction."""
+    if not lock:
+        return _load.get(meeting_id)
+    if transaction.get_autocommit(using=router.db_for_write(Meeting)):
+        raise transaction.TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    return _load_locked.get(meeting_id)
 
 
 def sections(m: Meeting, *names: str) -> dict[str, Any]:

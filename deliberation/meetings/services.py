@@ -19,6 +19,7 @@ from community.models import Hall, Membership, MembershipStatus, User
 from community.services import require
 from deliberation.meetings import selectors
 from deliberation.meetings.minutes import assemble_minutes
+from deliberation.meetings.prepared import save_fields
 from deliberation.meetings.protocol import (
     AGENDA_CHANGED,
     ATTENDANCE_CHANGED,
@@ -55,10 +56,11 @@ EXTEND_MIN, EXTEND_MAX = 10, 600
 
 # --- helpers
 def _lock(meeting: Meeting | int) -> Meeting:
-    """Lock the meeting row, then load it with what the sections need."""
+    """Lock the meeting row and load it with what the sections need (one query).
+
+    Only the primary key of `meeting` is used: each service works on the row it loads here."""
     pk = meeting if isinstance(meeting, int) else meeting.pk
-    Meeting.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).get()
-    return selectors.load_meeting(pk)
+    return selectors.load_meeting(pk, lock=True)
 
 
 def _publish(m: Meeting, type: str, *names: str) -> int:
@@ -97,7 +99,7 @@ def _end_speech(speech: Speech, *, reason: str, at: datetime | None = None) -> N
     speech.state = SpeechState.DONE
     speech.ended_at = at or timezone.now()
     speech.end_reason = reason
-    speech.save(update_fields=["state", "ended_at", "end_reason"])
+    save_fields(speech, "state", "ended_at", "end_reason")
 
 
 def _expire(m: Meeting) -> bool:
@@ -125,13 +127,13 @@ def _close_current_item(m: Meeting) -> None:
         state=AgendaItemState.DONE, closed_at=timezone.now()
     )
     m.current_item = None
-    m.save(update_fields=["current_item"])
+    save_fields(m, "current_item")
 
 
 def _reassemble(m: Meeting) -> None:
     if m.state == MeetingState.CLOSED and not m.minutes_locked:
         m.minutes_final = assemble_minutes(m)
-        m.save(update_fields=["minutes_final"])
+        save_fields(m, "minutes_final")
 
 
 # --- scheduling and the agenda
@@ -293,7 +295,7 @@ def agenda_move_item(*, actor: User, meeting: Meeting, item_id: int, direction: 
     for n, it in enumerate(items, start=1):
         if it.order != n:
             it.order = n
-            it.save(update_fields=["order"])
+            save_fields(it, "order")
     _publish(m, AGENDA_CHANGED, "agenda")
 
 
@@ -309,7 +311,7 @@ def agenda_set_budget(
     if budget_minutes is not None and not 1 <= budget_minutes <= 600:
         raise ValidationError(_("时间预算应在 1 到 600 分钟之间。"))
     item.budget_minutes = budget_minutes
-    item.save(update_fields=["budget_minutes"])
+    save_fields(item, "budget_minutes")
     _publish(m, AGENDA_CHANGED, "agenda")
 
 
@@ -321,7 +323,7 @@ def meeting_set_checkin(*, actor: User, meeting: Meeting, open: bool) -> Meeting
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
     m.checkin_open = bool(open)
-    m.save(update_fields=["checkin_open"])
+    save_fields(m, "checkin_open")
     _publish(m, MEETING_CHANGED, "meeting")
     return m
 
@@ -376,7 +378,7 @@ def meeting_open(*, actor: User, meeting: Meeting) -> Meeting:
     m.state = MeetingState.OPEN
     m.opened_at = timezone.now()
     m.checkin_open = True
-    m.save(update_fields=["state", "opened_at", "checkin_open"])
+    save_fields(m, "state", "opened_at", "checkin_open")
     _publish(m, MEETING_CHANGED, "meeting")
     return m
 
@@ -410,9 +412,9 @@ def meeting_open_item(*, actor: User, meeting: Meeting, item_id: int | None = No
         )
     item.state = AgendaItemState.OPEN
     item.opened_at = timezone.now()
-    item.save(update_fields=["state", "opened_at"])
+    save_fields(item, "state", "opened_at")
     m.current_item = item
-    m.save(update_fields=["current_item"])
+    save_fields(m, "current_item")
     _publish(m, ITEM_OPENED, "meeting", "agenda", "floor", "votes")
     return item
 
@@ -441,9 +443,9 @@ def meeting_close(*, actor: User, meeting: Meeting) -> Meeting:
     m.state = MeetingState.CLOSED
     m.closed_at = timezone.now()
     m.checkin_open = False
-    m.save(update_fields=["state", "closed_at", "checkin_open"])
+    save_fields(m, "state", "closed_at", "checkin_open")
     m.minutes_final = assemble_minutes(m)
-    m.save(update_fields=["minutes_final"])
+    save_fields(m, "minutes_final")
     _publish(m, MEETING_CHANGED, "meeting", "agenda", "floor", "minutes", "votes")
     return m
 
@@ -508,7 +510,7 @@ def hand_remove(*, actor: User, meeting: Meeting, speech_id: int) -> None:
     if speech.state != SpeechState.WAITING:
         raise ValidationError(_("这位发言人已不在队列中。"))
     speech.state = SpeechState.REMOVED
-    speech.save(update_fields=["state"])
+    save_fields(speech, "state")
     _publish(m, FLOOR_CHANGED, "floor")
 
 
@@ -529,7 +531,7 @@ def queue_reorder(*, actor: User, meeting: Meeting, order: list[int]) -> None:
     for n, pk in enumerate(order, start=1):
         if waiting[pk].position != n:
             waiting[pk].position = n
-            waiting[pk].save(update_fields=["position"])
+            save_fields(waiting[pk], "position")
     _publish(m, FLOOR_CHANGED, "floor")
 
 
@@ -560,7 +562,7 @@ def floor_give(*, actor: User, meeting: Meeting, speech_id: int | None = None) -
     pick.state = SpeechState.SPEAKING
     pick.started_at = now
     pick.deadline = now + timedelta(seconds=m.hall.speech_limit_seconds)
-    pick.save(update_fields=["state", "started_at", "deadline"])
+    save_fields(pick, "state", "started_at", "deadline")
     _publish(m, FLOOR_CHANGED, "floor")
     return pick
 
@@ -595,7 +597,7 @@ def floor_extend(*, actor: User, meeting: Meeting, seconds: int = 60) -> Speech:
         raise ValidationError(_("现在没有人在发言(发言时间可能已到)。"))
     speech.deadline += timedelta(seconds=seconds)
     speech.extended_seconds += seconds
-    speech.save(update_fields=["deadline", "extended_seconds"])
+    save_fields(speech, "deadline", "extended_seconds")
     _publish(m, FLOOR_CHANGED, "floor")
     return speech
 
@@ -635,7 +637,7 @@ def minutes_save(*, actor: User, meeting: Meeting, body: str, base_version: int)
     m.minutes_version += 1
     m.minutes_body = body
     m.minutes_updated_at = timezone.now()
-    m.save(update_fields=["minutes_body", "minutes_version", "minutes_updated_at"])
+    save_fields(m, "minutes_body", "minutes_version", "minutes_updated_at")
     MinutesVersion.objects.create(meeting=m, number=m.minutes_version, body=body, author=actor)
     _reassemble(m)
     _publish(m, MINUTES_CHANGED, "minutes")

@@ -133,8 +133,7 @@ def publish_votes(meeting_id: int, *names: str) -> int:
 
 
 def _lock(meeting: Meeting) -> Meeting:
-    Meeting.objects.select_for_update().filter(pk=meeting.pk).values_list("pk").get()
-    return selectors.load_meeting(meeting.pk)
+    return selectors.load_meeting(meeting.pk, lock=True)
 
 
 def _current_item(m: Meeting) -> AgendaItem:
