@@ -24,6 +24,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from realtime import presence
 from realtime.db import db_call
 from realtime.hub import get_hub
+from realtime.loops import stop_if_cancelled
 from realtime.protocol import (
     PING,
     RESYNC,
@@ -79,10 +80,12 @@ class PresenceHeartbeat:
 
     async def _run(self) -> None:
         while True:
+            stop_if_cancelled()
             await asyncio.sleep(settings.FANGHUA.get("PRESENCE_HEARTBEAT", 30))
             try:
                 await self.beat()
             except Exception:
+                stop_if_cancelled()  # a cancellation turned into another error: stop
                 log.exception("presence heartbeat failed")
 
 

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
+from realtime.loops import stop_if_cancelled
 from realtime.protocol import group_name
 from realtime.wire import RoomWire, text_frame
 
@@ -144,27 +145,31 @@ class Hub:
     async def _send_out(self) -> None:
         """Hand events to the channel layer one at a time, so they leave in order."""
         while True:
+            stop_if_cancelled()
             message = await self._outbox.get()
             try:
-                await asyncio.wait_for(
-                    self.layer.group_send(group_name(message["room"]), message), SEND_TIMEOUT
-                )
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancellation that races the send's completion, and this loop would then run
+                # on after its event loop asked it to stop (a hang when the loop closes).
+                async with asyncio.timeout(SEND_TIMEOUT):
+                    await self.layer.group_send(group_name(message["room"]), message)
             except asyncio.CancelledError:
                 raise
             except Exception:  # the data is committed; clients resync on the next gap
-                _stop_if_cancelled()
+                stop_if_cancelled()
                 log.exception(
                     "could not send %s#%s to the channel layer", message["room"], message["seq"]
                 )
 
     async def _run(self) -> None:
         while True:
+            stop_if_cancelled()
             try:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                _stop_if_cancelled()
+                stop_if_cancelled()
                 log.exception("hub receive failed; retrying")
                 await asyncio.sleep(1)
                 continue
@@ -220,19 +225,11 @@ class Hub:
 
     async def _refresh_groups(self) -> None:
         while True:
+            stop_if_cancelled()
             await asyncio.sleep(GROUP_REFRESH_SECONDS)
             for room in list(self.rooms):
                 with contextlib.suppress(Exception):
                     await self.layer.group_add(group_name(room), self.channel)
-
-
-def _stop_if_cancelled() -> None:
-    """Re-raise a cancellation that a layer turned into another error (channels-redis cleans up
-    on cancellation and may fail doing so): a task that retried instead would never finish, and
-    closing its event loop would wait for it forever."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
 
 
 def _write(conn: Any, wire: RoomWire, frame: bytes) -> bool:

@@ -149,3 +149,25 @@ async def test_a_hub_stops_when_cancelled_even_if_the_layer_turns_that_into_an_e
     task.cancel()
     await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 2)
     assert task.cancelled()
+
+
+async def test_the_hub_sender_stops_when_cancelled_as_a_send_completes():
+    """On Python 3.11 `asyncio.wait_for` loses a cancellation that arrives in the same turn as
+    the awaited send completes: the sender must still stop, not wait for the next event forever
+    (closing its event loop would hang — seen in a PostgreSQL + Redis test run)."""
+
+    class Gate:
+        def __init__(self):
+            self.open = asyncio.Event()
+
+        async def group_send(self, group, message):
+            await self.open.wait()
+
+    hub = Hub()
+    hub.layer, hub.channel = Gate(), "hub.test"
+    hub._forward("meeting.1", 1, '{"seq": 1}')
+    await asyncio.sleep(0.01)
+    hub.layer.open.set()  # the send completes in the next turn …
+    hub._sender.cancel()  # … the very turn the cancellation is delivered
+    await asyncio.wait_for(asyncio.gather(hub._sender, return_exceptions=True), 2)
+    assert hub._sender.cancelled()
