@@ -9,6 +9,7 @@ so its settings and database are its own; a script without main() is skipped wit
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +33,14 @@ def main(argv: list[str]) -> int:
     if not only or "fanout" in only:
         from bench import fanout
 
-        fanout.main(argv)
+        # The fan-out benchmark sets a production-like environment in this process (DEBUG=0,
+        # its own ALLOWED_HOSTS and key); the other scripts get the environment we were given.
+        given = dict(os.environ)
+        try:
+            fanout.main(argv)
+        finally:
+            os.environ.clear()
+            os.environ.update(given)
     for script in sorted((ROOT / "bench").glob("*_bench.py")):
         name = script.stem
         if only and name.removesuffix("_bench") not in only:
