@@ -78,3 +78,15 @@ def clean_image(
         clean.save(out, format="JPEG", quality=85, optimize=True)
         ext = "jpg"
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{ext}"), clean.width, clean.height
+
+
+def clean_images(uploads) -> list:
+    """`clean_image` for each upload; the first refusal names its file (error key "images")."""
+    cleaned = []
+    for upload in uploads:
+        try:
+            cleaned.append(clean_image(upload))
+        except ValidationError as exc:
+            name = getattr(upload, "name", "")
+            raise ValidationError({"images": [f"{name}:{m}" for m in exc.messages]}) from None
+    return cleaned

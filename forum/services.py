@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.images import clean_image
+from community.images import clean_images
 from community.markup import render_markdown
 from community.models import Building, Hall, MembershipStatus, ServiceBrand, User
 from forum import events
@@ -171,7 +171,7 @@ def proposal_create(
     if errors:
         raise ValidationError(errors)
     _rate_limit("proposal", author)
-    cleaned = _clean_images(images)
+    cleaned = clean_images(images)
     now = timezone.now()
     proposal = Proposal.objects.create(
         hall=hall,
@@ -193,17 +193,6 @@ def proposal_create(
     return proposal
 
 
-def _clean_images(images) -> list:
-    cleaned = []
-    for upload in images:
-        try:
-            cleaned.append(clean_image(upload))
-        except ValidationError as exc:
-            name = getattr(upload, "name", "")
-            raise ValidationError({"images": [f"{name}:{m}" for m in exc.messages]}) from None
-    return cleaned
-
-
 def _store_images(proposal: Proposal, cleaned: list, start: int) -> None:
     for order, (content, width, height) in enumerate(cleaned, start=start):
         ProposalImage.objects.create(
@@ -219,7 +208,7 @@ def proposal_add_images(*, actor: User, proposal: Proposal, images: list) -> Pro
     have = proposal.images.count()
     if have + len(images) > MAX_IMAGES:
         raise ValidationError({"images": _("最多上传 %(n)d 张图片。") % {"n": MAX_IMAGES}})
-    _store_images(proposal, _clean_images(images), start=have)
+    _store_images(proposal, clean_images(images), start=have)
     return proposal
 
 

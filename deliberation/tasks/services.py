@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from community.images import clean_image
+from community.images import clean_images
 from community.markup import render_markdown
 from community.models import Building, Hall, MembershipStatus, ServiceBrand, User
 from community.permissions import is_member
@@ -589,17 +589,6 @@ def _check_manual_progress(task: GovernanceTask, progress) -> None:
 # --- progress reports
 
 
-def _clean_images(images) -> list:
-    cleaned = []
-    for upload in images:
-        try:
-            cleaned.append(clean_image(upload))
-        except ValidationError as exc:
-            name = getattr(upload, "name", "")
-            raise ValidationError({"images": [f"{name}:{m}" for m in exc.messages]}) from None
-    return cleaned
-
-
 @transaction.atomic
 def task_report_progress(
     *,
@@ -634,7 +623,7 @@ def task_report_progress(
         _check_manual_progress(locked, progress)
         locked.manual_progress = int(progress)
         locked.save(update_fields=["manual_progress"])
-    cleaned = _clean_images(images)
+    cleaned = clean_images(images)
     report = ProgressReport.objects.create(
         task=locked,
         author=actor,
