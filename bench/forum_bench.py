@@ -52,8 +52,8 @@ def load(fresh: bool) -> tuple:
     from django.db import transaction
     from django.utils import timezone
 
-    from community.demo import seed_organisation
     from community.models import Membership, MembershipRole, MembershipStatus, User
+    from demo.community import seed_organisation
     from forum.models import Comment, Proposal, ProposalState, Second
 
     call_command("migrate", verbosity=0)

@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "forum",
     "deliberation",
 ]
+# Demo data and `seed_demo` (a production deployment may set DEMO_APP=0 to leave them out).
+if env_bool("DEMO_APP", True):
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

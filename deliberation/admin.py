@@ -1,22 +1,6 @@
-"""Admin registrations of deliberation (one module per part)."""
+"""Admin registrations of deliberation: each part registers its models in its own admin.py."""
 
-from django.contrib import admin
-
-from deliberation import admin_meetings, admin_tasks, admin_votes  # noqa: F401
-from deliberation.admin_votes import ReadOnlyAdmin
-from deliberation.models import Evaluation, ResultPublication
-
-
-# Published results and ratings: read-only (evaluation goes through the services).
-@admin.register(ResultPublication)
-class ResultPublicationAdmin(ReadOnlyAdmin):
-    list_display = ("resolution", "round", "hall", "state", "published_at", "evaluation_ends_at")
-    list_filter = ("state",)
-    list_select_related = ("resolution", "hall")
-
-
-@admin.register(Evaluation)
-class EvaluationAdmin(ReadOnlyAdmin):
-    list_display = ("result", "user", "rating", "created_at")
-    list_filter = ("rating",)
-    list_select_related = ("result__resolution", "user")
+from deliberation.meetings import admin as meeting_admin  # noqa: F401
+from deliberation.results import admin as result_admin  # noqa: F401
+from deliberation.tasks import admin as task_admin  # noqa: F401
+from deliberation.votes import admin as vote_admin  # noqa: F401

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from deliberation.consumers_votes import BallotConsumer
 from deliberation.meetings.consumers import MeetingConsumer
+from deliberation.votes.consumers import BallotConsumer
 
 websocket_urlpatterns: list = [
     path("ws/meetings/<int:meeting_id>/", MeetingConsumer.as_asgi()),

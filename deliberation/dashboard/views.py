@@ -283,7 +283,7 @@ def hall_dashboard(request, slug: str):
     figures = hall_figures(hall, period, today=today)
     return render(
         request,
-        "deliberation/dashboard.html",
+        "deliberation/dashboard/dashboard.html",
         {
             "hall": hall,
             "figures": figures,
@@ -327,7 +327,7 @@ def _federation(request, scope, kind: str):
     ]
     return render(
         request,
-        "deliberation/dashboard_federation.html",
+        "deliberation/dashboard/dashboard_federation.html",
         {
             "scope": scope,
             "kind": kind,

@@ -11,8 +11,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from deliberation.meetings import ballots as meeting_votes
 from deliberation.meetings import services
-from deliberation.meetings import votes as meeting_votes
 from deliberation.models import Meeting
 
 Handler = Callable[[Any, int, dict[str, Any]], dict[str, Any]]

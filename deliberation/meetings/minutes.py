@@ -20,7 +20,7 @@ VOTE_SECTIONS: list[Callable[[AgendaItem], list[str]]] = []
 
 
 def _ballots(item: AgendaItem) -> list[str]:
-    from deliberation.meetings.votes import minutes_lines
+    from deliberation.meetings.ballots import minutes_lines
 
     return minutes_lines(item)
 

@@ -8,7 +8,7 @@ a third of a `set_checkin` (docs/benchmarks.md, "Fan-out"). `PreparedGet` compil
 per database (with a placeholder primary key), keeps the SQL and the row → instances recipe
 Django derives from it (`select`, `klass_info`, converters, related populators — the same steps
 `ModelIterable` takes), and then only executes the SQL. The instances are what the queryset
-would return (tests/deliberation/test_meeting_prepared.py compares them field by field).
+would return (tests/deliberation/meetings/test_meeting_prepared.py compares them field by field).
 
 Anything unexpected in the compiled query (a parameter other than the placeholder, composite
 fields) makes it fall back to the queryset, so the result never differs, only the cost.

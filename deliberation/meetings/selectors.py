@@ -199,8 +199,8 @@ def minutes_section(m: Meeting) -> dict[str, Any]:
 
 
 def votes_section(m: Meeting) -> dict[str, Any]:
-    """The current/last ballot of the current agenda item (deliberation.meetings.votes)."""
-    from deliberation.meetings.votes import votes_section as build
+    """The current/last ballot of the current agenda item (deliberation.meetings.ballots)."""
+    from deliberation.meetings.ballots import votes_section as build
 
     return build(m)
 

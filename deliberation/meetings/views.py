@@ -48,7 +48,7 @@ def meeting_list(request, slug: str):
     )
     return render(
         request,
-        "deliberation/meeting_list.html",
+        "deliberation/meetings/meeting_list.html",
         {
             "hall": hall,
             "upcoming": [m for m in meetings if m.state != "closed"][::-1],
@@ -90,7 +90,7 @@ def meeting_new(request, slug: str):
         else:
             messages.success(request, _("会议已安排,成员会在议事厅看到通知。"))
             return redirect("meeting", pk=meeting.pk)
-    return render(request, "deliberation/meeting_form.html", {"hall": hall, "form": form})
+    return render(request, "deliberation/meetings/meeting_form.html", {"hall": hall, "form": form})
 
 
 def _page_context(request, meeting: Meeting) -> dict:
@@ -117,13 +117,17 @@ def _page_context(request, meeting: Meeting) -> dict:
 @login_required
 def meeting_room(request, pk: int):
     meeting = _meeting(request, pk)
-    return render(request, "deliberation/meeting_room.html", _page_context(request, meeting))
+    return render(
+        request, "deliberation/meetings/meeting_room.html", _page_context(request, meeting)
+    )
 
 
 @login_required
 def meeting_screen(request, pk: int):
     meeting = _meeting(request, pk)
-    return render(request, "deliberation/meeting_screen.html", _page_context(request, meeting))
+    return render(
+        request, "deliberation/meetings/meeting_screen.html", _page_context(request, meeting)
+    )
 
 
 @login_required
@@ -144,7 +148,7 @@ def meeting_qr(request, pk: int):
 def meeting_qr_page(request, pk: int):
     """A printable page with the check-in QR code."""
     meeting = _meeting(request, pk, "deliberation.run_meeting")
-    return render(request, "deliberation/meeting_qr_print.html", {"meeting": meeting})
+    return render(request, "deliberation/meetings/meeting_qr_print.html", {"meeting": meeting})
 
 
 def meeting_checkin(request, pk: int, token: str):
@@ -166,7 +170,7 @@ def meeting_checkin(request, pk: int, token: str):
             return redirect("meeting", pk=meeting.pk)
     return render(
         request,
-        "deliberation/meeting_checkin.html",
+        "deliberation/meetings/meeting_checkin.html",
         {
             "meeting": meeting,
             "token_ok": token == meeting.checkin_token,
@@ -182,7 +186,7 @@ def meeting_minutes(request, pk: int):
     meeting = _meeting(request, pk)
     return render(
         request,
-        "deliberation/meeting_minutes.html",
+        "deliberation/meetings/meeting_minutes.html",
         {
             "meeting": meeting,
             "hall": meeting.hall,

@@ -24,8 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from deliberation import services_votes
-from deliberation.ledger import LedgerKind
+from deliberation.ledger.services import LedgerKind
 from deliberation.models import (
     AgendaItem,
     Ballot,
@@ -44,8 +43,9 @@ from deliberation.models import (
 )
 from deliberation.models.meetings import SpeechState
 from deliberation.models.votes import BallotMode, BallotState, ResolutionState
-from deliberation.tasks.results import result_url
+from deliberation.results.services import result_url
 from deliberation.tasks.workflow import task_progress
+from deliberation.votes import services as services_votes
 from forum.models import (
     Comment,
     ModerationState,

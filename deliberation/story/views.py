@@ -15,6 +15,6 @@ def story_page(request, pk: int):
         raise Http404(_("没有这个议题,或您无权查看。"))
     return render(
         request,
-        "deliberation/story.html",
+        "deliberation/story/story.html",
         {"story": story, "proposal": story.proposal, "hall": story.proposal.hall},
     )

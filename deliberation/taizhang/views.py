@@ -54,7 +54,7 @@ def taizhang_page(request, slug: str):
     lists = [{"sheet": sheet, "count": len(rows)} for sheet, (_h, rows) in tables]
     return render(
         request,
-        "deliberation/taizhang.html",
+        "deliberation/taizhang/taizhang.html",
         {
             "hall": hall,
             "month": month,

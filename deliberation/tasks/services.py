@@ -25,7 +25,7 @@ from community.markup import render_markdown
 from community.models import Building, Hall, MembershipStatus, ServiceBrand, User
 from community.permissions import is_member
 from community.roles import Role
-from deliberation import ledger
+from deliberation.ledger import services as ledger
 from deliberation.models import (
     GovernanceTask,
     ProgressReport,
@@ -39,7 +39,8 @@ from deliberation.models import (
     TaskState,
 )
 from deliberation.models.votes import ResolutionState
-from deliberation.tasks import evaluation, results
+from deliberation.results import evaluation
+from deliberation.results import services as results
 from deliberation.tasks.workflow import task_progress, task_transition
 from forum.models import NotificationKind, ProposalState
 from forum.notifications import notify

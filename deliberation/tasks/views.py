@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 from community.models import Hall
 from deliberation.models import GovernanceTask, Resolution, TaskState
 from deliberation.models.votes import ResolutionState
-from deliberation.tasks import results, selectors, services
+from deliberation.results import services as results
+from deliberation.tasks import selectors, services
 from deliberation.tasks.forms import ProgressForm, ReasonForm, ReportForm, SubTaskForm, TaskForm
 from deliberation.tasks.workflow import allowed_targets
 
@@ -75,7 +76,7 @@ def task_list(request, slug: str):
     query.pop("page", None)
     return render(
         request,
-        "deliberation/task_list.html",
+        "deliberation/tasks/task_list.html",
         {
             "hall": hall,
             "page": page,
@@ -125,7 +126,7 @@ def task_new(request, pk: int):
             return redirect("task", pk=task.pk)
     return render(
         request,
-        "deliberation/task_form.html",
+        "deliberation/tasks/task_form.html",
         {"hall": hall, "resolution": resolution, "form": form, "task": None},
     )
 
@@ -179,7 +180,7 @@ ACTION_LABELS = {
 def task_page(request, pk: int):
     task = _task(pk)
     ctx = _timeline_context(request, task)
-    return render(request, "deliberation/task.html", ctx)
+    return render(request, "deliberation/tasks/task.html", ctx)
 
 
 @login_required
@@ -218,7 +219,7 @@ def task_edit(request, pk: int):
             return redirect("task", pk=task.pk)
     return render(
         request,
-        "deliberation/task_form.html",
+        "deliberation/tasks/task_form.html",
         {"hall": task.hall, "resolution": task.resolution, "form": form, "task": task},
     )
 
@@ -272,7 +273,9 @@ def task_report(request, pk: int):
             messages.success(request, _("进展报告已发布。"))
             return redirect("task", pk=task.pk)
     return render(
-        request, "deliberation/task_report.html", {"task": task, "hall": task.hall, "form": form}
+        request,
+        "deliberation/tasks/task_report.html",
+        {"task": task, "hall": task.hall, "form": form},
     )
 
 

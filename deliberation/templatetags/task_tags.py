@@ -13,7 +13,7 @@ from deliberation.tasks import selectors
 register = template.Library()
 
 
-@register.inclusion_tag("deliberation/task_overdue_box.html")
+@register.inclusion_tag("deliberation/tasks/task_overdue_box.html")
 def overdue_tasks_box(hall, limit: int = 5):
     """督办: the hall's overdue tasks (the first few) with a link to the filtered list."""
     today = timezone.localdate()
@@ -22,7 +22,7 @@ def overdue_tasks_box(hall, limit: int = 5):
     return {"hall": hall, "tasks": tasks, "count": count}
 
 
-@register.inclusion_tag("deliberation/task_resolution_section.html", takes_context=True)
+@register.inclusion_tag("deliberation/tasks/task_resolution_section.html", takes_context=True)
 def resolution_tasks(context, resolution):
     """The "分解为治理任务" section of a resolution page: its tasks, and the button for heads."""
     request = context.get("request")

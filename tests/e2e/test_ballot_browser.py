@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from community.demo import DEMO_PASSWORD, seed_organisation
-from deliberation import services_votes as sv
 from deliberation.models import VoteRecord
 from deliberation.models.votes import BallotMode
+from deliberation.votes import services as sv
+from demo.community import DEMO_PASSWORD, seed_organisation
 from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

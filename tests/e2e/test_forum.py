@@ -6,7 +6,7 @@ import io
 import pytest
 from PIL import Image
 
-from community.demo import DEMO_PASSWORD, seed_organisation
+from demo.community import DEMO_PASSWORD, seed_organisation
 from forum import services
 from forum.models import Proposal, ProposalState
 from tests.e2e.conftest import log_in

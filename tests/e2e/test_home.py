@@ -2,8 +2,8 @@
 
 import pytest
 
-from community.demo import DEMO_PASSWORD, seed_organisation
 from community.models import Membership, MembershipStatus
+from demo.community import DEMO_PASSWORD, seed_organisation
 from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -5,9 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from community.demo import DEMO_PASSWORD, seed_organisation
-from deliberation.demo import seed as seed_meetings
 from deliberation.models import CheckIn, Meeting
+from demo.community import DEMO_PASSWORD, seed_organisation
+from demo.deliberation import seed as seed_meetings
 from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

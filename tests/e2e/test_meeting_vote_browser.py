@@ -8,12 +8,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from community.demo import DEMO_PASSWORD, seed_organisation
 from community.models import Membership, MembershipStatus
-from deliberation.demo import DEMO_MEETING_TITLE
-from deliberation.demo import seed as seed_meetings
 from deliberation.meetings import selectors, services
 from deliberation.models import Ballot, Meeting
+from demo.community import DEMO_PASSWORD, seed_organisation
+from demo.deliberation import DEMO_MEETING_TITLE
+from demo.deliberation import seed as seed_meetings
 from forum.models import ProposalState
 from tests.e2e.conftest import log_in
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from community.demo import DEMO_PASSWORD, seed_organisation
 from deliberation.models import Evaluation
-from tests.deliberation.factories_results import published_result
+from demo.community import DEMO_PASSWORD, seed_organisation
+from tests.deliberation.results.factories import published_result
 from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ from PIL import Image
 
 from deliberation.models import GovernanceTask, ProgressReport, ResultPublication, TaskState
 from forum.models import ProposalState
-from tests.deliberation.factories_task_world import task_world
+from tests.deliberation.tasks.world import task_world
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD
 

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from community.demo import DEMO_PASSWORD
-from forum.demo import FOUNTAIN_TITLE
+from demo.community import DEMO_PASSWORD
+from demo.forum import FOUNTAIN_TITLE
 from forum.models import Proposal
 from tests.e2e.conftest import log_in
 

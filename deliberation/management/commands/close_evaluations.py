@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from deliberation.tasks.evaluation import settle_evaluations
+from deliberation.results.evaluation import settle_evaluations
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from deliberation import services_votes
+from deliberation.votes import services as services_votes
 
 
 class Command(BaseCommand):
