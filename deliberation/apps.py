@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class DeliberationConfig(AppConfig):
     name = "deliberation"
     verbose_name = _("议事会议与表决")
+
+    def ready(self) -> None:
+        # Parts above votes register for what votes announce (deliberation/votes/hooks.py).
+        from deliberation.meetings import ballots
+        from deliberation.votes import hooks
+
+        hooks.on_ballot_changed(ballots.on_ballot_changed)

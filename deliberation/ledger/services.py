@@ -21,11 +21,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Hall
+from deliberation import locks
 from deliberation.models.ledger import LedgerEntry
 
 GENESIS_HASH = "0" * 64
@@ -147,16 +148,8 @@ def _check_secret_ballot(payload: Mapping[str, Any]) -> None:
 # --- writing ------------------------------------------------------------------------------
 
 
-def _lock_hall(hall_id: int) -> None:
-    """Serialise appends per hall: one row lock on the hall, held until the caller commits."""
-    # FOR NO KEY UPDATE: it excludes another append but, unlike FOR UPDATE, does not block
-    # inserts of rows that merely reference the hall (they take FOR KEY SHARE).
-    no_key = connection.features.has_select_for_no_key_update
-    Hall.objects.select_for_update(no_key=no_key).filter(pk=hall_id).values_list("pk").get()
-
-
 def _append(*, hall_id: int, kind: str, payloads: Sequence[Mapping[str, Any]]) -> list[LedgerEntry]:
-    _lock_hall(hall_id)
+    locks.lock_ledger(hall_id)
     last = (
         LedgerEntry.objects.filter(hall_id=hall_id).order_by("-seq").values("seq", "hash").first()
     )

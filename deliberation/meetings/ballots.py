@@ -130,6 +130,13 @@ def publish_votes(meeting_id: int, *names: str) -> int:
     )
 
 
+def on_ballot_changed(ballot_id: int, *names: str) -> None:
+    """Receiver of `votes.hooks.ballot_changed`: re-send the room of a ballot on an agenda item."""
+    meeting_id = services_votes.ballot_meeting_id(ballot_id)
+    if meeting_id is not None:
+        publish_votes(meeting_id, *names)
+
+
 # --- writes -------------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from community.fractions import quorum_ratio
 from community.models import Building, Hall, MajorityRule, MembershipStatus, User
+from deliberation import locks
 from deliberation.ledger import services as ledger
 from deliberation.models import (
     Ballot,
@@ -44,7 +45,7 @@ from deliberation.models.votes import (
     QuorumBasis,
     ResolutionState,
 )
-from deliberation.votes import tally
+from deliberation.votes import hooks, tally
 from forum.models import Proposal, ProposalState, VoteOutcome
 from forum.workflow import proposal_transition
 from realtime import coalesce
@@ -106,12 +107,8 @@ def ballot_meeting_id(ballot_id: int) -> int | None:
 
 
 def _publish_meeting(ballot_id: int, *names: str) -> None:
-    """Tell the ballot's meeting room (if any) its new votes section (and `names` sections)."""
-    meeting_id = ballot_meeting_id(ballot_id)
-    if meeting_id is not None:
-        from deliberation.meetings import ballots as meeting_votes
-
-        meeting_votes.publish_votes(meeting_id, *names)
+    """Tell the parts above (the ballot's meeting room) that the ballot changed."""
+    hooks.ballot_changed(ballot_id, *names)
 
 
 # --- electorate ---------------------------------------------------------------------------
@@ -307,23 +304,9 @@ def ballot_create(
     return ballot
 
 
-def _lock_meeting_of(ballot_id: int) -> None:
-    """Lock the meeting row of a ballot on an agenda item (no-op for other ballots)."""
-    meeting_id = ballot_meeting_id(ballot_id)
-    if meeting_id is not None:
-        from deliberation.models import Meeting
-
-        Meeting.objects.select_for_update().filter(pk=meeting_id).values_list("pk").get()
-
-
 def _locked(ballot: Ballot) -> Ballot:
-    # A ballot on an agenda item: lock its meeting first, in the order the meeting room uses.
-    _lock_meeting_of(ballot.pk)
-    return (
-        Ballot.objects.select_related("hall", "proposal")
-        .select_for_update(of=("self",))
-        .get(pk=ballot.pk)
-    )
+    # A ballot on an agenda item: its meeting first, in the order of deliberation.locks.
+    return locks.lock_ballot(ballot.pk)
 
 
 def _state_data(ballot: Ballot) -> dict[str, Any]:
@@ -697,7 +680,7 @@ def publish_tally(ballot_id: int) -> None:
     with transaction.atomic():
         # Same lock order as every meeting service (meeting row first), so a tally running
         # while the moderator closes the vote waits instead of deadlocking with the close.
-        _lock_meeting_of(ballot_id)
+        locks.lock_meeting_of_ballot(ballot_id)
         publish(ballot_room(ballot_id), EV_TALLY, tally_data(ballot_id))
         _publish_meeting(ballot_id)
 
