@@ -136,9 +136,15 @@ def _is_type_checking(test: ast.expr) -> bool:
 
 
 def _reason(lines: list[str], lineno: int) -> str:
-    for text in (lines[lineno - 1], lines[lineno - 2] if lineno >= 2 else ""):
+    """The `# cycle: …` comment on the import's line or above it (one covers a block of imports)."""
+    i = lineno - 1
+    while i >= 0:
+        text = lines[i]
         if "# cycle:" in text:
             return text.split("# cycle:", 1)[1].strip()
+        if i < lineno - 1 and not text.strip().startswith(("from ", "import ")):
+            return ""
+        i -= 1
     return ""
 
 
@@ -507,11 +513,14 @@ def test_a_function_level_import_needs_a_cycle_reason(tmp_path):
             "forum/b.py": "def g():\n    # cycle: a imports b at module level\n"
             "    from forum import a\n",
             "forum/c.py": "def h():\n    import forum.b  # cycle: b is loaded late\n",
+            "forum/e.py": "def k():\n    # cycle: a and b import e\n    from forum import a\n"
+            "    from forum import b\n\n    x = 1\n    from forum import c\n",
             "forum/d.py": "class K:\n    def m(self):\n        from json import dumps\n",
         },
     )
     assert unexplained_function_imports(all_imports(root)) == [
-        "forum.a:2 imports forum.b inside a function without `# cycle: …`"
+        "forum.a:2 imports forum.b inside a function without `# cycle: …`",
+        "forum.e:7 imports forum.c inside a function without `# cycle: …`",
     ]
 
 
