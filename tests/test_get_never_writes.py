@@ -49,6 +49,7 @@ class Writes:
     def __call__(self, execute, sql, params, many, context):
         if WRITE.search(sql) and "django_session" not in sql:
             verb = sql.split()[0].upper()
+            verb = "SELECT FOR UPDATE" if verb == "SELECT" else verb  # a lock (PostgreSQL only)
             table = re.search(r'(?:INTO|UPDATE|FROM)\s+"?(\w+)', sql, re.IGNORECASE)
             self.found.append(f"GET {self.url}: {verb} {table.group(1) if table else sql[:60]}")
         return execute(sql, params, many, context)
