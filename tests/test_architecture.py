@@ -390,31 +390,37 @@ def real_imports() -> list[Import]:
 
 
 def test_no_import_cycle_between_project_modules(real_imports):
-    assert cycles(real_imports) == []
+    found = cycles(real_imports)
+    assert found == [], "\n".join(" → ".join(c) for c in found)
 
 
 def test_imports_follow_the_documented_direction(real_imports):
-    assert direction_violations(real_imports) == []
+    problems = direction_violations(real_imports)
+    assert problems == [], "\n".join(problems)
 
 
 def test_every_function_level_import_says_which_cycle_it_breaks(real_imports):
-    assert unexplained_function_imports(real_imports) == []
+    problems = unexplained_function_imports(real_imports)
+    assert problems == [], "\n".join(problems)
 
 
 def test_selectors_never_write():
-    assert selector_writes(ROOT) == []
+    problems = selector_writes(ROOT)
+    assert problems == [], "\n".join(problems)
 
 
 def test_deliberation_has_one_package_per_part_with_the_same_module_names():
-    assert layout_problems(ROOT) == []
+    problems = layout_problems(ROOT)
+    assert problems == [], "\n".join(problems)
 
 
 def test_community_imports_neither_forum_nor_deliberation(real_imports):
-    assert [
+    problems = [
         f"{imp.source}:{imp.line} imports {imp.target}"
         for imp in real_imports
         if app_of(imp.source) == "community" and app_of(imp.target) in ("forum", "deliberation")
-    ] == []
+    ]
+    assert problems == [], "\n".join(problems)
 
 
 def test_the_graph_is_read_from_the_whole_project(real_imports):
