@@ -24,7 +24,7 @@ function renderAgenda(ctx) {
   const el = $("m-agenda");
   if (!el) return;
   const { meeting: m, agenda } = ctx.state;
-  if (!agenda.length) return show(el, note(gettext("议程为空。"), true));
+  if (!agenda.length) return show(el, note(gettext("议程为空。"), "li"));
   const open = m.state !== "closed";
   show(
     el,

@@ -20,9 +20,9 @@ export function fill(node, name, text) {
   return el;
 }
 
-/* A paragraph (or list item) of muted text. */
-export function note(text, asListItem) {
-  const el = clone(asListItem ? "tpl-note-li" : "tpl-note");
+/* Muted text: a paragraph, or a list item (as="li"), or a phrase in a row (as="span"). */
+export function note(text, as = "p") {
+  const el = clone({ p: "tpl-note", li: "tpl-note-li", span: "tpl-note-span" }[as]);
   el.textContent = text;
   return el;
 }

@@ -78,7 +78,7 @@ function renderQueue(ctx) {
   const el = $("m-queue");
   if (!el) return;
   const q = ctx.state.floor.queue;
-  if (!q.length) return show(el, note(gettext("还没有人举手。"), true));
+  if (!q.length) return show(el, note(gettext("还没有人举手。"), "li"));
   const ids = q.map((h) => h.id);
   show(
     el,

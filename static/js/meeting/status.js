@@ -25,7 +25,7 @@ function renderControls(ctx) {
     );
   }
   if (m.state === "open" && openBallot(ctx.state)) {
-    const help = note(gettext("表决进行中:结束表决后才能进入下一项或散会。"));
+    const help = note(gettext("表决进行中:结束表决后才能进入下一项或散会。"), "span");
     help.className = "help";
     out.push(help);
   } else if (m.state === "open") {
@@ -39,7 +39,7 @@ function renderControls(ctx) {
       }),
     );
   }
-  if (!out.length) out.push(note(gettext("会议已结束。")));
+  if (!out.length) out.push(note(gettext("会议已结束。"), "span"));
   show(el, ...out);
 }
 
