@@ -26,6 +26,7 @@ import re
 import secrets
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -467,7 +468,29 @@ def default_path() -> str:
     return "direct" if settings.FANGHUA.get("REALTIME_DIRECT_WRITES", True) else "asgi"
 
 
-def run_servers(args, env, rooms, sessions, sizes) -> dict[int, dict]:
+def sqlite_copies(env: dict[str, str]) -> dict[str, str]:
+    """On SQLite, a copy of the prepared bench database for each app server but the first.
+
+    Two server processes writing one SQLite file (presence rows of 1,000 joins, the meeting
+    watchers' polls) wait on each other's locks and WAL, which is no part of the fan-out and
+    stalled joins for seconds; each server alone on its file is what one server in production
+    has. On PostgreSQL both servers share the database. Returns label → DATABASE_URL.
+    """
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return {}
+    source = Path(connection.settings_dict["NAME"])
+    out = {}
+    for label in list(APP_PATHS)[1:]:
+        target = source.with_name(f"{source.stem}-{label}{source.suffix}")
+        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        out[label] = f"sqlite:///{target}"
+    return out
+
+
+def run_servers(args, env, rooms, sessions, sizes, databases) -> dict[int, dict]:
     """Start the app both ways (and the floor), measure, stop them."""
     floor_port = free_port()
     # No keep-alive pings during the measurement, like the floor (`ping_interval=None`): daphne
@@ -481,6 +504,8 @@ def run_servers(args, env, rooms, sessions, sizes) -> dict[int, dict]:
         for label, direct in APP_PATHS.items():
             room, port = rooms[label], free_port()
             server_env = {**env, "REALTIME_DIRECT_WRITES": direct}
+            if label in databases:
+                server_env["DATABASE_URL"] = databases[label]
             if args.redis:  # each server its own groups: no event crosses to the other
                 server_env["CHANNEL_PREFIX"] = f"{env.get('CHANNEL_PREFIX', 'bench')}-{label}"
             cmd = [*daphne, "-p", str(port), "bench.asgi:application"]
@@ -656,13 +681,17 @@ def main(argv: list[str] | None = None) -> dict:
     for room in rooms.values():
         clear_presence(room.name)
     sessions = make_sessions([moderator, *participants])
+    databases = sqlite_copies(env)
     connections.close_all()
     default = default_path()
     started = dt.datetime.now(dt.UTC)
     try:
-        results = run_servers(args, env, rooms, sessions, sizes)
+        results = run_servers(args, env, rooms, sessions, sizes, databases)
     finally:
         drop_sessions([key for key, _ in sessions])
+        for url in databases.values():
+            for suffix in ("", "-wal", "-shm"):
+                Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
     if args.no_floor:
         return {}
 
