@@ -691,8 +691,11 @@ def minutes_confirm(*, actor: User, meeting: Meeting, role: str) -> Meeting:
             % {"who": _("主持人") if role == "moderator" else _("记录员")}
         )
     fields = _reassembled(m)
-    setattr(m, f"{role}_confirmed_by", actor)
-    setattr(m, f"{role}_confirmed_at", timezone.now())
+    now = timezone.now()
+    if role == "moderator":
+        m.moderator_confirmed_by, m.moderator_confirmed_at = actor, now
+    else:
+        m.recorder_confirmed_by, m.recorder_confirmed_at = actor, now
     m.save(update_fields=[*fields, f"{role}_confirmed_by", f"{role}_confirmed_at"])
     _publish(m, MINUTES_CHANGED, "minutes")
     return m
