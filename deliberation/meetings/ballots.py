@@ -25,16 +25,16 @@ from deliberation.votes import services as services_votes
 from realtime.publish import publish
 
 
-def _lock(meeting: Meeting | int) -> Meeting:
-    """Lock the meeting row and load it with what the sections need (one query)."""
+def _lock(meeting: Meeting | int, *sections: str) -> Meeting:
+    """Lock the meeting row and load it with what the `sections` to publish need (one query)."""
     pk = meeting if isinstance(meeting, int) else meeting.pk
-    return locks.lock_meeting(pk, *selectors.MEETING_RELATED)
+    return locks.lock_meeting(pk, *selectors.related_for(*sections))
 
 
 def publish_votes(meeting_id: int, *names: str) -> int:
     """Send the room its votes section (and `names` sections), read under the meeting's lock."""
     with transaction.atomic(savepoint=False):  # the caller's transaction, if it has one
-        m = _lock(meeting_id)
+        m = _lock(meeting_id, "votes", *names)
         return publish(
             selectors.meeting_room(meeting_id),
             VOTES_CHANGED,

@@ -62,10 +62,25 @@ MEETING_RELATED = (
     "moderator_confirmed_by",
     "recorder_confirmed_by",
 )
+# What a command that publishes some sections needs with the meeting: each join costs Django
+# compiling and reading it on every command, so a command joins only what its sections use.
+# Every command needs the hall (rules, permissions); anything else is loaded if touched.
+SECTION_RELATED = {
+    "meeting": ("moderator", "recorder"),
+    "minutes": ("moderator", "recorder", "moderator_confirmed_by", "recorder_confirmed_by"),
+}
+
+
+def related_for(*names: str) -> tuple[str, ...]:
+    """The relations to read with the meeting for a command that publishes `names` sections."""
+    related = ["hall"]
+    for name in names:
+        related += [r for r in SECTION_RELATED.get(name, ()) if r not in related]
+    return tuple(related)
 
 
 def load_meeting(meeting_id: int) -> Meeting:
-    """The meeting with what the sections need, in one query."""
+    """The meeting with what every section needs, in one query."""
     return Meeting.objects.select_related(*MEETING_RELATED).get(pk=meeting_id)
 
 

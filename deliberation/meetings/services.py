@@ -62,12 +62,12 @@ EXTEND_MIN, EXTEND_MAX = 10, 600
 
 
 # --- helpers
-def _lock(meeting: Meeting | int) -> Meeting:
-    """Lock the meeting row and load it with what the sections need (one query).
+def _lock(meeting: Meeting | int, *sections: str) -> Meeting:
+    """Lock the meeting row and load it with what the `sections` it publishes need (one query).
 
     Only the primary key of `meeting` is used: each service works on the row it loads here."""
     pk = meeting if isinstance(meeting, int) else meeting.pk
-    return locks.lock_meeting(pk, *selectors.MEETING_RELATED)
+    return locks.lock_meeting(pk, *selectors.related_for(*sections))
 
 
 def _publish(m: Meeting, type: str, *names: str, **reads) -> int:
@@ -258,7 +258,7 @@ def agenda_add_item(
     budget_minutes: int | None = None,
 ) -> AgendaItem:
     """Add a free item or an accepted proposal to the agenda."""
-    m = _lock(meeting)
+    m = _lock(meeting, "agenda")
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
     item = _add_item(m, actor, title=title, proposal=proposal, budget=budget_minutes)
@@ -284,7 +284,7 @@ def _pending_in(items: list[AgendaItem], item_id: int) -> AgendaItem:
 @transaction.atomic
 def agenda_remove_item(*, actor: User, meeting: Meeting, item_id: int) -> None:
     """Take a pending item off the agenda; its proposal goes back to 已受理."""
-    m = _lock(meeting)
+    m = _lock(meeting, "agenda")
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
     items = selectors.agenda_items(m)
@@ -305,7 +305,7 @@ def agenda_remove_item(*, actor: User, meeting: Meeting, item_id: int) -> None:
 @transaction.atomic
 def agenda_move_item(*, actor: User, meeting: Meeting, item_id: int, direction: str) -> None:
     """Move a pending item one place up or down."""
-    m = _lock(meeting)
+    m = _lock(meeting, "agenda")
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
     if direction not in ("up", "down"):
@@ -331,7 +331,7 @@ def agenda_set_budget(
     *, actor: User, meeting: Meeting, item_id: int, budget_minutes: int | None
 ) -> None:
     """Set (or clear) an item's time budget."""
-    m = _lock(meeting)
+    m = _lock(meeting, "agenda")
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
     items = selectors.agenda_items(m)
@@ -347,7 +347,7 @@ def agenda_set_budget(
 @transaction.atomic
 def meeting_set_checkin(*, actor: User, meeting: Meeting, open: bool) -> Meeting:
     """Open or close check-in (签到)."""
-    m = _lock(meeting)
+    m = _lock(meeting, "meeting")
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
     m.checkin_open = bool(open)
@@ -370,7 +370,7 @@ def _check_in(m: Meeting, user: User, method: str, by: User) -> CheckIn:
 @transaction.atomic
 def meeting_check_in(*, user: User, meeting: Meeting, token: str) -> CheckIn:
     """Check oneself in with the meeting's QR code, while check-in is open; once."""
-    m = _lock(meeting)
+    m = _lock(meeting, "attendance")
     _expire_unread(m)
     require(user, "deliberation.check_in", m, _("只有本议事厅的成员可以签到。"))
     _require_not_closed(m)
@@ -384,7 +384,7 @@ def meeting_check_in(*, user: User, meeting: Meeting, token: str) -> CheckIn:
 @transaction.atomic
 def meeting_check_in_member(*, actor: User, meeting: Meeting, user_id: int) -> CheckIn:
     """The moderator checks in someone present without a phone, by name."""
-    m = _lock(meeting)
+    m = _lock(meeting, "attendance")
     _expire_unread(m)
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
@@ -398,7 +398,7 @@ def meeting_check_in_member(*, actor: User, meeting: Meeting, user_id: int) -> C
 @transaction.atomic
 def meeting_open(*, actor: User, meeting: Meeting) -> Meeting:
     """Open the meeting (check-in opens with it if it was not yet open)."""
-    m = _lock(meeting)
+    m = _lock(meeting, "meeting")
     require(actor, "deliberation.run_meeting", m)
     if m.state != MeetingState.SCHEDULED:
         raise ValidationError(_("会议已经开始或已经结束。"))
@@ -410,7 +410,7 @@ def meeting_open(*, actor: User, meeting: Meeting) -> Meeting:
 @transaction.atomic
 def meeting_open_item(*, actor: User, meeting: Meeting, item_id: int | None = None) -> AgendaItem:
     """Open an agenda item (the next pending one when none is named); its proposal → 议事中."""
-    m = _lock(meeting)
+    m = _lock(meeting, "meeting")
     floor = selectors.read_floor(m)
     _expire(m, floor)
     require(actor, "deliberation.run_meeting", m)
@@ -449,7 +449,7 @@ def meeting_close(*, actor: User, meeting: Meeting) -> Meeting:
 
     Items never opened go back to 已受理; deliberated proposals stay 议事中 until a vote.
     """
-    m = _lock(meeting)
+    m = _lock(meeting, "meeting", "minutes")
     floor = selectors.read_floor(m)
     _expire(m, floor)
     require(actor, "deliberation.run_meeting", m)
@@ -498,7 +498,7 @@ def _check_limit(m: Meeting, floor: Floor, user: User, stance: str) -> None:
 @transaction.atomic
 def hand_raise(*, user: User, meeting: Meeting, stance: str) -> Speech:
     """Raise a hand (举手) with a stance: for, against or a point of order."""
-    m = _lock(meeting)
+    m = _lock(meeting, "floor")
     floor = selectors.read_floor(m)
     _expire(m, floor)
     require(user, "deliberation.raise_hand", m, _("只有本议事厅的成员可以举手发言。"))
@@ -521,7 +521,7 @@ def hand_raise(*, user: User, meeting: Meeting, stance: str) -> Speech:
 @transaction.atomic
 def hand_lower(*, user: User, meeting: Meeting) -> None:
     """Put one's own hand down."""
-    m = _lock(meeting)
+    m = _lock(meeting, "floor")
     floor = selectors.read_floor(m)
     _expire(m, floor)
     _require_item(m)
@@ -535,7 +535,7 @@ def hand_lower(*, user: User, meeting: Meeting) -> None:
 @transaction.atomic
 def hand_remove(*, actor: User, meeting: Meeting, speech_id: int) -> None:
     """The moderator removes a hand from the queue."""
-    m = _lock(meeting)
+    m = _lock(meeting, "floor")
     floor = selectors.read_floor(m)
     _expire(m, floor)
     require(actor, "deliberation.run_meeting", m)
@@ -550,7 +550,7 @@ def hand_remove(*, actor: User, meeting: Meeting, speech_id: int) -> None:
 @transaction.atomic
 def queue_reorder(*, actor: User, meeting: Meeting, order: list[int]) -> None:
     """The moderator reorders the queue (the rules of order still apply on top of it)."""
-    m = _lock(meeting)
+    m = _lock(meeting, "floor")
     floor = selectors.read_floor(m)
     _expire(m, floor)
     require(actor, "deliberation.run_meeting", m)
@@ -574,7 +574,7 @@ def queue_reorder(*, actor: User, meeting: Meeting, order: list[int]) -> None:
 @transaction.atomic
 def floor_give(*, actor: User, meeting: Meeting, speech_id: int | None = None) -> Speech:
     """Give the floor to the next hand by the rules (ending the current speech first)."""
-    m = _lock(meeting)
+    m = _lock(meeting, "floor")
     floor = selectors.read_floor(m)
     _expire(m, floor)
     require(actor, "deliberation.run_meeting", m)
@@ -608,7 +608,7 @@ def floor_give(*, actor: User, meeting: Meeting, speech_id: int | None = None) -
 @transaction.atomic
 def floor_end(*, actor: User, meeting: Meeting) -> None:
     """End the current speech (the moderator, or the speaker yielding the floor)."""
-    m = _lock(meeting)
+    m = _lock(meeting, "floor")
     floor = selectors.read_floor(m)
     if _expire(m, floor):
         return
@@ -624,7 +624,7 @@ def floor_end(*, actor: User, meeting: Meeting) -> None:
 @transaction.atomic
 def floor_extend(*, actor: User, meeting: Meeting, seconds: int = 60) -> Speech:
     """Give the current speaker more time (moves the deadline)."""
-    m = _lock(meeting)
+    m = _lock(meeting, "floor")
     floor = selectors.read_floor(m)
     _expire(m, floor)
     require(actor, "deliberation.run_meeting", m)
@@ -645,7 +645,7 @@ def floor_extend(*, actor: User, meeting: Meeting, seconds: int = 60) -> Speech:
 @transaction.atomic
 def floor_expire_overdue(*, meeting_id: int) -> bool:
     """End the current speech if its time is up; return whether one was ended."""
-    m = _lock(meeting_id)
+    m = _lock(meeting_id, "floor")
     return _expire(m, selectors.read_floor(m))
 
 
@@ -653,7 +653,7 @@ def floor_expire_overdue(*, meeting_id: int) -> bool:
 @transaction.atomic
 def minutes_save(*, actor: User, meeting: Meeting, body: str, base_version: int) -> Meeting:
     """Save the recorder's notes (autosave); every version is kept."""
-    m = _lock(meeting)
+    m = _lock(meeting, "minutes")
     require(actor, "deliberation.write_minutes", m)
     if m.minutes_locked:
         raise ValidationError(_("会议纪要已经确认,不能再修改。"))
@@ -678,7 +678,7 @@ def minutes_save(*, actor: User, meeting: Meeting, body: str, base_version: int)
 @transaction.atomic
 def minutes_confirm(*, actor: User, meeting: Meeting, role: str) -> Meeting:
     """Confirm (确认) the assembled minutes as moderator or recorder; both make them read-only."""
-    m = _lock(meeting)
+    m = _lock(meeting, "minutes")
     perms = {"moderator": "deliberation.run_meeting", "recorder": "deliberation.write_minutes"}
     if role not in perms:
         raise ValidationError(_("请说明以主持人还是记录员身份确认。"))
