@@ -44,7 +44,7 @@ def publish_votes(meeting_id: int, *names: str) -> int:
 
 def on_ballot_changed(ballot_id: int, *names: str) -> None:
     """Receiver of `votes.hooks.ballot_changed`: re-send the room of a ballot on an agenda item."""
-    meeting_id = services_votes.ballot_meeting_id(ballot_id)
+    meeting_id = selectors.meeting_id_of_ballot(ballot_id)
     if meeting_id is not None:
         publish_votes(meeting_id, *names)
 
@@ -54,7 +54,9 @@ def _current_item(m: Meeting) -> AgendaItem:
         raise ValidationError(_("会议尚未开始或已经结束。"))
     if m.current_item_id is None:
         raise ValidationError(_("主持人还没有开始任何一项议程。"))
-    return AgendaItem.objects.select_related("proposal", "meeting").get(pk=m.current_item_id)
+    item = AgendaItem.objects.select_related("proposal").get(pk=m.current_item_id)
+    item.meeting = m  # the row this command locked (the ballot services read its hall)
+    return item
 
 
 def _open_ballot(m: Meeting) -> Ballot:

@@ -330,6 +330,15 @@ def open_ballot(m: Meeting) -> Ballot | None:
     )
 
 
+def meeting_id_of_ballot(ballot_id: int) -> int | None:
+    """The meeting of a ballot on an agenda item (None for other ballots)."""
+    return (
+        Ballot.objects.filter(pk=ballot_id)
+        .values_list("agenda_item__meeting_id", flat=True)
+        .first()
+    )
+
+
 def option_labels(ballot: Ballot) -> dict[str, str]:
     return votes_selectors.option_labels(ballot)
 

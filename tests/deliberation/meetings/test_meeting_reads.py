@@ -24,6 +24,7 @@ from config.asgi import application
 from deliberation.meetings.commands import COMMANDS
 from deliberation.models import Ballot, Speech, SpeechState
 from deliberation.models.votes import BallotState
+from realtime import coalesce
 from tests.deliberation.meetings.factories import (
     accepted_proposal,
     meeting_people,
@@ -139,6 +140,8 @@ async def test_the_websocket_snapshot_shows_due_state_without_writing():
     assert snap["type"] == "snapshot"
     await sync_to_async(assert_shown_due_and_nothing_persisted)(snap["data"], meeting, ballot_id)
     await comm.disconnect()
+    # The vote cast in the setup scheduled a coalesced tally: let it run before the database goes.
+    assert await sync_to_async(coalesce.flush, thread_sensitive=False)(10)
 
 
 # --- no selector module writes or locks, read paths call no services --------------------------
@@ -208,3 +211,23 @@ def test_a_function_level_import_in_meetings_says_which_cycle_it_breaks():
                 if isinstance(inner, ast.Import | ast.ImportFrom):
                     around = " ".join(lines[inner.lineno - 2 : inner.lineno])
                     assert "# cycle:" in around, f"{path.name}:{inner.lineno} imports in a function"
+
+
+def test_meetings_read_ballots_through_the_votes_selectors_only():
+    """Only the room's vote commands call the ballot services; every read goes through
+    `deliberation.votes.selectors`."""
+    callers = {
+        path.name
+        for path in MEETINGS_PACKAGE.glob("*.py")
+        if any(
+            name.startswith("deliberation.votes.services")
+            for name in _imports(ast.parse(path.read_text(encoding="utf-8")))
+        )
+    }
+    assert callers == {"ballots.py"}
+    readers = {
+        path.name
+        for path in MEETINGS_PACKAGE.glob("*.py")
+        if "deliberation.votes.selectors" in _imports(ast.parse(path.read_text(encoding="utf-8")))
+    }
+    assert readers == {"selectors.py"}
