@@ -41,10 +41,13 @@ class WriteRefused(AssertionError):
     pass
 
 
-def refuse_writes(*, except_prefix: str | None = None):
-    """An execute wrapper that fails on any write (but those to tables named `except_prefix…`)."""
+def refuse_writes(*, except_prefix: str | None = None, seen: list[str] | None = None):
+    """An execute wrapper that fails on any write (but those to tables named `except_prefix…`);
+    it appends every statement it sees to `seen`."""
 
     def wrapper(execute, sql, params, many, context):
+        if seen is not None:
+            seen.append(sql)
         if sql.lstrip().upper().startswith(WRITES):
             if except_prefix is None or f'"{except_prefix}' not in sql:
                 raise WriteRefused(f"a read wrote: {sql[:200]}")
@@ -117,11 +120,18 @@ async def test_the_websocket_snapshot_shows_due_state_without_writing():
     hall = await sync_to_async(HallFactory)()
     people, meeting, ballot_id = await sync_to_async(room_with_due_things)(hall)
     cookie = await session_cookie(people["zhang"])
-    guard = connection.execute_wrapper(refuse_writes(except_prefix="realtime_"))
+    seen: list[str] = []
 
-    # The room's database calls run on one thread: the guard goes on that thread's connection.
-    # Writes of the transport itself (presence, the room's seq row) are not the room's state.
-    await sync_to_async(guard.__enter__)()
+    def install_guard():
+        # Runs on the thread the room's database calls run on, so it guards their connection.
+        # Writes of the transport itself (presence, the room's seq row) are not the room's state.
+        # (The timer watcher started on connect may try to end the speech meanwhile: it is a
+        # command, refused here and retried by the watcher; the snapshot is what is checked.)
+        guard = connection.execute_wrapper(refuse_writes(except_prefix="realtime_", seen=seen))
+        guard.__enter__()
+        return guard
+
+    guard = await sync_to_async(install_guard)()
     try:
         comm = WebsocketCommunicator(
             application,
@@ -138,6 +148,8 @@ async def test_the_websocket_snapshot_shows_due_state_without_writing():
     finally:
         await sync_to_async(guard.__exit__)(None, None, None)
     assert snap["type"] == "snapshot"
+    # The guard was on the connection the snapshot was read with.
+    assert any(q.startswith("SELECT") and 'FROM "deliberation_speech"' in q for q in seen)
     await sync_to_async(assert_shown_due_and_nothing_persisted)(snap["data"], meeting, ballot_id)
     await comm.disconnect()
     # The vote cast in the setup scheduled a coalesced tally: let it run before the database goes.
