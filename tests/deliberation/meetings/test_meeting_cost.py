@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from deliberation.meetings.commands import COMMANDS
-from deliberation.models import Speech, SpeechState
+from deliberation.models import Meeting, Speech, SpeechState
 from tests.deliberation.meetings.factories import (
     checked_in,
     crowd,
@@ -145,3 +145,15 @@ def test_checking_someone_in_costs_the_same_in_any_room(room):
     sql = cost(run, people["moderator"], "check_in_member", user_id=people["zhang"].pk)
     assert len(sql) == 8, sql
     assert reads_of(sql, "deliberation_checkin") == 1
+
+
+@pytest.mark.parametrize("name", ["set_checkin", "raise_hand", "give_floor", "move_item"])
+def test_a_command_on_a_meeting_that_is_gone_is_not_found_and_changes_nothing(hall, name):
+    """The command table does not load the meeting: the service's lock finds it missing."""
+    people = meeting_people(hall)
+    meeting = scheduled_meeting(hall, people)
+    gone = meeting.pk + 1000
+    with pytest.raises(Meeting.DoesNotExist):
+        COMMANDS[name](people["moderator"], gone, {"open": True, "stance": "for", "item_id": 1})
+    meeting.refresh_from_db()
+    assert meeting.checkin_open is False
