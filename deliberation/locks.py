@@ -18,9 +18,14 @@ from deliberation.models import Ballot, Meeting, Resolution
 ORDER = ("meeting", "ballot", "resolution", "ledger")
 
 
-def lock_meeting(meeting_id: int) -> None:
-    """Lock a meeting row (first in the order)."""
-    Meeting.objects.select_for_update().filter(pk=meeting_id).values_list("pk").get()
+def lock_meeting(meeting_id: int, *related: str) -> Meeting:
+    """Lock a meeting row (first in the order) and return it, with `related` in the same query.
+
+    `FOR UPDATE OF` the meeting only: the joined rows (hall, people) are read, not locked.
+    """
+    return (
+        Meeting.objects.select_related(*related).select_for_update(of=("self",)).get(pk=meeting_id)
+    )
 
 
 def lock_meeting_of_ballot(ballot_id: int) -> None:
@@ -31,7 +36,8 @@ def lock_meeting_of_ballot(ballot_id: int) -> None:
         .first()
     )
     if meeting_id is not None:
-        lock_meeting(meeting_id)
+        # Only the lock is needed here: the row is not loaded.
+        Meeting.objects.select_for_update().filter(pk=meeting_id).values_list("pk").get()
 
 
 def lock_ballot(ballot_id: int) -> Ballot:

@@ -117,8 +117,8 @@ def schedule_meeting(request, hall_id: int, payload: MeetingIn):
     summary="The room's state (the same as the websocket snapshot)",
 )
 def meeting_state(request, meeting_id: int) -> dict[str, Any]:
+    # A read: a speech past its deadline is shown ended, a ballot past its window closed.
     meeting = _meeting(request, meeting_id)
-    services.floor_expire_overdue(meeting_id=meeting.pk)
     return selectors.meeting_snapshot(meeting.pk)
 
 

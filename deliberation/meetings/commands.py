@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from deliberation.meetings import ballots as meeting_votes
 from deliberation.meetings import services
 from deliberation.models import Meeting
+from forum.models import Proposal
 
 Handler = Callable[[Any, int, dict[str, Any]], dict[str, Any]]
 
@@ -28,9 +29,11 @@ def _int(data: dict[str, Any], key: str, *, required: bool = True) -> int | None
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    """The meeting a command is about, by primary key only: every meeting service starts by
-    locking and loading the row itself (`services._lock`), which raises `DoesNotExist` for a
-    meeting that is gone — so loading it here as well would be a query for nothing."""
+    """The meeting a command is about, by primary key only.
+
+    Every meeting service starts by locking and loading the row itself (`deliberation.locks`),
+    which raises `DoesNotExist` for a meeting that is gone: loading it here would be a query
+    for nothing."""
     return Meeting(pk=meeting_id)
 
 
@@ -134,8 +137,6 @@ def confirm_minutes(user, mid, data):
 
 
 def add_item(user, mid, data):
-    from forum.models import Proposal
-
     pid = _int(data, "proposal_id", required=False)
     proposal = Proposal.objects.get(pk=pid) if pid is not None else None
     item = services.agenda_add_item(

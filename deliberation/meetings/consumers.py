@@ -1,9 +1,10 @@
 """The meeting room `/ws/meetings/<id>/`: snapshot, deltas, commands, and the speech timer.
 
 Timers are enforced by the server in two ways (docs/realtime.md, "Meeting room"):
-every service first ends a speech whose deadline has passed (at its deadline), and so does the
-snapshot sent on connect/resync; and while anyone is connected, one watcher task per room per
-process wakes at the current deadline and ends the speech, so everyone sees it end on time.
+every service first ends a speech whose deadline has passed (at its deadline); and while anyone
+is connected, one watcher task per room per process wakes at the current deadline and ends the
+speech, so everyone sees it end on time. The snapshot writes nothing: it shows a speech past its
+deadline as ended, and the watcher started on connect ends it for real.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ async def _watch(hub, room: str, meeting_id: int) -> None:
     """End the current speech at its deadline while this process has someone in the room."""
     while hub.local_count(room) > 0:
         try:
-            deadline = await db_call(services.next_deadline)(meeting_id=meeting_id)
+            deadline = await db_call(selectors.next_deadline)(meeting_id=meeting_id)
             now = timezone.now()
             if deadline is not None and deadline <= now:
                 await db_call(services.floor_expire_overdue)(meeting_id=meeting_id)
@@ -70,13 +71,6 @@ class MeetingConsumer(RoomConsumer):
             command = COMMANDS[name[4:]]
             return lambda user, data: command(user, self.meeting_id, data)
         raise AttributeError(name)
-
-    async def send_snapshot(self) -> None:
-        # End an overdue speech first; a cheap read decides, so connecting writes nothing.
-        deadline = await db_call(services.next_deadline)(meeting_id=self.meeting_id)
-        if deadline is not None and deadline <= timezone.now():
-            await db_call(services.floor_expire_overdue)(meeting_id=self.meeting_id)
-        await super().send_snapshot()
 
     async def connect(self) -> None:
         await super().connect()

@@ -1,31 +1,35 @@
 """Assemble the minutes (会议纪要) of a closed meeting as Markdown.
 
 Sections: the meeting, attendance and quorum, each agenda item (who spoke, their stance and
-for how long, then the item's votes), and the recorder's notes. Votes come from
-`VOTE_SECTIONS`: the vote issue appends a function `(item) -> list[str]` of Markdown lines.
+for how long, then the item's closed votes), and the recorder's notes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from deliberation.models import AgendaItem, CheckIn, Meeting, Speech, SpeechState, Stance
+from community.models import MajorityRule
+from deliberation.meetings import selectors
+from deliberation.models import (
+    AgendaItem,
+    Ballot,
+    CheckIn,
+    Meeting,
+    Speech,
+    SpeechState,
+    Stance,
+)
+from deliberation.models.votes import BallotKind, BallotResult, BallotState
 
-# Functions (item) → Markdown lines describing the item's votes; empty until votes exist.
-VOTE_SECTIONS: list[Callable[[AgendaItem], list[str]]] = []
-
-
-def _ballots(item: AgendaItem) -> list[str]:
-    from deliberation.meetings.ballots import minutes_lines
-
-    return minutes_lines(item)
-
-
-VOTE_SECTIONS.append(_ballots)
+SOURCE_LABELS = {
+    "online": gettext_lazy("线上"),
+    "hand": gettext_lazy("现场举手"),
+    "proxy": gettext_lazy("委托"),
+}
 
 
 def _local(dt) -> str:
@@ -41,9 +45,7 @@ def _duration(td: timedelta | None) -> str:
 
 def assemble_minutes(m: Meeting) -> str:
     """The whole minutes of the meeting as Markdown."""
-    from deliberation.meetings.selectors import attendance_section
-
-    att = attendance_section(m)
+    att = selectors.attendance_section(m)
     lines = [
         f"# {m.title}",
         "",
@@ -101,7 +103,70 @@ def assemble_minutes(m: Meeting) -> str:
             lines.append("")
         else:
             lines += [_("无人发言。"), ""]
-        for section in VOTE_SECTIONS:
-            lines += section(item)
+        lines += ballot_lines(item)
     lines += ["## " + _("记录员记录"), "", m.minutes_body.strip() or _("(无)"), ""]
     return "\n".join(lines)
+
+
+def ballot_lines(item: AgendaItem) -> list[str]:
+    """Markdown lines of each closed vote on the item, for the assembled minutes."""
+    lines: list[str] = []
+    ballots = (
+        Ballot.objects.filter(agenda_item=item, state=BallotState.CLOSED)
+        .prefetch_related("options")
+        .order_by("opened_at", "pk")
+    )
+    for b in ballots:
+        o = b.outcome or {}
+        labels = selectors.option_labels(b)
+        keys = list(labels)
+        by_source = o.get("by_source") or {}
+        sources = [s for s in ("online", "hand", "proxy") if s in by_source]
+        rule = o.get("rule") or {}
+        lines += [
+            f"### {_('表决')}:{b.title}",
+            "",
+            _("方式:%(kind)s,%(secret)s;规则:%(rule)s;法定人数比例 %(f)s(以%(basis)s计)。")
+            % {
+                "kind": BallotKind(b.kind).label,
+                "secret": _("无记名") if b.secret else _("记名"),
+                "rule": MajorityRule(b.majority_rule).label,
+                "f": rule.get("quorum_fraction", b.quorum_fraction),
+                "basis": _("到会人数") if b.quorum_basis == "present" else _("投票人数"),
+            },
+            "",
+            "| " + " | ".join([_("来源")] + [labels[k] for k in keys] + [_("人数")]) + " |",
+            "|" + "---|" * (len(keys) + 2),
+        ]
+        for src in sources:
+            row = by_source[src]
+            lines.append(
+                "| "
+                + " | ".join(
+                    [str(SOURCE_LABELS.get(src, src))]
+                    + [str(row.get(k, 0)) for k in keys]
+                    + [str(row.get("ballots", ""))]
+                )
+                + " |"
+            )
+        totals = o.get("totals") or {}
+        lines.append(
+            "| "
+            + " | ".join(
+                [_("合计")] + [str(totals.get(k, 0)) for k in keys] + [str(o.get("ballots", ""))]
+            )
+            + " |"
+        )
+        lines += [
+            "",
+            _("应到 %(e)s 人,到会 %(p)s 人;%(q)s(需 %(n)s 人)。")
+            % {
+                "e": o.get("electorate", b.electorate_size),
+                "p": o.get("present", "—"),
+                "q": _("达到法定人数") if o.get("quorum_met") else _("未达到法定人数"),
+                "n": o.get("quorum_needed", "—"),
+            },
+            _("表决结果:**%(r)s**") % {"r": BallotResult(b.result).label if b.result else "—"},
+            "",
+        ]
+    return lines

@@ -1,29 +1,41 @@
-"""Reads of meetings: the room snapshot (one builder per section), lists for pages."""
+"""Reads of meetings: the room snapshot (one builder per section), lists for pages.
+
+Nothing here writes or locks. What time has made due is computed on read: a speech past its
+deadline is shown ended and a ballot past its window is shown closed; the room's timer watcher,
+cron and the next command persist it. Commands pass what they already read (`Floor`, the agenda
+items) so each section is built once per command from one read.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import router, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from community.fractions import quorum_ratio
 from community.markup import render_markdown
-from community.models import Hall, Membership, MembershipStatus
-from deliberation.meetings.prepared import PreparedGet
+from community.models import Hall, MajorityRule, Membership, MembershipStatus
+from deliberation.meetings.protocol import SECTIONS
 from deliberation.meetings.rules_of_order import speaking_order
 from deliberation.models import (
     AgendaItem,
+    Ballot,
     CheckIn,
+    Elector,
+    HandCount,
     Meeting,
     MeetingState,
+    Participation,
     Speech,
     SpeechState,
     Stance,
 )
+from deliberation.models.votes import BallotKind, BallotResult, BallotState
+from deliberation.votes import selectors as votes_selectors
 from realtime import presence
 
 
@@ -42,7 +54,130 @@ def person(user) -> dict[str, Any] | None:
     return None if user is None else {"id": user.pk, "name": str(user)}
 
 
-# --- sections
+# What every section and permission check needs with the meeting, read in the same query.
+MEETING_RELATED = (
+    "hall__compound__community",  # the hall's community: for the roles check (admins)
+    "moderator",
+    "recorder",
+    "moderator_confirmed_by",
+    "recorder_confirmed_by",
+)
+# What a command that publishes some sections needs with the meeting: each join costs Django
+# compiling and reading it on every command, so a command joins only what its sections use.
+# Every command needs the hall (rules, permissions); anything else is loaded if touched.
+SECTION_RELATED = {
+    "meeting": ("moderator", "recorder"),
+    "minutes": ("moderator", "recorder", "moderator_confirmed_by", "recorder_confirmed_by"),
+}
+
+
+def related_for(*names: str) -> tuple[str, ...]:
+    """The relations to read with the meeting for a command that publishes `names` sections."""
+    related = ["hall"]
+    for name in names:
+        related += [r for r in SECTION_RELATED.get(name, ()) if r not in related]
+    return tuple(related)
+
+
+def load_meeting(meeting_id: int) -> Meeting:
+    """The meeting with what every section needs, in one query."""
+    return Meeting.objects.select_related(*MEETING_RELATED).get(pk=meeting_id)
+
+
+# --- the floor: every speech of the current item, read once ---------------------------------
+
+
+@dataclass
+class Floor:
+    """The speeches of the current agenda item, read in one query.
+
+    Commands read it once, check their rules against it, change its speeches in place (through
+    `workflow`) and publish the floor section from it, without reading the floor again.
+    """
+
+    item_id: int | None
+    speeches: list[Speech] = field(default_factory=list)
+
+    def speaker(self) -> Speech | None:
+        return next((s for s in self.speeches if s.state == SpeechState.SPEAKING), None)
+
+    def hand_of(self, user_id: int) -> Speech | None:
+        """The person's hand still up or speaking, if any (one at a time per item)."""
+        return next(
+            (
+                s
+                for s in self.speeches
+                if s.user_id == user_id and s.state in (SpeechState.WAITING, SpeechState.SPEAKING)
+            ),
+            None,
+        )
+
+    def get(self, speech_id: int) -> Speech:
+        """One speech of the item; `Speech.DoesNotExist` (→ not_found) for any other id."""
+        for s in self.speeches:
+            if s.pk == speech_id:
+                return s
+        raise Speech.DoesNotExist(f"no speech {speech_id} on the current item")
+
+    def waiting(self) -> list[Speech]:
+        """The raised hands in queue position."""
+        hands = [s for s in self.speeches if s.state == SpeechState.WAITING]
+        return sorted(hands, key=lambda s: (s.position, s.pk))
+
+    def _given(self) -> list[Speech]:
+        """For/against speeches given so far (points of order excluded), in order of start."""
+        given = [s for s in self.speeches if s.started_at is not None and s.stance != Stance.ORDER]
+        return sorted(given, key=lambda s: (s.started_at, s.pk))
+
+    def last_stance(self) -> str | None:
+        """The stance of the last for/against speech given on the item."""
+        given = self._given()
+        return given[-1].stance if given else None
+
+    def spoken_counts(self) -> dict[int, int]:
+        """Speeches (points of order excluded) each person has given on the item."""
+        counts: dict[int, int] = {}
+        for s in self._given():
+            counts[s.user_id] = counts.get(s.user_id, 0) + 1
+        return counts
+
+    def queue(self) -> list[Speech]:
+        """The waiting hands in speaking order (南塘十三条, rules_of_order)."""
+        return speaking_order(self.waiting(), self.last_stance())
+
+    def next_position(self) -> int:
+        """A queue position after every hand of the item."""
+        return max((s.position for s in self.speeches), default=0) + 1
+
+
+def read_floor(m: Meeting) -> Floor:
+    """Every speech of the meeting's current item, with its speaker, in one query."""
+    if m.current_item_id is None:
+        return Floor(None)
+    speeches = Speech.objects.filter(item_id=m.current_item_id).select_related("user")
+    return Floor(m.current_item_id, list(speeches.order_by("position", "pk")))
+
+
+def overdue_speaker(floor: Floor, now: datetime) -> Speech | None:
+    """The current speech if its deadline has passed (the server ends it at its deadline)."""
+    speech = floor.speaker()
+    if speech is None or speech.deadline is None or speech.deadline > now:
+        return None
+    return speech
+
+
+def next_deadline(*, meeting_id: int) -> datetime | None:
+    """The deadline of the current speech, if any (read by the room's timer watcher)."""
+    return (
+        Speech.objects.filter(meeting_id=meeting_id, state=SpeechState.SPEAKING)
+        .values_list("deadline", flat=True)
+        .first()
+    )
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
 def meeting_section(m: Meeting) -> dict[str, Any]:
     return {
         "id": m.pk,
@@ -68,9 +203,10 @@ def agenda_items(m: Meeting) -> list[AgendaItem]:
     )
 
 
-def agenda_section(m: Meeting) -> list[dict[str, Any]]:
+def agenda_section(m: Meeting, items: list[AgendaItem] | None = None) -> list[dict[str, Any]]:
+    """The agenda; `items` (in agenda order) when the command has already read them."""
     out = []
-    for n, item in enumerate(agenda_items(m), start=1):
+    for n, item in enumerate(agenda_items(m) if items is None else items, start=1):
         p = item.proposal
         out.append(
             {
@@ -99,8 +235,12 @@ def electorate_count(hall: Hall) -> int:
     return Membership.objects.filter(hall=hall, status=MembershipStatus.ACTIVE).count()
 
 
-def attendance_section(m: Meeting) -> dict[str, Any]:
-    checkins = list(CheckIn.objects.filter(meeting=m).select_related("user").order_by("at", "pk"))
+def checkins_of(m: Meeting) -> list[CheckIn]:
+    return list(CheckIn.objects.filter(meeting=m).select_related("user").order_by("at", "pk"))
+
+
+def attendance_section(m: Meeting, checkins: list[CheckIn] | None = None) -> dict[str, Any]:
+    checkins = checkins_of(m) if checkins is None else checkins
     electorate = electorate_count(m.hall)
     fraction = m.hall.quorum_fraction
     needed = max(1, math.ceil(electorate * quorum_ratio(fraction))) if electorate else 0
@@ -116,43 +256,6 @@ def attendance_section(m: Meeting) -> dict[str, Any]:
     }
 
 
-def last_stance(item_id: int | None) -> str | None:
-    """The stance of the last for/against speech given on the item (points of order skipped)."""
-    if item_id is None:
-        return None
-    return (
-        Speech.objects.filter(item_id=item_id, started_at__isnull=False)
-        .exclude(stance=Stance.ORDER)
-        .order_by("-started_at", "-pk")
-        .values_list("stance", flat=True)
-        .first()
-    )
-
-
-def spoken_counts(item_id: int | None) -> dict[int, int]:
-    """Speeches (points of order excluded) each person has given on the item."""
-    if item_id is None:
-        return {}
-    rows = (
-        Speech.objects.filter(item_id=item_id, started_at__isnull=False)
-        .exclude(stance=Stance.ORDER)
-        .values("user_id")
-        .annotate(n=Count("pk"))
-    )
-    return {r["user_id"]: r["n"] for r in rows}
-
-
-def waiting_hands(item_id: int | None) -> list[Speech]:
-    if item_id is None:
-        return []
-    waiting = list(
-        Speech.objects.filter(item_id=item_id, state=SpeechState.WAITING)
-        .select_related("user")
-        .order_by("position", "pk")
-    )
-    return speaking_order(waiting, last_stance(item_id))
-
-
 def hand_out(s: Speech) -> dict[str, Any]:
     return {
         "id": s.pk,
@@ -162,13 +265,17 @@ def hand_out(s: Speech) -> dict[str, Any]:
     }
 
 
-def floor_section(m: Meeting) -> dict[str, Any]:
-    item_id = m.current_item_id
-    speaker = (
-        Speech.objects.filter(meeting=m, state=SpeechState.SPEAKING).select_related("user").first()
-    )
+def floor_section(
+    m: Meeting, floor: Floor | None = None, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """The floor; a speech past its deadline is shown ended (the watcher or a command ends it)."""
+    if floor is None or floor.item_id != m.current_item_id:
+        floor = read_floor(m)
+    speaker = floor.speaker()
+    if speaker is not None and overdue_speaker(floor, now or timezone.now()) is not None:
+        speaker = None
     return {
-        "item_id": item_id,
+        "item_id": floor.item_id,
         "speaker": None
         if speaker is None
         else {
@@ -177,9 +284,9 @@ def floor_section(m: Meeting) -> dict[str, Any]:
             "deadline": iso(speaker.deadline),
             "extended_seconds": speaker.extended_seconds,
         },
-        "queue": [hand_out(s) for s in waiting_hands(item_id)],
-        "spoken": {str(k): v for k, v in sorted(spoken_counts(item_id).items())},
-        "last_stance": last_stance(item_id),
+        "queue": [hand_out(s) for s in floor.queue()],
+        "spoken": {str(k): v for k, v in sorted(floor.spoken_counts().items())},
+        "last_stance": floor.last_stance(),
         "speech_limit_seconds": m.hall.speech_limit_seconds,
         "speeches_per_item": m.hall.speeches_per_item,
     }
@@ -198,71 +305,139 @@ def minutes_section(m: Meeting) -> dict[str, Any]:
     }
 
 
-def votes_section(m: Meeting) -> dict[str, Any]:
-    """The current/last ballot of the current agenda item (deliberation.meetings.ballots)."""
-    from deliberation.meetings.ballots import votes_section as build
-
-    return build(m)
+# --- ballots on the agenda (read through deliberation.votes.selectors) ------------------------
 
 
-SECTION_BUILDERS = {
-    "meeting": meeting_section,
-    "agenda": agenda_section,
-    "attendance": attendance_section,
-    "floor": floor_section,
-    "minutes": minutes_section,
-    "votes": votes_section,
-}
+def current_ballot(m: Meeting) -> Ballot | None:
+    """The last ballot of the meeting's current agenda item, as stored."""
+    if m.current_item_id is None:
+        return None
+    return (
+        Ballot.objects.filter(agenda_item_id=m.current_item_id)
+        .exclude(state=BallotState.DRAFT)
+        .prefetch_related("options")
+        .order_by("-opened_at", "-pk")
+        .first()
+    )
 
 
-MEETING_RELATED = (
-    "hall__compound__community",  # the hall's community: for the roles check (admins)
-    "moderator",
-    "recorder",
-    "moderator_confirmed_by",
-    "recorder_confirmed_by",
-)
-_load = PreparedGet(
-    Meeting, lambda pk: Meeting.objects.select_related(*MEETING_RELATED).filter(pk=pk)
-)
-_load_locked = PreparedGet(
-    Meeting,
-    lambda pk: (
-        Meeting.objects.select_for_update(of=("self",))
-        .select_related(*MEETING_RELATED)
-        .filter(pk=pk)
-    ),
-)
+def open_ballot(m: Meeting) -> Ballot | None:
+    """The meeting's open ballot, if any (at most one at a time)."""
+    return (
+        Ballot.objects.filter(agenda_item__meeting=m, state=BallotState.OPEN)
+        .prefetch_related("options")
+        .first()
+    )
 
 
-def load_meeting(meeting_id: int, *, lock: bool = False) -> Meeting:
-    """The meeting with what the sections need, in one query compiled once per process
-    (`prepared.PreparedGet`). `lock=True` also locks the meeting's row (only its row) until the
-    transaction ends, so commands on one meeting are serialised; it needs a transaction."""
-    if not lock:
-        return _load.get(meeting_id)
-    if transaction.get_autocommit(using=router.db_for_write(Meeting)):
-        raise transaction.TransactionManagementError(
-            "select_for_update cannot be used outside of a transaction."
-        )
-    return _load_locked.get(meeting_id)
+def meeting_id_of_ballot(ballot_id: int) -> int | None:
+    """The meeting of a ballot on an agenda item (None for other ballots)."""
+    return (
+        Ballot.objects.filter(pk=ballot_id)
+        .values_list("agenda_item__meeting_id", flat=True)
+        .first()
+    )
 
 
-def sections(m: Meeting, *names: str) -> dict[str, Any]:
-    return {name: SECTION_BUILDERS[name](m) for name in names}
+def option_labels(ballot: Ballot) -> dict[str, str]:
+    return votes_selectors.option_labels(ballot)
+
+
+def ballot_out(ballot: Ballot, *, now: datetime | None = None) -> dict[str, Any]:
+    """A ballot as the meeting room shows it (the same for everyone in the room).
+
+    Shown as it stands at `now`: an online ballot past its window is shown closed, tallied.
+    """
+    ballot = votes_selectors.ballot_shown(ballot, now=now)
+    live = votes_selectors.live_tally(ballot)
+    hand = HandCount.objects.filter(ballot=ballot).first()
+    electors = set(Elector.objects.filter(ballot=ballot).values_list("user_id", flat=True))
+    voted = sorted(Participation.objects.filter(ballot=ballot).values_list("user_id", flat=True))
+    present = votes_selectors.present_voters(ballot)
+    visible = ballot.results_visible
+    out: dict[str, Any] = {
+        "id": ballot.pk,
+        "item_id": ballot.agenda_item_id,
+        "title": ballot.title,
+        "kind": ballot.kind,
+        "kind_label": str(BallotKind(ballot.kind).label),
+        "secret": ballot.secret,
+        "results_live": ballot.results_live,
+        "majority_rule": ballot.majority_rule,
+        "majority_label": str(MajorityRule(ballot.majority_rule).label),
+        "state": ballot.state,
+        "state_label": str(BallotState(ballot.state).label),
+        "options": [{"key": k, "label": v} for k, v in option_labels(ballot).items()],
+        "electorate": ballot.electorate_size,
+        "present": len(present),
+        "turnout": live["turnout"],
+        "online": live["online"],
+        "voted": voted,  # who voted online/by proxy (public, as on the ballot page)
+        # Like the ballot room: the per-option counts only once results may be shown.
+        "hand": None
+        if hand is None
+        else {"voters": hand.voters, "votes": hand.votes if visible else None},
+        "hand_counted": sorted(hand.counted_user_ids) if hand else [],
+        "hand_ceiling": len((present & electors) - set(voted)),
+        "results_visible": visible,
+        "totals": live.get("totals") if visible else None,
+        "result": ballot.result or None,
+        "result_label": str(BallotResult(ballot.result).label) if ballot.result else None,
+        "quorum_met": None,
+        "by_source": None,
+        "url": f"/ballots/{ballot.pk}/",
+    }
+    if ballot.state == BallotState.CLOSED and ballot.outcome:
+        out["quorum_met"] = ballot.outcome.get("quorum_met")
+        out["by_source"] = ballot.outcome.get("by_source")
+        out["totals"] = ballot.outcome.get("totals")
+    return out
+
+
+def votes_section(m: Meeting, *, now: datetime | None = None) -> dict[str, Any]:
+    """The current/last ballot of the current agenda item."""
+    ballot = current_ballot(m)
+    return {"ballot": None if ballot is None else ballot_out(ballot, now=now)}
+
+
+# --- the snapshot -----------------------------------------------------------------------------
+
+
+def sections(
+    m: Meeting,
+    *names: str,
+    floor: Floor | None = None,
+    items: list[AgendaItem] | None = None,
+    checkins: list[CheckIn] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The named sections of `m`, each built once, from what the caller already read."""
+    now = now or timezone.now()
+    build = {
+        "meeting": lambda: meeting_section(m),
+        "agenda": lambda: agenda_section(m, items),
+        "attendance": lambda: attendance_section(m, checkins),
+        "floor": lambda: floor_section(m, floor, now=now),
+        "minutes": lambda: minutes_section(m),
+        "votes": lambda: votes_section(m, now=now),
+    }
+    return {name: build[name]() for name in names}
 
 
 def meeting_snapshot(meeting_id: int) -> dict[str, Any]:
     """The room's full state (the same for everyone in it)."""
     m = load_meeting(meeting_id)
+    now = timezone.now()
     return {
-        **sections(m, *SECTION_BUILDERS),
+        **sections(m, *SECTIONS, now=now),
         "presence": presence.online(meeting_room(m.pk)),
-        "server_now": iso(timezone.now()),
+        "server_now": iso(now),
     }
 
 
-# --- pages
+# --- pages ------------------------------------------------------------------------------------
+
+
 def meetings_of(*, hall: Hall) -> QuerySet[Meeting]:
     return (
         Meeting.objects.filter(hall=hall)

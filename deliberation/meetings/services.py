@@ -1,8 +1,16 @@
 """Writes of meetings: one function per use case; HTTP views, the API and the room call these.
 
-Each service locks the meeting row (so commands on one meeting are serialised), first ends a
-speech whose deadline has passed (timers are enforced by the server, see docs/realtime.md),
-checks the permission, changes state and publishes the changed sections on commit.
+Each service locks the meeting row and loads it in the same query (`deliberation.locks`), so
+commands on one meeting are serialised; first ends a speech whose deadline has passed (timers
+are enforced by the server, see docs/realtime.md); checks the permission; moves states only
+through `workflow`; and publishes the changed sections on commit.
+
+A command does little, because the room's hot commands (check-in, hands, the floor, the agenda)
+run for every tap in a meeting of hundreds: it reads each thing once — the meeting with its hall
+and people in one query, the current item's speeches in one (`selectors.Floor`), the agenda in
+one — writes only the changed fields (`save(update_fields=...)`, `update()`), and builds the
+sections it publishes from what it read. tests/deliberation/meetings/test_meeting_cost.py
+pins the number of queries of these commands.
 """
 
 from __future__ import annotations
@@ -17,9 +25,9 @@ from django.utils.translation import gettext as _
 
 from community.models import Hall, Membership, MembershipStatus, User
 from community.services import require
-from deliberation.meetings import selectors
+from deliberation import locks
+from deliberation.meetings import selectors, workflow
 from deliberation.meetings.minutes import assemble_minutes
-from deliberation.meetings.prepared import save_fields
 from deliberation.meetings.protocol import (
     AGENDA_CHANGED,
     ATTENDANCE_CHANGED,
@@ -28,10 +36,10 @@ from deliberation.meetings.protocol import (
     MEETING_CHANGED,
     MINUTES_CHANGED,
 )
+from deliberation.meetings.selectors import Floor
 from deliberation.models import (
     AgendaItem,
     AgendaItemState,
-    Ballot,
     CheckIn,
     CheckInMethod,
     Meeting,
@@ -41,7 +49,6 @@ from deliberation.models import (
     SpeechState,
     Stance,
 )
-from deliberation.models.votes import BallotState
 from forum.models import Proposal, ProposalState
 from forum.workflow import proposal_transition
 from realtime.protocol import event_type
@@ -55,18 +62,20 @@ EXTEND_MIN, EXTEND_MAX = 10, 600
 
 
 # --- helpers
-def _lock(meeting: Meeting | int) -> Meeting:
-    """Lock the meeting row and load it with what the sections need (one query).
+def _lock(meeting: Meeting | int, *sections: str) -> Meeting:
+    """Lock the meeting row and load it with what the `sections` it publishes need (one query).
 
     Only the primary key of `meeting` is used: each service works on the row it loads here."""
     pk = meeting if isinstance(meeting, int) else meeting.pk
-    return selectors.load_meeting(pk, lock=True)
+    return locks.lock_meeting(pk, *selectors.related_for(*sections))
 
 
-def _publish(m: Meeting, type: str, *names: str) -> int:
-    data = selectors.sections(m, *names)
+def _publish(m: Meeting, type: str, *names: str, **reads) -> int:
+    """Publish the named sections, built from what the command read (`reads`, see `sections`)."""
+    now = timezone.now()
+    data = selectors.sections(m, *names, now=now, **reads)
     if "floor" in names:
-        data["server_now"] = selectors.iso(timezone.now())
+        data["server_now"] = selectors.iso(now)
     return publish(selectors.meeting_room(m.pk), type, data)
 
 
@@ -84,56 +93,62 @@ def _require_not_closed(m: Meeting) -> None:
         raise ValidationError(_("会议已经结束。"))
 
 
-def _current_item(m: Meeting) -> AgendaItem:
+def _require_item(m: Meeting) -> int:
+    """The current item's id (the meeting is open and has one)."""
     _require_open(m)
     if m.current_item_id is None:
         raise ValidationError(_("主持人还没有开始任何一项议程。"))
-    return AgendaItem.objects.get(pk=m.current_item_id)
-
-
-def _speaker(m: Meeting) -> Speech | None:
-    return Speech.objects.select_for_update().filter(meeting=m, state=SpeechState.SPEAKING).first()
+    return m.current_item_id
 
 
 def _end_speech(speech: Speech, *, reason: str, at: datetime | None = None) -> None:
-    speech.state = SpeechState.DONE
-    speech.ended_at = at or timezone.now()
-    speech.end_reason = reason
-    save_fields(speech, "state", "ended_at", "end_reason")
+    workflow.transition(speech, SpeechState.DONE, ended_at=at or timezone.now(), end_reason=reason)
 
 
-def _expire(m: Meeting) -> bool:
+def _expire(m: Meeting, floor: Floor) -> bool:
     """End the current speech if its deadline has passed (at the deadline); publish if so."""
-    speech = _speaker(m)
-    if speech is None or speech.deadline is None or speech.deadline > timezone.now():
+    speech = selectors.overdue_speaker(floor, timezone.now())
+    if speech is None:
         return False
     _end_speech(speech, reason="timer", at=speech.deadline)
-    _publish(m, FLOOR_CHANGED, "floor")
+    _publish(m, FLOOR_CHANGED, "floor", floor=floor)
     return True
 
 
-def _close_current_item(m: Meeting) -> None:
+def _expire_unread(m: Meeting) -> None:
+    """`_expire` for a command that does not need the floor: read it only if a speech is over."""
+    overdue = Speech.objects.filter(
+        meeting_id=m.pk, state=SpeechState.SPEAKING, deadline__lte=timezone.now()
+    )
+    if overdue.exists():
+        _expire(m, selectors.read_floor(m))
+
+
+def _close_current_item(m: Meeting, floor: Floor, items: list[AgendaItem]) -> None:
+    """End the current item: its speech ends, hands still up go down, the item is done.
+
+    The caller then sets `m.current_item` (and saves it with its own change)."""
     if m.current_item_id is None:
         return
-    if Ballot.objects.filter(agenda_item_id=m.current_item_id, state=BallotState.OPEN).exists():
+    if selectors.open_ballot(m) is not None:
         raise ValidationError(_("本项议程的表决还在进行,请先结束表决。"))
-    speech = _speaker(m)
+    now = timezone.now()
+    speech = floor.speaker()
     if speech is not None:
-        _end_speech(speech, reason="item", at=min(timezone.now(), speech.deadline))
-    Speech.objects.filter(item_id=m.current_item_id, state=SpeechState.WAITING).update(
-        state=SpeechState.WITHDRAWN
+        _end_speech(speech, reason="item", at=min(now, speech.deadline))
+    workflow.bulk_transition(
+        Speech.objects.filter(item_id=m.current_item_id), SpeechState.WAITING, SpeechState.WITHDRAWN
     )
-    AgendaItem.objects.filter(pk=m.current_item_id).update(
-        state=AgendaItemState.DONE, closed_at=timezone.now()
-    )
-    m.current_item = None
-    save_fields(m, "current_item")
+    current = next(item for item in items if item.pk == m.current_item_id)
+    workflow.transition(current, AgendaItemState.DONE, closed_at=now)
 
 
-def _reassemble(m: Meeting) -> None:
+def _reassembled(m: Meeting) -> list[str]:
+    """Reassemble the minutes of a closed meeting not yet confirmed; return the changed fields."""
     if m.state == MeetingState.CLOSED and not m.minutes_locked:
         m.minutes_final = assemble_minutes(m)
-        save_fields(m, "minutes_final")
+        return ["minutes_final"]
+    return []
 
 
 # --- scheduling and the agenda
@@ -243,7 +258,7 @@ def agenda_add_item(
     budget_minutes: int | None = None,
 ) -> AgendaItem:
     """Add a free item or an accepted proposal to the agenda."""
-    m = _lock(meeting)
+    m = _lock(meeting, "agenda")
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
     item = _add_item(m, actor, title=title, proposal=proposal, budget=budget_minutes)
@@ -251,8 +266,16 @@ def agenda_add_item(
     return item
 
 
-def _pending_item(m: Meeting, item_id: int) -> AgendaItem:
-    item = AgendaItem.objects.select_related("proposal").get(pk=item_id, meeting=m)
+def _item_in(items: list[AgendaItem], item_id: int) -> AgendaItem:
+    """One item of the agenda the command read; `DoesNotExist` (→ not_found) for any other id."""
+    for item in items:
+        if item.pk == item_id:
+            return item
+    raise AgendaItem.DoesNotExist(f"no agenda item {item_id} in this meeting")
+
+
+def _pending_in(items: list[AgendaItem], item_id: int) -> AgendaItem:
+    item = _item_in(items, item_id)
     if item.state != AgendaItemState.PENDING:
         raise ValidationError(_("这一项已经审议过或正在审议,不能更改。"))
     return item
@@ -261,10 +284,11 @@ def _pending_item(m: Meeting, item_id: int) -> AgendaItem:
 @transaction.atomic
 def agenda_remove_item(*, actor: User, meeting: Meeting, item_id: int) -> None:
     """Take a pending item off the agenda; its proposal goes back to 已受理."""
-    m = _lock(meeting)
+    m = _lock(meeting, "agenda")
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
-    item = _pending_item(m, item_id)
+    items = selectors.agenda_items(m)
+    item = _pending_in(items, item_id)
     if item.proposal is not None and item.proposal.state == ProposalState.ON_AGENDA:
         proposal_transition(
             proposal=item.proposal,
@@ -274,29 +298,32 @@ def agenda_remove_item(*, actor: User, meeting: Meeting, item_id: int) -> None:
             check_permission=False,
         )
     item.delete()
-    _publish(m, AGENDA_CHANGED, "agenda")
+    items.remove(item)
+    _publish(m, AGENDA_CHANGED, "agenda", items=items)
 
 
 @transaction.atomic
 def agenda_move_item(*, actor: User, meeting: Meeting, item_id: int, direction: str) -> None:
     """Move a pending item one place up or down."""
-    m = _lock(meeting)
+    m = _lock(meeting, "agenda")
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
     if direction not in ("up", "down"):
         raise ValidationError(_("方向只能是 up 或 down。"))
-    item = _pending_item(m, item_id)
     items = selectors.agenda_items(m)
-    i = next(n for n, it in enumerate(items) if it.pk == item.pk)
+    item = _pending_in(items, item_id)
+    i = items.index(item)
     j = i - 1 if direction == "up" else i + 1
     if not 0 <= j < len(items) or items[j].state != AgendaItemState.PENDING:
         raise ValidationError(_("已经不能再移动了。"))
     items[i], items[j] = items[j], items[i]
+    changed = []
     for n, it in enumerate(items, start=1):
         if it.order != n:
             it.order = n
-            save_fields(it, "order")
-    _publish(m, AGENDA_CHANGED, "agenda")
+            changed.append(it)
+    AgendaItem.objects.bulk_update(changed, ["order"])  # one UPDATE for the items that moved
+    _publish(m, AGENDA_CHANGED, "agenda", items=items)
 
 
 @transaction.atomic
@@ -304,33 +331,33 @@ def agenda_set_budget(
     *, actor: User, meeting: Meeting, item_id: int, budget_minutes: int | None
 ) -> None:
     """Set (or clear) an item's time budget."""
-    m = _lock(meeting)
+    m = _lock(meeting, "agenda")
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
-    item = AgendaItem.objects.get(pk=item_id, meeting=m)
+    items = selectors.agenda_items(m)
+    item = _item_in(items, item_id)
     if budget_minutes is not None and not 1 <= budget_minutes <= 600:
         raise ValidationError(_("时间预算应在 1 到 600 分钟之间。"))
     item.budget_minutes = budget_minutes
-    save_fields(item, "budget_minutes")
-    _publish(m, AGENDA_CHANGED, "agenda")
+    item.save(update_fields=["budget_minutes"])
+    _publish(m, AGENDA_CHANGED, "agenda", items=items)
 
 
 # --- check-in
 @transaction.atomic
 def meeting_set_checkin(*, actor: User, meeting: Meeting, open: bool) -> Meeting:
     """Open or close check-in (签到)."""
-    m = _lock(meeting)
+    m = _lock(meeting, "meeting")
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
     m.checkin_open = bool(open)
-    save_fields(m, "checkin_open")
+    m.save(update_fields=["checkin_open"])
     _publish(m, MEETING_CHANGED, "meeting")
     return m
 
 
 def _check_in(m: Meeting, user: User, method: str, by: User) -> CheckIn:
-    if CheckIn.objects.filter(meeting=m, user=user).exists():
-        raise ValidationError(_("%(name)s 已经签到过了。") % {"name": user})
+    # Once per person: the unique constraint decides (no read before the insert).
     try:
         with transaction.atomic():
             checkin = CheckIn.objects.create(meeting=m, user=user, method=method, by=by)
@@ -343,8 +370,8 @@ def _check_in(m: Meeting, user: User, method: str, by: User) -> CheckIn:
 @transaction.atomic
 def meeting_check_in(*, user: User, meeting: Meeting, token: str) -> CheckIn:
     """Check oneself in with the meeting's QR code, while check-in is open; once."""
-    m = _lock(meeting)
-    _expire(m)
+    m = _lock(meeting, "attendance")
+    _expire_unread(m)
     require(user, "deliberation.check_in", m, _("只有本议事厅的成员可以签到。"))
     _require_not_closed(m)
     if not m.checkin_open:
@@ -357,8 +384,8 @@ def meeting_check_in(*, user: User, meeting: Meeting, token: str) -> CheckIn:
 @transaction.atomic
 def meeting_check_in_member(*, actor: User, meeting: Meeting, user_id: int) -> CheckIn:
     """The moderator checks in someone present without a phone, by name."""
-    m = _lock(meeting)
-    _expire(m)
+    m = _lock(meeting, "attendance")
+    _expire_unread(m)
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
     user = User.objects.get(pk=user_id)
@@ -371,14 +398,11 @@ def meeting_check_in_member(*, actor: User, meeting: Meeting, user_id: int) -> C
 @transaction.atomic
 def meeting_open(*, actor: User, meeting: Meeting) -> Meeting:
     """Open the meeting (check-in opens with it if it was not yet open)."""
-    m = _lock(meeting)
+    m = _lock(meeting, "meeting")
     require(actor, "deliberation.run_meeting", m)
     if m.state != MeetingState.SCHEDULED:
         raise ValidationError(_("会议已经开始或已经结束。"))
-    m.state = MeetingState.OPEN
-    m.opened_at = timezone.now()
-    m.checkin_open = True
-    save_fields(m, "state", "opened_at", "checkin_open")
+    workflow.transition(m, MeetingState.OPEN, opened_at=timezone.now(), checkin_open=True)
     _publish(m, MEETING_CHANGED, "meeting")
     return m
 
@@ -386,22 +410,21 @@ def meeting_open(*, actor: User, meeting: Meeting) -> Meeting:
 @transaction.atomic
 def meeting_open_item(*, actor: User, meeting: Meeting, item_id: int | None = None) -> AgendaItem:
     """Open an agenda item (the next pending one when none is named); its proposal → 议事中."""
-    m = _lock(meeting)
-    _expire(m)
+    m = _lock(meeting, "meeting")
+    floor = selectors.read_floor(m)
+    _expire(m, floor)
     require(actor, "deliberation.run_meeting", m)
     _require_open(m)
-    pending = AgendaItem.objects.filter(meeting=m, state=AgendaItemState.PENDING).select_related(
-        "proposal"
-    )
+    items = selectors.agenda_items(m)
     if item_id is None:
-        item = pending.order_by("order", "pk").first()
+        item = next((it for it in items if it.state == AgendaItemState.PENDING), None)
         if item is None:
             raise ValidationError(_("没有下一项议程了,可以宣布散会。"))
     else:
-        item = AgendaItem.objects.select_related("proposal").get(pk=item_id, meeting=m)
+        item = _item_in(items, item_id)
         if item.state != AgendaItemState.PENDING:
             raise ValidationError(_("这一项已经审议过或正在审议。"))
-    _close_current_item(m)
+    _close_current_item(m, floor, items)
     if item.proposal is not None:
         proposal_transition(
             proposal=item.proposal,
@@ -410,12 +433,13 @@ def meeting_open_item(*, actor: User, meeting: Meeting, item_id: int | None = No
             note=_("会议「%(t)s」开始审议") % {"t": m.title},
             check_permission=False,
         )
-    item.state = AgendaItemState.OPEN
-    item.opened_at = timezone.now()
-    save_fields(item, "state", "opened_at")
+    workflow.transition(item, AgendaItemState.OPEN, opened_at=timezone.now())
     m.current_item = item
-    save_fields(m, "current_item")
-    _publish(m, ITEM_OPENED, "meeting", "agenda", "floor", "votes")
+    m.save(update_fields=["current_item"])
+    # An item is opened once (pending → open), so it has no speeches yet: an empty floor.
+    _publish(
+        m, ITEM_OPENED, "meeting", "agenda", "floor", "votes", items=items, floor=Floor(item.pk)
+    )
     return item
 
 
@@ -425,37 +449,47 @@ def meeting_close(*, actor: User, meeting: Meeting) -> Meeting:
 
     Items never opened go back to 已受理; deliberated proposals stay 议事中 until a vote.
     """
-    m = _lock(meeting)
-    _expire(m)
+    m = _lock(meeting, "meeting", "minutes")
+    floor = selectors.read_floor(m)
+    _expire(m, floor)
     require(actor, "deliberation.run_meeting", m)
     _require_open(m)
-    _close_current_item(m)
-    for item in AgendaItem.objects.filter(
-        meeting=m, state=AgendaItemState.PENDING, proposal__state=ProposalState.ON_AGENDA
-    ).select_related("proposal"):
-        proposal_transition(
-            proposal=item.proposal,
-            to=ProposalState.ACCEPTED,
-            actor=actor,
-            note=_("会议「%(t)s」未审议,退回待下次会议") % {"t": m.title},
-            check_permission=False,
-        )
-    m.state = MeetingState.CLOSED
-    m.closed_at = timezone.now()
-    m.checkin_open = False
-    save_fields(m, "state", "closed_at", "checkin_open")
+    items = selectors.agenda_items(m)
+    _close_current_item(m, floor, items)
+    for item in items:
+        if (
+            item.state == AgendaItemState.PENDING
+            and item.proposal is not None
+            and item.proposal.state == ProposalState.ON_AGENDA
+        ):
+            proposal_transition(
+                proposal=item.proposal,
+                to=ProposalState.ACCEPTED,
+                actor=actor,
+                note=_("会议「%(t)s」未审议,退回待下次会议") % {"t": m.title},
+                check_permission=False,
+            )
+    workflow.transition(
+        m, MeetingState.CLOSED, closed_at=timezone.now(), checkin_open=False, current_item=None
+    )
     m.minutes_final = assemble_minutes(m)
-    save_fields(m, "minutes_final")
-    _publish(m, MEETING_CHANGED, "meeting", "agenda", "floor", "minutes", "votes")
+    m.save(update_fields=["minutes_final"])
+    _publish(
+        m,
+        MEETING_CHANGED,
+        *("meeting", "agenda", "floor", "minutes", "votes"),
+        items=items,
+        floor=Floor(None),
+    )
     return m
 
 
 # --- the floor
-def _check_limit(m: Meeting, item: AgendaItem, user: User, stance: str) -> None:
+def _check_limit(m: Meeting, floor: Floor, user: User, stance: str) -> None:
     if stance == Stance.ORDER:
         return
     limit = m.hall.speeches_per_item
-    if selectors.spoken_counts(item.pk).get(user.pk, 0) >= limit:
+    if floor.spoken_counts().get(user.pk, 0) >= limit:
         raise ValidationError(
             _("每人每项议程最多发言 %(n)s 次,%(name)s 已经用完。") % {"n": limit, "name": user}
         )
@@ -464,88 +498,91 @@ def _check_limit(m: Meeting, item: AgendaItem, user: User, stance: str) -> None:
 @transaction.atomic
 def hand_raise(*, user: User, meeting: Meeting, stance: str) -> Speech:
     """Raise a hand (举手) with a stance: for, against or a point of order."""
-    m = _lock(meeting)
-    _expire(m)
+    m = _lock(meeting, "floor")
+    floor = selectors.read_floor(m)
+    _expire(m, floor)
     require(user, "deliberation.raise_hand", m, _("只有本议事厅的成员可以举手发言。"))
-    item = _current_item(m)
+    item_id = _require_item(m)
     if stance not in Stance.values:
         raise ValidationError(_("请选择立场:赞成、反对或秩序问题。"))
     if not selectors.is_checked_in(meeting=m, user=user):
         raise ValidationError(_("请先签到再举手。"))
-    if Speech.objects.filter(
-        item=item, user=user, state__in=[SpeechState.WAITING, SpeechState.SPEAKING]
-    ).exists():
+    if floor.hand_of(user.pk) is not None:
         raise ValidationError(_("您已经举手了,请等待主持人安排。"))
-    _check_limit(m, item, user, stance)
-    last = Speech.objects.filter(item=item).aggregate(n=Max("position"))["n"]
+    _check_limit(m, floor, user, stance)
     speech = Speech.objects.create(
-        meeting=m, item=item, user=user, stance=stance, position=(last or 0) + 1
+        meeting=m, item_id=item_id, user=user, stance=stance, position=floor.next_position()
     )
-    _publish(m, FLOOR_CHANGED, "floor")
+    floor.speeches.append(speech)
+    _publish(m, FLOOR_CHANGED, "floor", floor=floor)
     return speech
 
 
 @transaction.atomic
 def hand_lower(*, user: User, meeting: Meeting) -> None:
     """Put one's own hand down."""
-    m = _lock(meeting)
-    _expire(m)
-    item = _current_item(m)
-    n = Speech.objects.filter(item=item, user=user, state=SpeechState.WAITING).update(
-        state=SpeechState.WITHDRAWN
-    )
-    if not n:
+    m = _lock(meeting, "floor")
+    floor = selectors.read_floor(m)
+    _expire(m, floor)
+    _require_item(m)
+    hand = floor.hand_of(user.pk)
+    if hand is None or hand.state != SpeechState.WAITING:
         raise ValidationError(_("您没有在排队。"))
-    _publish(m, FLOOR_CHANGED, "floor")
+    workflow.transition(hand, SpeechState.WITHDRAWN)
+    _publish(m, FLOOR_CHANGED, "floor", floor=floor)
 
 
 @transaction.atomic
 def hand_remove(*, actor: User, meeting: Meeting, speech_id: int) -> None:
     """The moderator removes a hand from the queue."""
-    m = _lock(meeting)
-    _expire(m)
+    m = _lock(meeting, "floor")
+    floor = selectors.read_floor(m)
+    _expire(m, floor)
     require(actor, "deliberation.run_meeting", m)
-    item = _current_item(m)
-    speech = Speech.objects.get(pk=speech_id, item=item)
+    _require_item(m)
+    speech = floor.get(speech_id)
     if speech.state != SpeechState.WAITING:
         raise ValidationError(_("这位发言人已不在队列中。"))
-    speech.state = SpeechState.REMOVED
-    save_fields(speech, "state")
-    _publish(m, FLOOR_CHANGED, "floor")
+    workflow.transition(speech, SpeechState.REMOVED)
+    _publish(m, FLOOR_CHANGED, "floor", floor=floor)
 
 
 @transaction.atomic
 def queue_reorder(*, actor: User, meeting: Meeting, order: list[int]) -> None:
     """The moderator reorders the queue (the rules of order still apply on top of it)."""
-    m = _lock(meeting)
-    _expire(m)
+    m = _lock(meeting, "floor")
+    floor = selectors.read_floor(m)
+    _expire(m, floor)
     require(actor, "deliberation.run_meeting", m)
-    item = _current_item(m)
-    waiting = {s.pk: s for s in Speech.objects.filter(item=item, state=SpeechState.WAITING)}
+    _require_item(m)
+    waiting = {s.pk: s for s in floor.waiting()}
     if (
         not isinstance(order, list)
         or sorted(order) != sorted(waiting)
         or len(set(order)) != len(order)
     ):
         raise ValidationError(_("队列已经变化,请刷新后再调整。"))
+    changed = []
     for n, pk in enumerate(order, start=1):
         if waiting[pk].position != n:
             waiting[pk].position = n
-            save_fields(waiting[pk], "position")
-    _publish(m, FLOOR_CHANGED, "floor")
+            changed.append(waiting[pk])
+    Speech.objects.bulk_update(changed, ["position"])  # one UPDATE for the hands that moved
+    _publish(m, FLOOR_CHANGED, "floor", floor=floor)
 
 
 @transaction.atomic
 def floor_give(*, actor: User, meeting: Meeting, speech_id: int | None = None) -> Speech:
     """Give the floor to the next hand by the rules (ending the current speech first)."""
-    m = _lock(meeting)
-    _expire(m)
+    m = _lock(meeting, "floor")
+    floor = selectors.read_floor(m)
+    _expire(m, floor)
     require(actor, "deliberation.run_meeting", m)
-    item = _current_item(m)
-    current = _speaker(m)
+    _require_item(m)
+    current = floor.speaker()
     if current is not None:
         _end_speech(current, reason="moderator")
-    order = selectors.waiting_hands(item.pk)
+    order = floor.queue()
     if not order:
         raise ValidationError(_("没有人在举手等待发言。"))
     pick = order[0]
@@ -556,73 +593,67 @@ def floor_give(*, actor: User, meeting: Meeting, speech_id: int | None = None) -
             _("按议事规则(秩序问题优先、正反方轮流),下一位应由 %(name)s 发言。")
             % {"name": pick.user}
         )
-    _check_limit(m, item, pick.user, pick.stance)
+    _check_limit(m, floor, pick.user, pick.stance)
     now = timezone.now()
-    pick = Speech.objects.select_for_update().get(pk=pick.pk)
-    pick.state = SpeechState.SPEAKING
-    pick.started_at = now
-    pick.deadline = now + timedelta(seconds=m.hall.speech_limit_seconds)
-    save_fields(pick, "state", "started_at", "deadline")
-    _publish(m, FLOOR_CHANGED, "floor")
+    workflow.transition(
+        pick,
+        SpeechState.SPEAKING,
+        started_at=now,
+        deadline=now + timedelta(seconds=m.hall.speech_limit_seconds),
+    )
+    _publish(m, FLOOR_CHANGED, "floor", floor=floor)
     return pick
 
 
 @transaction.atomic
 def floor_end(*, actor: User, meeting: Meeting) -> None:
     """End the current speech (the moderator, or the speaker yielding the floor)."""
-    m = _lock(meeting)
-    if _expire(m):
+    m = _lock(meeting, "floor")
+    floor = selectors.read_floor(m)
+    if _expire(m, floor):
         return
-    speech = _speaker(m)
+    speech = floor.speaker()
     if speech is None:
         raise ValidationError(_("现在没有人在发言。"))
     if speech.user_id != actor.pk:
         require(actor, "deliberation.run_meeting", m)
     _end_speech(speech, reason="speaker" if speech.user_id == actor.pk else "moderator")
-    _publish(m, FLOOR_CHANGED, "floor")
+    _publish(m, FLOOR_CHANGED, "floor", floor=floor)
 
 
 @transaction.atomic
 def floor_extend(*, actor: User, meeting: Meeting, seconds: int = 60) -> Speech:
     """Give the current speaker more time (moves the deadline)."""
-    m = _lock(meeting)
-    _expire(m)
+    m = _lock(meeting, "floor")
+    floor = selectors.read_floor(m)
+    _expire(m, floor)
     require(actor, "deliberation.run_meeting", m)
     if not isinstance(seconds, int) or not EXTEND_MIN <= seconds <= EXTEND_MAX:
         raise ValidationError(
             _("延长时间应在 %(a)s 到 %(b)s 秒之间。") % {"a": EXTEND_MIN, "b": EXTEND_MAX}
         )
-    speech = _speaker(m)
+    speech = floor.speaker()
     if speech is None:
         raise ValidationError(_("现在没有人在发言(发言时间可能已到)。"))
     speech.deadline += timedelta(seconds=seconds)
     speech.extended_seconds += seconds
-    save_fields(speech, "deadline", "extended_seconds")
-    _publish(m, FLOOR_CHANGED, "floor")
+    speech.save(update_fields=["deadline", "extended_seconds"])
+    _publish(m, FLOOR_CHANGED, "floor", floor=floor)
     return speech
 
 
 @transaction.atomic
 def floor_expire_overdue(*, meeting_id: int) -> bool:
     """End the current speech if its time is up; return whether one was ended."""
-    m = _lock(meeting_id)
-    return _expire(m)
-
-
-def next_deadline(*, meeting_id: int) -> datetime | None:
-    """The deadline of the current speech, if any (read by the room's timer watcher)."""
-    return (
-        Speech.objects.filter(meeting_id=meeting_id, state=SpeechState.SPEAKING)
-        .values_list("deadline", flat=True)
-        .first()
-    )
+    m = _lock(meeting_id, "floor")
+    return _expire(m, selectors.read_floor(m))
 
 
 # --- minutes
 @transaction.atomic
 def minutes_save(*, actor: User, meeting: Meeting, body: str, base_version: int) -> Meeting:
     """Save the recorder's notes (autosave); every version is kept."""
-    m = _lock(meeting)
+    m = _lock(meeting, "minutes")
     require(actor, "deliberation.write_minutes", m)
     if m.minutes_locked:
         raise ValidationError(_("会议纪要已经确认,不能再修改。"))
@@ -637,9 +668,9 @@ def minutes_save(*, actor: User, meeting: Meeting, body: str, base_version: int)
     m.minutes_version += 1
     m.minutes_body = body
     m.minutes_updated_at = timezone.now()
-    save_fields(m, "minutes_body", "minutes_version", "minutes_updated_at")
+    fields = ["minutes_body", "minutes_version", "minutes_updated_at", *_reassembled(m)]
+    m.save(update_fields=fields)
     MinutesVersion.objects.create(meeting=m, number=m.minutes_version, body=body, author=actor)
-    _reassemble(m)
     _publish(m, MINUTES_CHANGED, "minutes")
     return m
 
@@ -647,7 +678,7 @@ def minutes_save(*, actor: User, meeting: Meeting, body: str, base_version: int)
 @transaction.atomic
 def minutes_confirm(*, actor: User, meeting: Meeting, role: str) -> Meeting:
     """Confirm (确认) the assembled minutes as moderator or recorder; both make them read-only."""
-    m = _lock(meeting)
+    m = _lock(meeting, "minutes")
     perms = {"moderator": "deliberation.run_meeting", "recorder": "deliberation.write_minutes"}
     if role not in perms:
         raise ValidationError(_("请说明以主持人还是记录员身份确认。"))
@@ -659,9 +690,12 @@ def minutes_confirm(*, actor: User, meeting: Meeting, role: str) -> Meeting:
             _("%(who)s已经确认过了。")
             % {"who": _("主持人") if role == "moderator" else _("记录员")}
         )
-    _reassemble(m)
-    setattr(m, f"{role}_confirmed_by", actor)
-    setattr(m, f"{role}_confirmed_at", timezone.now())
-    m.save()
+    fields = _reassembled(m)
+    now = timezone.now()
+    if role == "moderator":
+        m.moderator_confirmed_by, m.moderator_confirmed_at = actor, now
+    else:
+        m.recorder_confirmed_by, m.recorder_confirmed_at = actor, now
+    m.save(update_fields=[*fields, f"{role}_confirmed_by", f"{role}_confirmed_at"])
     _publish(m, MINUTES_CHANGED, "minutes")
     return m

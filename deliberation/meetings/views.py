@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from community import selectors as community_selectors
 from community.markup import render_markdown
 from community.models import MajorityRule
-from deliberation.meetings import ballots, selectors, services
+from deliberation.meetings import minutes, selectors, services
 from deliberation.meetings.commands import COMMANDS
 from deliberation.meetings.forms import MeetingForm
 from deliberation.models import Meeting
@@ -113,7 +113,7 @@ def room_labels() -> dict[str, dict[str, str]]:
         "ballot_state": dict(BallotState.choices),
         "ballot_kind": dict(BallotKind.choices),
         "ballot_result": dict(BallotResult.choices),
-        "ballot_source": dict(ballots.SOURCE_LABELS),
+        "ballot_source": dict(minutes.SOURCE_LABELS),
         "majority_rule": dict(MajorityRule.choices),
     }
 

@@ -6,6 +6,7 @@ window ended is closed and a notice period that ended takes effect, so nothing d
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ from deliberation.models import (
     Resolution,
     VoteRecord,
 )
-from deliberation.models.votes import BallotState, ResolutionState
+from deliberation.models.votes import BallotMode, BallotState, ResolutionState
 from deliberation.votes import services as services_votes
 from deliberation.votes.tally import ABSTAIN
 
@@ -178,3 +179,40 @@ def resolution_detail(*, pk: int, now: datetime | None = None) -> Resolution:
 
 def objections_of(*, resolution: Resolution) -> QuerySet[Objection]:
     return resolution.objections.select_related("author", "answered_by").order_by("lodged_at", "pk")
+
+
+# --- what the meeting room reads of a ballot (deliberation.meetings.selectors) ---------------
+
+
+def ballot_shown(ballot: Ballot, *, now: datetime | None = None) -> Ballot:
+    """The ballot as it stands at `now`, without writing anything.
+
+    An online ballot whose window has ended is shown closed with its tally; cron
+    (`close_notices`) or the next write closes it for real. Other ballots are returned as they are.
+    """
+    now = now or timezone.now()
+    due = (
+        ballot.state == BallotState.OPEN
+        and ballot.mode == BallotMode.ONLINE
+        and ballot.ends_at is not None
+        and ballot.ends_at <= now
+    )
+    if not due:
+        return ballot
+    outcome = services_votes.compute_outcome(ballot)  # a read: counts and the rules
+    shown = copy.copy(ballot)
+    shown.state = BallotState.CLOSED
+    shown.closed_at = ballot.ends_at
+    shown.result = str(outcome.result)
+    shown.outcome = outcome.to_dict()
+    return shown
+
+
+def present_voters(ballot: Ballot) -> set[int]:
+    """Electors of the ballot checked in at its meeting (empty for a ballot outside a meeting)."""
+    return services_votes.present_voters(ballot)
+
+
+def live_tally(ballot: Ballot) -> dict[str, Any]:
+    """The ballot's live count: turnout always, the counts only while results may be shown."""
+    return services_votes.tally_data(ballot.pk)

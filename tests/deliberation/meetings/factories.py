@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from community.models import Membership, MembershipRole, MembershipStatus, User
 from community.roles import Role
 from deliberation.meetings import services
-from deliberation.models import Meeting
+from deliberation.models import CheckIn, CheckInMethod, Meeting
 from forum.models import Proposal, ProposalEvent, ProposalState
 from tests.community.factories import member
 
@@ -44,4 +45,27 @@ def scheduled_meeting(hall, people, *, proposals=(), free_items=("其他事项",
         recorder=people["recorder"],
         proposals=list(proposals),
         free_items=[(t, None) for t in free_items],
+    )
+
+
+def crowd(hall, n: int, prefix: str = "crowd") -> list:
+    """n active residents of `hall`, created in bulk (for rooms of a realistic size)."""
+    users = User.objects.bulk_create(
+        [User(username=f"{prefix}{i}", display_name=f"居民{i}", password="!") for i in range(n)]
+    )
+    users = list(User.objects.filter(username__startswith=prefix).order_by("pk"))
+    Membership.objects.bulk_create(
+        [Membership(user=u, hall=hall, status=MembershipStatus.ACTIVE) for u in users]
+    )
+    memberships = Membership.objects.filter(hall=hall, user__in=users)
+    MembershipRole.objects.bulk_create(
+        [MembershipRole(membership=m, role=Role.RESIDENT) for m in memberships]
+    )
+    return users
+
+
+def checked_in(meeting, users) -> None:
+    """Check `users` in at once (as the moderator would, one by one, by name)."""
+    CheckIn.objects.bulk_create(
+        [CheckIn(meeting=meeting, user=u, method=CheckInMethod.MANUAL) for u in users]
     )

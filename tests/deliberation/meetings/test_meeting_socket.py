@@ -231,7 +231,12 @@ async def test_a_speech_overdue_while_no_one_was_connected_is_over_in_the_snapsh
     speech = await setup()
     zhang, _, _ = await open_socket(f"/ws/meetings/{meeting.pk}/", people["zhang"])
     snap = await receive(zhang)
+    # The snapshot writes nothing: it shows the speech over ...
     assert snap["data"]["floor"]["speaker"] is None
+    assert snap["data"]["floor"]["spoken"] == {str(people["wang"].pk): 1}
+    # ... and the room's watcher, started on connect, ends it for real, at its deadline.
+    ended = await until(zhang, "floor.changed")
+    assert ended["data"]["floor"] == snap["data"]["floor"]
     await sync_to_async(speech.refresh_from_db)()
     assert speech.end_reason == "timer" and speech.ended_at == speech.deadline
     await zhang.disconnect()
