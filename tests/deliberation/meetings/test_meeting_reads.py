@@ -25,12 +25,12 @@ from deliberation.meetings.commands import COMMANDS
 from deliberation.models import Ballot, Speech, SpeechState
 from deliberation.models.votes import BallotState
 from realtime import coalesce
+from tests.community.factories import HallFactory
 from tests.deliberation.meetings.factories import (
     accepted_proposal,
     meeting_people,
     scheduled_meeting,
 )
-from tests.factories import HallFactory
 from tests.wsclient import receive, session_cookie
 
 MEETINGS_PACKAGE = Path(__file__).resolve().parents[3] / "deliberation" / "meetings"
