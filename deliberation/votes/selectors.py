@@ -266,7 +266,7 @@ def abstain_label(ballot: Ballot) -> str:
 
 def option_labels(ballot: Ballot) -> dict[str, str]:
     labels = {o.key: o.label for o in ballot.options.all()}
-    labels[ABSTAIN] = str(OptionKey.ABSTAIN.label)
+    labels[ABSTAIN] = abstain_label(ballot)
     return labels
 
 
@@ -322,6 +322,8 @@ def results_of(*, ballot: Ballot) -> dict[str, Any] | None:
         "rows": rows,
         "outcome": outcome,
         "by_source": by_source,
+        "sources": [{"key": s, "label": Source(s).label} for s in by_source],
+        "hand_label": Source.HAND.label,
         "hand": hand,
         "winners": [labels.get(k, k) for k in (outcome or {}).get("winners", [])],
     }

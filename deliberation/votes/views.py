@@ -103,6 +103,7 @@ def _ballot_context(request, ballot: Ballot, **extra) -> dict:
         "multiple": ballot.kind == BallotKind.MULTIPLE_CHOICE,
         "resolution": sel.resolution_of(ballot=ballot),
         "labels": sel.option_labels(ballot),
+        "abstain_label": sel.abstain_label(ballot),
         **extra,
     }
 

@@ -1,7 +1,12 @@
-"""Close evaluation rounds whose period ended (run from cron; pages and the API do it on read)."""
+"""Record the close of evaluation rounds whose period ended (run from cron).
+
+Pages and the API only show such a round closed (computed on read, never written); this command,
+or the next write to the round, records it with its ledger entry.
+"""
 
 from django.core.management.base import BaseCommand
 
+from community.models import Hall
 from deliberation.results.evaluation import settle_evaluations
 
 
@@ -12,8 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--hall", type=int, help="只处理这个议事厅(id)")
 
     def handle(self, *args, **options):
-        from community.models import Hall
-
         hall = Hall.objects.get(pk=options["hall"]) if options.get("hall") else None
         closed = settle_evaluations(hall=hall)
         if options["verbosity"]:
