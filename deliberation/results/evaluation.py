@@ -193,7 +193,12 @@ def _mark_evaluated(result: ResultPublication) -> None:
     ratings tip the share over the threshold, its tasks are reopened after all).
     """
     proposal = result.resolution.proposal
-    if proposal is None or proposal.state != ProposalState.COMPLETED:
+    if proposal is None:
+        return
+    # Read after the round's lock: the row joined into the locking query can be the version from
+    # before a concurrent rating moved it (PostgreSQL re-checks only the locked row).
+    proposal.refresh_from_db(fields=["state"])
+    if proposal.state != ProposalState.COMPLETED:
         return
     counts = evaluation_counts(result)
     total = sum(counts.values())

@@ -147,3 +147,41 @@ def test_tally_does_not_redefine_the_enums():
     assert tally.BallotKind is models.BallotKind
     assert tally.QuorumBasis is models.QuorumBasis
     assert tally.BallotResult is models.BallotResult
+
+
+# ledger < votes < results < tasks < story: a part imports only the parts below it.
+FORBIDDEN = {
+    "ledger": {"votes", "results", "tasks", "meetings", "story"},
+    "votes": {"results", "tasks", "meetings", "story"},
+    "results": {"tasks", "meetings", "story"},
+    "tasks": {"meetings", "story"},
+}
+
+
+def imported_parts(path: str) -> set[str]:
+    parts = set()
+    for node in ast.walk(tree(path)):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        for name in names:
+            bits = name.split(".")
+            if bits[0] == "deliberation" and len(bits) > 1:
+                parts.add(bits[1])
+    return parts
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        m
+        for part in FORBIDDEN
+        for m in modules(part)
+        if part != "tasks" or m.endswith("services.py")
+    ],
+)
+def test_parts_import_only_the_parts_below_them(path):
+    part = path.split("/")[1]
+    assert imported_parts(path) & FORBIDDEN[part] == set()
