@@ -134,7 +134,11 @@ def test_a_round_past_its_end_is_shown_closed_without_a_write_and_cron_records_i
         api = Client().get(f"/api/v1/results/{old.pk}").json()
         listed = Client().get(f"/api/v1/halls/{hall.pk}/results").json()
         hall_page = Client().get(f"/halls/{hall.slug}/results/").content.decode()
+        story = Client().get(f"/api/v1/proposals/{old.resolution.proposal_id}/story").json()
     assert "评议已结束" in page and "评议进行中" not in page
+    steps = {step["key"]: step for step in story["steps"]}
+    assert steps["result"]["data"]["results"][-1]["state"] == ResultState.ACCEPTED
+    assert steps["evaluation"]["state"] == "done"
     assert api["state"] == ResultState.ACCEPTED and api["open"] is False
     assert api["closed_at"] is not None
     assert {r["id"]: r["state"] for r in listed}[old.pk] == ResultState.ACCEPTED
