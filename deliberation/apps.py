@@ -10,6 +10,10 @@ class DeliberationConfig(AppConfig):
         # Parts above votes register for what votes announce (deliberation/votes/hooks.py).
         # cycle: app loading — both import models, which exist only once apps.py has loaded.
         from deliberation.meetings import ballots
+        from deliberation.results import hooks as result_hooks
+        from deliberation.tasks import services as task_services
         from deliberation.votes import hooks
 
         hooks.on_ballot_changed(ballots.on_ballot_changed)
+        # Tasks sit above results: results announce an unsatisfactory round (results/hooks.py).
+        result_hooks.on_round_reopened(task_services.reopen_after_evaluation)

@@ -1,10 +1,12 @@
-"""The one lock order of deliberation: meeting → ballot → resolution → ledger.
+"""The one lock order of deliberation: meeting → ballot → result round → task → resolution → ledger.
 
 A service that changes several of these takes their row locks in this order, inside its
 transaction, so two services never wait on each other (no deadlock): the meeting room's commands
 lock the meeting first; a ballot on an agenda item locks its meeting before the ballot; a
 resolution's services lock the ballot's meeting and ballot (if they need them) before the
-resolution; every ledger append locks the hall's chain last. Each function takes the lock and
+resolution; the task services lock the resolution's open result rounds (to settle them) before
+the task, and closing a round locks it before the tasks it reopens; every ledger append locks
+the hall's chain last (proposal rows, in forum, are locked after these and before the ledger). Each function takes the lock and
 returns the locked row (or nothing, for the pure locks), and must run inside `transaction.atomic`.
 """
 
@@ -13,9 +15,9 @@ from __future__ import annotations
 from django.db import connection
 
 from community.models import Hall
-from deliberation.models import Ballot, Meeting, Resolution
+from deliberation.models import Ballot, Meeting, Resolution, ResultPublication, ResultState
 
-ORDER = ("meeting", "ballot", "resolution", "ledger")
+ORDER = ("meeting", "ballot", "result round", "task", "resolution", "ledger")
 
 
 def lock_meeting(meeting_id: int, *related: str) -> Meeting:
@@ -56,6 +58,25 @@ def lock_resolution(resolution_id: int) -> Resolution:
         Resolution.objects.select_related("hall", "ballot")
         .select_for_update(of=("self",))
         .get(pk=resolution_id)
+    )
+
+
+def lock_result(result_id: int) -> ResultPublication:
+    """Lock one result round (before any task or resolution)."""
+    return (
+        ResultPublication.objects.select_related("hall", "resolution__proposal")
+        .select_for_update(of=("self",))
+        .get(pk=result_id)
+    )
+
+
+def lock_open_rounds(resolution_id: int) -> list[ResultPublication]:
+    """Lock the result rounds of a resolution still being evaluated, oldest first."""
+    return list(
+        ResultPublication.objects.select_related("hall", "resolution__proposal")
+        .select_for_update(of=("self",))
+        .filter(resolution_id=resolution_id, state=ResultState.EVALUATING)
+        .order_by("pk")
     )
 
 

@@ -19,7 +19,9 @@ from django.utils.translation import gettext_lazy
 
 from community import selectors
 from community.models import Hall
-from deliberation.ledger.services import LedgerKind, chain_head, entries_of, public_entry
+from deliberation.ledger.chain import public_entry
+from deliberation.ledger.choices import LedgerKind
+from deliberation.ledger.selectors import chain_head, entries_of
 
 PAGE_SIZE = 50
 SUMMARY_ITEMS = 6

@@ -8,6 +8,7 @@ items) so each section is built once per command from one read.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -348,8 +349,9 @@ def ballot_out(ballot: Ballot, *, now: datetime | None = None) -> dict[str, Any]
 
     Shown as it stands at `now`: an online ballot past its window is shown closed, tallied.
     """
-    ballot = votes_selectors.ballot_shown(ballot, now=now)
-    live = votes_selectors.live_tally(ballot)
+    # A copy: the effective state is shown, never saved by a command that holds this ballot.
+    ballot = votes_selectors.effective_ballot(copy.copy(ballot), now)
+    live = votes_selectors.tally_data(ballot.pk, now)
     hand = HandCount.objects.filter(ballot=ballot).first()
     electors = set(Elector.objects.filter(ballot=ballot).values_list("user_id", flat=True))
     voted = sorted(Participation.objects.filter(ballot=ballot).values_list("user_id", flat=True))

@@ -18,40 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import MajorityRule
-
-
-class BallotKind(models.TextChoices):
-    FOR_AGAINST = "for_against", _("赞成/反对/弃权")
-    SINGLE_CHOICE = "single_choice", _("单选")
-    MULTIPLE_CHOICE = "multiple_choice", _("多选")
-
-
-class BallotMode(models.TextChoices):
-    LIVE = "live", _("现场表决")
-    ONLINE = "online", _("线上表决")
-
-
-class BallotState(models.TextChoices):
-    DRAFT = "draft", _("未开始")
-    OPEN = "open", _("投票中")
-    CLOSED = "closed", _("已结束")
-
-
-class ElectorateScope(models.TextChoices):
-    MEMBERS = "members", _("议事厅成员")
-    COMPOUND = "compound", _("全小区居民")
-    BUILDING = "building", _("一个楼栋/网格")
-
-
-class QuorumBasis(models.TextChoices):
-    PRESENT = "present", _("到会人数")
-    VOTED = "voted", _("参加投票人数")
-
-
-class BallotResult(models.TextChoices):
-    PASSED = "passed", _("通过")
-    FAILED = "failed", _("未通过")
-    NO_QUORUM = "no_quorum", _("未达法定人数")
+from deliberation.votes.choices import (
+    BallotKind,
+    BallotMode,
+    BallotResult,
+    BallotState,
+    ElectorateScope,
+    ParticipationVia,
+    QuorumBasis,
+    ResolutionState,
+)
 
 
 class Ballot(models.Model):
@@ -216,11 +192,6 @@ class Elector(models.Model):
         return f"{self.ballot_id}:{self.user_id}"
 
 
-class ParticipationVia(models.TextChoices):
-    ONLINE = "online", _("线上投票")
-    PROXY = "proxy", _("委托投票")
-
-
 class Participation(models.Model):
     """*Who* voted (one row per person and ballot — the database refuses a second)."""
 
@@ -339,12 +310,6 @@ class ProxyAuthorization(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grantor_id} → {self.holder_id}"
-
-
-class ResolutionState(models.TextChoices):
-    ON_NOTICE = "on_notice", _("公示中")
-    EFFECTIVE = "effective", _("已生效")
-    RETURNED = "returned", _("异议成立,退回重议")
 
 
 class Resolution(models.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -17,8 +18,12 @@ from community.auth import AUTH, token_auth
 from community.models import Building, Hall, MembershipStatus
 from deliberation.models import Evaluation, Rating, ResultPublication
 from deliberation.results import selectors as sel
-from deliberation.results.evaluation import evaluation_refusal, evaluation_submit, place_label
-from deliberation.results.services import result_url
+from deliberation.results.evaluation import (
+    evaluation_refusal,
+    evaluation_submit,
+    place_label,
+    result_url,
+)
 
 router = Router(tags=["results"])
 
@@ -143,8 +148,6 @@ def _detail(request, pk: int, user) -> dict:
     try:
         result = sel.result_detail(pk=pk)
     except ResultPublication.DoesNotExist:
-        from django.http import Http404
-
         raise Http404 from None
     mine = sel.my_evaluation(user=user, result=result)
     tasks = [
@@ -203,7 +206,7 @@ def list_results(request, hall_id: int, limit: int = 50, offset: int = 0):
     hall = get_object_or_404(Hall, pk=hall_id)
     user = _viewer(request)
     limit = max(1, min(limit, 200))
-    results = list(sel.results_of_hall(hall=hall)[offset : offset + limit])
+    results = sel.effective_results(sel.results_of_hall(hall=hall)[offset : offset + limit])
     names = dict(Building.objects.filter(compound_id=hall.compound_id).values_list("pk", "name"))
     mine: dict[int, Evaluation] = {}
     living: set[int] | None = None  # the buildings the caller lives in; None: not a member

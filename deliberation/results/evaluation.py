@@ -7,8 +7,10 @@
   REOPENED (the resolution's done tasks go back to in progress, the proposal to 落实中, heads
   and owners are told); otherwise ACCEPTED (proposal 已办结 → 已评议 → 归档). A ledger entry
   `evaluation_closed` records the counts either way. Idempotent.
-- `settle_evaluations`: close every round whose period ended (cron and every read call it).
-See docs/results.md.
+- `settle_evaluations`: record the close of every round whose period ended (`close_evaluations`,
+  from cron); `settle_rounds_of` does it for one resolution before a write touches it.
+  Reads never write: they show a round past its end as it closes (`selectors.effective_result`).
+The round's state moves only through deliberation/results/workflow.py. See docs/results.md.
 """
 
 from __future__ import annotations
@@ -25,18 +27,12 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
-from community.models import Hall, MembershipStatus
+from community.models import Building, Hall, MembershipStatus
+from community.roles import Role
+from deliberation import locks
 from deliberation.ledger import services as ledger
-from deliberation.models import (
-    Evaluation,
-    GovernanceTask,
-    Rating,
-    ResultPublication,
-    ResultState,
-    TaskState,
-)
-from deliberation.results.services import result_url
-from deliberation.tasks.workflow import task_transition
+from deliberation.models import Evaluation, Rating, ResultPublication, ResultState
+from deliberation.results import hooks, workflow
 from forum.models import NotificationKind, ProposalState
 from forum.notifications import notify
 from forum.workflow import proposal_transition
@@ -46,6 +42,11 @@ RATINGS: list[str] = [Rating.SATISFIED, Rating.BASICALLY, Rating.DISSATISFIED]
 
 # Control characters other than newline and tab (pasted from other apps, never meant).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def result_url(result: ResultPublication) -> str:
+    """The path of a round's page (in notifications and links)."""
+    return f"/results/{result.pk}/"
 
 
 # --- counting -------------------------------------------------------------------------------
@@ -111,8 +112,6 @@ def clean_comment(text: str) -> str:
 
 def place_label(result: ResultPublication) -> str:
     """The place of a round in words: its buildings, or the whole compound."""
-    from community.models import Building
-
     if not result.building_ids:
         return _("全小区")
     names = Building.objects.filter(pk__in=result.building_ids).order_by("name")
@@ -127,12 +126,12 @@ def evaluation_refusal(*, user, result: ResultPublication, now: datetime | None 
     now = now or timezone.now()
     if not getattr(user, "is_authenticated", False):
         return PermissionDenied, _("请先登录后再评议。")
-    if result.state != ResultState.EVALUATING:
-        return ValidationError, _("本轮评议已经结束,不能再评议。")
     if now >= result.evaluation_ends_at:
         return ValidationError, _("评议期已于 %(at)s 结束,不能再评议。") % {
             "at": timezone.localtime(result.evaluation_ends_at).strftime("%Y-%m-%d %H:%M")
         }
+    if result.state != ResultState.EVALUATING:
+        return ValidationError, _("本轮评议已经结束,不能再评议。")
     if not result.hall.memberships.filter(user=user, status=MembershipStatus.ACTIVE).exists():
         return PermissionDenied, _("只有本议事厅的成员可以评议;请先申请加入议事厅。")
     if not user.has_perm("deliberation.evaluate_result", result):
@@ -157,11 +156,8 @@ def evaluation_submit(
     """Record one resident's rating of an open round (once each; nothing changes on refusal)."""
     now = now or timezone.now()
     # The row lock orders a rating against the round's closing (evaluation_close locks it too).
-    locked = (
-        ResultPublication.objects.select_for_update(of=("self",))
-        .select_related("hall", "resolution__proposal")
-        .get(pk=result.pk)
-    )
+    locked = locks.lock_result(result.pk)
+    _close_locked(locked, now)  # a round past its end is recorded closed first (then refused)
     refusal = evaluation_refusal(user=user, result=locked, now=now)
     if refusal is not None:
         exc_class, message = refusal
@@ -197,7 +193,12 @@ def _mark_evaluated(result: ResultPublication) -> None:
     ratings tip the share over the threshold, its tasks are reopened after all).
     """
     proposal = result.resolution.proposal
-    if proposal is None or proposal.state != ProposalState.COMPLETED:
+    if proposal is None:
+        return
+    # Read after the round's lock: the row joined into the locking query can be the version from
+    # before a concurrent rating moved it (PostgreSQL re-checks only the locked row).
+    proposal.refresh_from_db(fields=["state"])
+    if proposal.state != ProposalState.COMPLETED:
         return
     counts = evaluation_counts(result)
     total = sum(counts.values())
@@ -219,8 +220,6 @@ def _mark_evaluated(result: ResultPublication) -> None:
 
 
 def _heads(hall: Hall) -> list:
-    from community.roles import Role
-
     return [
         m.user
         for m in hall.memberships.filter(
@@ -232,13 +231,20 @@ def _heads(hall: Hall) -> list:
 @transaction.atomic
 def evaluation_close(*, result: ResultPublication, now: datetime | None = None) -> bool:
     """Close a round whose period has ended; return False if it was not due or already closed."""
-    now = now or timezone.now()
-    locked = (
-        ResultPublication.objects.select_for_update(of=("self",))
-        .select_related("hall", "resolution__proposal")
-        .get(pk=result.pk)
-    )
-    if locked.state != ResultState.EVALUATING or now < locked.evaluation_ends_at:
+    closed = _close_locked(locks.lock_result(result.pk), now or timezone.now())
+    if closed:
+        result.refresh_from_db(fields=["state", "closed_at"])
+    return closed
+
+
+def closing_state(result: ResultPublication, counts: dict[str, int]) -> str:
+    """The state a round closes in at the end of its period: reopened or accepted."""
+    return ResultState.REOPENED if should_reopen(counts, result.hall) else ResultState.ACCEPTED
+
+
+def _close_locked(locked: ResultPublication, now: datetime) -> bool:
+    """Record the close of a locked round whose period has ended (at the end of the period)."""
+    if not workflow.round_due(locked, now):
         return False
     hall = locked.hall
     resolution = locked.resolution
@@ -246,11 +252,10 @@ def evaluation_close(*, result: ResultPublication, now: datetime | None = None) 
     total = sum(counts.values())
     dissatisfied = share(counts[Rating.DISSATISFIED], total)
     percent = (dissatisfied * 100).quantize(Decimal("0.1"))
-    reopen = should_reopen(counts, hall)
-    locked.state = ResultState.REOPENED if reopen else ResultState.ACCEPTED
-    locked.closed_at = now
-    locked.save(update_fields=["state", "closed_at"])
-    result.state, result.closed_at = locked.state, locked.closed_at
+    to = closing_state(locked, counts)
+    reopen = to == ResultState.REOPENED
+    # It closed when its period ended: what the pages showed from then on is what is recorded.
+    workflow.result_transition(result=locked, to=to, closed_at=locked.evaluation_ends_at)
     proposal = resolution.proposal
     if reopen:
         note = _(
@@ -263,13 +268,9 @@ def evaluation_close(*, result: ResultPublication, now: datetime | None = None) 
             "n": total,
             "limit": format((hall.dissatisfaction_threshold * 100).normalize(), "f"),
         }
-        tasks = list(
-            GovernanceTask.objects.filter(resolution=resolution, state=TaskState.DONE)
-            .select_related("owner")
-            .order_by("pk")
-        )
-        for task in tasks:
-            task_transition(task=task, to=TaskState.IN_PROGRESS, actor=None, note=note, now=now)
+        text = _("“%(title)s”%(note)s。") % {"title": resolution.title, "note": note}
+        # The tasks part reopens the resolution's done tasks and tells their owners.
+        hooks.round_reopened(result=locked, note=note, text=text, now=now)
         if proposal is not None and proposal.state in (
             ProposalState.COMPLETED,
             ProposalState.EVALUATED,
@@ -277,18 +278,10 @@ def evaluation_close(*, result: ResultPublication, now: datetime | None = None) 
             proposal_transition(
                 proposal=proposal, to=ProposalState.IMPLEMENTING, note=note, check_permission=False
             )
-        text = _("“%(title)s”%(note)s。") % {"title": resolution.title, "note": note}
         notify(
             recipients=_heads(hall),
             kind=NotificationKind.RESULT,
             text=text,
-            url=result_url(locked),
-        )
-        owners = {t.owner_id: t.owner for t in tasks}
-        notify(
-            recipients=owners.values(),
-            kind=NotificationKind.TASK,
-            text=_("您负责的任务已重新打开:") + text,
             url=result_url(locked),
         )
     elif proposal is not None and proposal.state in (
@@ -328,14 +321,14 @@ def evaluation_close(*, result: ResultPublication, now: datetime | None = None) 
             "dissatisfied_share": str(dissatisfied),
             "threshold": str(hall.dissatisfaction_threshold),
             "min_ratings": hall.evaluation_min_ratings,
-            "closed_at": ledger.format_at(now),
+            "closed_at": ledger.format_at(locked.closed_at),
         },
     )
     return True
 
 
 def settle_evaluations(*, hall: Hall | None = None, now: datetime | None = None) -> int:
-    """Close every round whose evaluation period has ended (of one hall, or all); return how many."""
+    """Record the close of every round whose period has ended (of one hall, or all); how many."""
     now = now or timezone.now()
     due = ResultPublication.objects.filter(
         state=ResultState.EVALUATING, evaluation_ends_at__lte=now
@@ -343,6 +336,44 @@ def settle_evaluations(*, hall: Hall | None = None, now: datetime | None = None)
     if hall is not None:
         due = due.filter(hall=hall)
     closed = 0
-    for result in due.order_by("evaluation_ends_at", "pk"):
-        closed += evaluation_close(result=result, now=now)
+    for pk in due.order_by("evaluation_ends_at", "pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            closed += _close_locked(locks.lock_result(pk), now)
     return closed
+
+
+def settle_rounds_of(*, resolution_id: int, now: datetime | None = None) -> list[ResultPublication]:
+    """Lock a resolution's open rounds and record the close of those past their end (a write
+    that touches them does this first); return the rounds still open."""
+    now = now or timezone.now()
+    return [r for r in locks.lock_open_rounds(resolution_id) if not _close_locked(r, now)]
+
+
+def rounds_end_early(*, resolution_id: int, actor, task_id: int, now: datetime) -> int:
+    """A head reopened a done task: the resolution's open round ends now, as reopened.
+
+    Its ratings so far go on the ledger, as when a period ends. Returns how many rounds ended.
+    """
+    ended = 0
+    for result in settle_rounds_of(resolution_id=resolution_id, now=now):
+        workflow.result_transition(result=result, to=ResultState.REOPENED, closed_at=now)
+        counts = evaluation_counts(result)
+        ledger.ledger_append(
+            hall=result.hall,
+            kind=ledger.EVALUATION_CLOSED,
+            payload={
+                "resolution": resolution_id,
+                "result": result.pk,
+                "round": result.round,
+                "outcome": result.state,
+                "reopened_by": getattr(actor, "pk", None),
+                "task": task_id,
+                "ratings": sum(counts.values()),
+                "satisfied": counts[Rating.SATISFIED],
+                "basically": counts[Rating.BASICALLY],
+                "dissatisfied": counts[Rating.DISSATISFIED],
+                "closed_at": ledger.format_at(now),
+            },
+        )
+        ended += 1
+    return ended

@@ -12,14 +12,13 @@ from __future__ import annotations
 import rules
 
 from community.permissions import is_admin, is_head, is_resident
+from deliberation.models import ResultPublication
+from deliberation.results.services import residents_of_place
 
 
 @rules.predicate
 def lives_in_place(user, result) -> bool:
     """The user is an active member of the result's hall living in the place it concerns."""
-    from deliberation.models import ResultPublication
-    from deliberation.results.services import residents_of_place
-
     if not isinstance(result, ResultPublication) or not getattr(user, "is_authenticated", False):
         return False
     return (

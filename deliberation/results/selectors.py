@@ -1,7 +1,9 @@
 """Reads of published results: one result with its tasks and rounds, a hall's results, counts.
 
-Every read first closes the rounds whose evaluation period has ended (`settle_evaluations`),
-so a page never shows a stale open round and nothing depends on cron.
+Selectors never write. A round whose evaluation period has ended is shown in the state it
+closes with (`effective_result`: accepted, or reopened when 不满意 is over the threshold),
+computed from the stored ratings; `close_evaluations` (cron) and the next write to the round
+(`evaluation.settle_rounds_of`) record it, with its ledger entry, once.
 
 Counts (满意 / 基本满意 / 不满意) while a round is open: the number of ratings is public, the
 breakdown is shown only to people who have already rated (so it cannot sway their rating) and
@@ -10,6 +12,7 @@ to everyone once the round is closed. The same rule holds for heads, admins and 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -23,12 +26,12 @@ from deliberation.models import (
     ResultPublication,
     ResultState,
 )
+from deliberation.results import workflow
 from deliberation.results.evaluation import (
+    closing_state,
     count_annotations,
     counts_table,
-    evaluation_close,
     evaluation_counts,
-    settle_evaluations,
 )
 
 
@@ -36,17 +39,34 @@ def _with_counts(qs: QuerySet[ResultPublication]) -> QuerySet[ResultPublication]
     return qs.select_related("hall", "resolution__proposal").annotate(**count_annotations())
 
 
-def result_detail(*, pk: int, now: datetime | None = None) -> ResultPublication:
-    """One result with its counts annotated; its round closed first if the period ended."""
+def effective_result(result: ResultPublication, now: datetime | None = None) -> ResultPublication:
+    """Show a round past its end (in memory) in the state it closes with, at the end of its period."""
     now = now or timezone.now()
-    result = ResultPublication.objects.select_related("hall").get(pk=pk)
-    if result.state == ResultState.EVALUATING and result.evaluation_ends_at <= now:
-        evaluation_close(result=result, now=now)
-    return _with_counts(
+    if workflow.round_due(result, now):
+        workflow.result_effective(
+            result=result,
+            to=closing_state(result, evaluation_counts(result)),
+            closed_at=result.evaluation_ends_at,
+        )
+    return result
+
+
+def effective_results(
+    results: Iterable[ResultPublication], now: datetime | None = None
+) -> list[ResultPublication]:
+    """The rounds of a list or page, each in its effective state."""
+    now = now or timezone.now()
+    return [effective_result(r, now) for r in results]
+
+
+def result_detail(*, pk: int, now: datetime | None = None) -> ResultPublication:
+    """One result with its counts annotated, in its effective state."""
+    result = _with_counts(
         ResultPublication.objects.select_related(
             "hall__compound__community", "resolution__ballot", "published_by"
         )
     ).get(pk=pk)
+    return effective_result(result, now)
 
 
 def result_tasks(*, result: ResultPublication) -> list[GovernanceTask]:
@@ -61,7 +81,7 @@ def result_tasks(*, result: ResultPublication) -> list[GovernanceTask]:
 
 def result_rounds(*, result: ResultPublication) -> list[ResultPublication]:
     """Every round of the resolution, newest first, with counts (for 'earlier rounds')."""
-    return list(
+    return effective_results(
         _with_counts(ResultPublication.objects.filter(resolution_id=result.resolution_id)).order_by(
             "-round"
         )
@@ -93,9 +113,8 @@ def evaluation_comments(*, result: ResultPublication) -> list[Evaluation]:
     )
 
 
-def results_of_hall(*, hall: Hall, now: datetime | None = None) -> QuerySet[ResultPublication]:
-    """The hall's published results, newest first, with counts; ended rounds closed first."""
-    settle_evaluations(hall=hall, now=now)
+def results_of_hall(*, hall: Hall) -> QuerySet[ResultPublication]:
+    """The hall's published results, newest first, with counts (show through `effective_results`)."""
     return _with_counts(ResultPublication.objects.filter(hall=hall)).order_by(
         "-published_at", "-pk"
     )
@@ -103,10 +122,9 @@ def results_of_hall(*, hall: Hall, now: datetime | None = None) -> QuerySet[Resu
 
 def notice_board_results(*, hall: Hall, now: datetime | None = None) -> dict[str, list]:
     """The 实施结果公开 part of the notice board: rounds being evaluated, and recent closed ones."""
-    qs = results_of_hall(hall=hall, now=now)
+    rows = effective_results(results_of_hall(hall=hall), now)
+    evaluating = [r for r in rows if r.state == ResultState.EVALUATING]
     return {
-        "results_evaluating": list(
-            qs.filter(state=ResultState.EVALUATING).order_by("evaluation_ends_at", "pk")
-        ),
-        "results_closed": list(qs.exclude(state=ResultState.EVALUATING)[:30]),
+        "results_evaluating": sorted(evaluating, key=lambda r: (r.evaluation_ends_at, r.pk)),
+        "results_closed": [r for r in rows if r.state != ResultState.EVALUATING][:30],
     }

@@ -1,7 +1,7 @@
 """实施结果公开: publish a resolution's result when all its tasks are done (evaluation follows).
 
-`result_publish_if_complete` is called by the task services after every task reaches done or
-cancelled; it publishes at most one open round per resolution. Evaluation (评议) of a round
+`result_publish_if_complete` is called by the task services (tasks sit above results) after a
+task reaches done or cancelled; it publishes at most one open round per resolution. Evaluation (评议) of a round
 lives in deliberation/results/evaluation.py.
 """
 
@@ -16,7 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.markup import render_markdown
-from community.models import Hall, Membership, MembershipStatus
+from community.models import Hall, Membership, MembershipStatus, User
+from community.roles import Role
+from deliberation import locks
 from deliberation.ledger import services as ledger
 from deliberation.models import (
     GovernanceTask,
@@ -25,6 +27,7 @@ from deliberation.models import (
     ResultState,
     TaskState,
 )
+from deliberation.results.evaluation import result_url, settle_rounds_of
 from forum.models import NotificationKind, ProposalState
 from forum.notifications import notify
 from forum.workflow import proposal_transition
@@ -42,18 +45,12 @@ def place_building_ids(tasks) -> list[int]:
 
 def residents_of_place(*, hall: Hall, building_ids: list[int]):
     """Active members of the hall who live in the place ([] = the whole compound): a User queryset."""
-    from community.models import User
-
     members = Membership.objects.filter(hall=hall, status=MembershipStatus.ACTIVE)
     if building_ids:
         members = members.filter(
             Q(building_id__in=building_ids) | Q(user__building_id__in=building_ids)
         )
     return User.objects.filter(pk__in=members.values("user_id"), is_active=True)
-
-
-def result_url(result: ResultPublication) -> str:
-    return f"/results/{result.pk}/"
 
 
 def default_summary(tasks) -> str:
@@ -81,6 +78,8 @@ def result_publish_if_complete(
     the residents of the place and the hall's heads. Idempotent: an open round is not repeated.
     """
     now = now or timezone.now()
+    # Rounds before the resolution (deliberation.locks): a round past its end is recorded first.
+    settle_rounds_of(resolution_id=resolution.pk, now=now)
     locked = Resolution.objects.select_for_update().select_related("hall").get(pk=resolution.pk)
     tasks = list(GovernanceTask.objects.filter(resolution=locked).order_by("due_on", "pk"))
     states = {t.state for t in tasks}
@@ -128,8 +127,6 @@ def result_publish_if_complete(
     )
     result.ledger_seq = entry.seq
     result.save(update_fields=["ledger_seq"])
-    from community.roles import Role
-
     heads = hall.memberships.filter(
         status=MembershipStatus.ACTIVE, roles__role=Role.HEAD
     ).select_related("user")
@@ -164,11 +161,8 @@ def result_summary_update(
     stays on the page; afterwards (and after the round closed) a dated addendum is appended.
     """
     now = now or timezone.now()
-    locked = (
-        ResultPublication.objects.select_for_update(of=("self",))
-        .select_related("hall")
-        .get(pk=result.pk)
-    )
+    settle_rounds_of(resolution_id=result.resolution_id, now=now)  # a round past its end closes
+    locked = locks.lock_result(result.pk)
     if actor is None or not actor.has_perm("deliberation.manage_result", locked):
         raise PermissionDenied(_("只有微家负责人或管理员可以修改实施结果说明。"))
     text = (text or "").strip()

@@ -30,7 +30,6 @@ from deliberation.results.evaluation import (
     place_label,
 )
 from deliberation.results.services import result_summary_update
-from deliberation.tasks.workflow import task_progress
 
 
 class EvaluationForm(forms.Form):
@@ -73,9 +72,7 @@ def _context(request, result: ResultPublication, **extra) -> dict:
     user = request.user
     now = timezone.now()
     mine = sel.my_evaluation(user=user, result=result)
-    tasks = sel.result_tasks(result=result)
-    for task in tasks:
-        task.progress = task_progress(task)
+    tasks = sel.result_tasks(result=result)  # their progress: the task_tags filter on the page
     refusal = None if mine else evaluation_refusal(user=user, result=result, now=now)
     can_manage = user.has_perm("deliberation.manage_result", result)
     counts = sel.result_counts(result=result, mine=mine)
@@ -189,4 +186,5 @@ def result_summary(request, pk: int):
 def hall_results(request, slug: str):
     hall = get_object_or_404(Hall.objects.select_related("compound__community"), slug=slug)
     page = Paginator(sel.results_of_hall(hall=hall), 20).get_page(request.GET.get("page"))
+    page.object_list = sel.effective_results(page.object_list)
     return render(request, "deliberation/results/result_list.html", {"hall": hall, "page": page})

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from deliberation.ledger.services import LedgerKind
+from deliberation.ledger.choices import LedgerKind
 from deliberation.models import (
     AgendaItem,
     Ballot,
@@ -42,10 +42,12 @@ from deliberation.models import (
     TaskState,
 )
 from deliberation.models.meetings import SpeechState
-from deliberation.models.votes import BallotMode, BallotState, ResolutionState
-from deliberation.results.services import result_url
+from deliberation.results import selectors as result_selectors
+from deliberation.results.evaluation import result_url
 from deliberation.tasks.workflow import task_progress
-from deliberation.votes import services as services_votes
+from deliberation.votes import selectors as vote_selectors
+from deliberation.votes import workflow as vote_workflow
+from deliberation.votes.choices import BallotState, OptionKey, ResolutionState
 from forum.models import (
     Comment,
     ModerationState,
@@ -175,24 +177,25 @@ def _load_proposal(pk: int) -> Proposal | None:
     )
 
 
-def _settle(proposal: Proposal, ballots: list[Ballot], resolutions: list[Resolution]) -> bool:
-    """Apply what time made due (an ended online ballot, an ended notice); True if changed."""
+def _effective(proposal: Proposal, data: dict[str, Any]) -> None:
+    """Show what time has made due, in memory (selectors never write; cron records it).
+
+    An online ballot past its window is closed with its tallied outcome (and a proposal being
+    deliberated shown 已表决); a notice period that ended makes the resolution effective; a
+    result round past its end shows the state it closes with.
+    """
     now = timezone.now()
-    changed = False
-    if any(
-        b.state == BallotState.OPEN
-        and b.mode == BallotMode.ONLINE
-        and b.ends_at
-        and b.ends_at <= now
-        for b in ballots
-    ):
-        services_votes.settle_ballots(hall=proposal.hall, now=now)
-        changed = True
-    for r in resolutions:
-        if r.state == ResolutionState.ON_NOTICE and r.notice_ends_at <= now:
-            services_votes.resolution_settle(resolution=r, now=now)
-            changed = True
-    return changed
+    for b in data["ballots"]:
+        was_open = b.state == BallotState.OPEN
+        vote_selectors.effective_ballot(b, now)
+        if was_open and b.state == BallotState.CLOSED and proposal.state == S.DELIBERATING:
+            # Shown as the close will record it (forum.workflow: 议事中 → 已表决).
+            proposal.state = S.VOTED
+            proposal.outcome = vote_workflow.PROPOSAL_OUTCOME[b.result]
+    for r in data["resolutions"]:
+        vote_selectors.effective_resolution(r, now, list(r.objections.all()))
+    for r in data["results"]:
+        result_selectors.effective_result(r, now)
 
 
 def proposal_story(*, user, pk: int) -> Story | None:
@@ -201,9 +204,7 @@ def proposal_story(*, user, pk: int) -> Story | None:
     if proposal is None or not can_view(user, proposal):
         return None
     data = _load(proposal, user)
-    if _settle(proposal, data["ballots"], data["resolutions"]):
-        proposal = _load_proposal(pk)
-        data = _load(proposal, user)
+    _effective(proposal, data)
     return _build(user, proposal, data)
 
 
@@ -556,13 +557,13 @@ def _build(user, proposal: Proposal, d: dict[str, Any]) -> Story:
     ballot_rows = []
     for b in ballots:
         labels = {o.key: o.label for o in b.options.all()}
-        labels["abstain"] = _("弃权") if b.kind == "for_against" else _("空白票")
+        labels[OptionKey.ABSTAIN] = vote_selectors.abstain_label(b)
         counts = None
         if b.results_visible:
             if b.state == BallotState.CLOSED and b.outcome:
                 totals = b.outcome.get("totals", {})
             else:
-                totals = services_votes.tally_data(b.pk).get("totals", {})
+                totals = vote_selectors.tally_data(b.pk).get("totals", {})
             counts = [
                 {"key": k, "label": str(label), "count": totals.get(k, 0)}
                 for k, label in labels.items()

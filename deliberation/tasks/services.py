@@ -4,7 +4,11 @@ Each function is keyword-only and atomic: it locks the task, checks the permissi
 (PermissionDenied with a Chinese message), validates (ValidationError, which changes nothing),
 changes state — the task's state only through `workflow.task_transition` — and notifies people.
 When a task becomes done or cancelled the result is published if it was the last one
-(`results.result_publish_if_complete`).
+(`results.result_publish_if_complete`). Tasks sit above results and votes: they call them;
+results tell tasks that a round closed unsatisfactory through deliberation/results/hooks.py
+(`reopen_after_evaluation` below is registered in deliberation.apps). A result round's state
+is moved only by the results part; a write here first records what time made due (a notice
+period that ended, a round past its end) under the lock, then decides.
 """
 
 from __future__ import annotations
@@ -25,12 +29,10 @@ from community.markup import render_markdown
 from community.models import Building, Hall, MembershipStatus, ServiceBrand, User
 from community.permissions import is_member
 from community.roles import Role
-from deliberation.ledger import services as ledger
 from deliberation.models import (
     GovernanceTask,
     ProgressReport,
     ProgressReportImage,
-    Rating,
     Resolution,
     ResultPublication,
     ResultState,
@@ -38,10 +40,11 @@ from deliberation.models import (
     TaskEvent,
     TaskState,
 )
-from deliberation.models.votes import ResolutionState
 from deliberation.results import evaluation
 from deliberation.results import services as results
 from deliberation.tasks.workflow import task_progress, task_transition
+from deliberation.votes import services as votes
+from deliberation.votes.choices import ResolutionState
 from forum.models import NotificationKind, ProposalState
 from forum.notifications import notify
 from forum.workflow import proposal_transition
@@ -213,6 +216,10 @@ def task_create(
     """Break an effective resolution into a task; the first task moves its proposal to 落实中."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    # What time made due first (lock order: rounds, then the resolution): a round past its end
+    # closes, a notice period that ended takes effect.
+    evaluation.settle_rounds_of(resolution_id=resolution.pk, now=now)
+    votes.resolution_settle(resolution=resolution, now=now)
     resolution = Resolution.objects.select_for_update().select_related("hall").get(pk=resolution.pk)
     hall = resolution.hall
     _require(actor, "deliberation.manage_tasks", hall)
@@ -397,6 +404,8 @@ def task_move(
     if action not in ACTIONS:
         raise ValidationError(_("未知的操作:%(a)s") % {"a": action})
     to, perm, needs_reason = ACTIONS[action]
+    # The resolution's rounds before the task (deliberation.locks); one past its end closes first.
+    evaluation.settle_rounds_of(resolution_id=task.resolution_id, now=now)
     locked = _lock(task)
     _require(actor, perm, locked)
     frm = locked.state
@@ -429,31 +438,9 @@ def _reopen_checks(task: GovernanceTask, *, now: datetime) -> None:
 
 def _reopen_effects(task: GovernanceTask, *, actor, note: str, now: datetime) -> None:
     """A reopened task takes the resolution back to 落实中: its open result round ends."""
-    rounds = ResultPublication.objects.select_for_update().filter(
-        resolution_id=task.resolution_id, state=ResultState.EVALUATING
+    evaluation.rounds_end_early(
+        resolution_id=task.resolution_id, actor=actor, task_id=task.pk, now=now
     )
-    for result in rounds:
-        result.state, result.closed_at = ResultState.REOPENED, now
-        result.save(update_fields=["state", "closed_at"])
-        # The round ends early: its ratings so far go on the ledger, as when a period ends.
-        counts = evaluation.evaluation_counts(result)
-        ledger.ledger_append(
-            hall=task.hall,
-            kind=ledger.EVALUATION_CLOSED,
-            payload={
-                "resolution": task.resolution_id,
-                "result": result.pk,
-                "round": result.round,
-                "outcome": result.state,
-                "reopened_by": getattr(actor, "pk", None),
-                "task": task.pk,
-                "ratings": sum(counts.values()),
-                "satisfied": counts[Rating.SATISFIED],
-                "basically": counts[Rating.BASICALLY],
-                "dissatisfied": counts[Rating.DISSATISFIED],
-                "closed_at": ledger.format_at(now),
-            },
-        )
     proposal = task.resolution.proposal
     if proposal is not None and proposal.state in (
         ProposalState.COMPLETED,
@@ -467,6 +454,27 @@ def _reopen_effects(task: GovernanceTask, *, actor, note: str, now: datetime) ->
             + (f":{note}" if note else ""),
             check_permission=False,
         )
+
+
+def reopen_after_evaluation(*, result: ResultPublication, note: str, text: str, now) -> None:
+    """Residents found a round unsatisfactory: its resolution's done tasks go back to 进行中.
+
+    Registered for deliberation.results.hooks.round_reopened; the owners are told.
+    """
+    tasks = list(
+        GovernanceTask.objects.filter(resolution_id=result.resolution_id, state=T.DONE)
+        .select_related("owner")
+        .order_by("pk")
+    )
+    for task in tasks:
+        task_transition(task=task, to=T.IN_PROGRESS, actor=None, note=note, now=now)
+    owners = {t.owner_id: t.owner for t in tasks}
+    notify(
+        recipients=owners.values(),
+        kind=NotificationKind.TASK,
+        text=_("您负责的任务已重新打开:") + text,
+        url=evaluation.result_url(result),
+    )
 
 
 def _notify_move(task: GovernanceTask, *, action: str, actor, note: str) -> None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from deliberation.models import TaskState
 from deliberation.models.votes import ResolutionState
 from deliberation.tasks import selectors
+from deliberation.tasks.workflow import task_progress as _task_progress
 
 register = template.Library()
 
@@ -36,6 +37,12 @@ def resolution_tasks(context, resolution):
         and user.has_perm("deliberation.manage_tasks", resolution.hall),
         "is_effective": resolution.state == ResolutionState.EFFECTIVE,
     }
+
+
+@register.filter
+def task_progress(task) -> int:
+    """A task's progress in percent (for pages of parts below tasks, e.g. a published result)."""
+    return _task_progress(task)
 
 
 @register.filter

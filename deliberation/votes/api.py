@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -17,9 +18,9 @@ from ninja import Router, Schema, Status
 from community.auth import AUTH
 from community.models import Building, Hall, User
 from deliberation.models import Ballot, Objection, Resolution
-from deliberation.models.votes import BallotKind, BallotMode, ElectorateScope
 from deliberation.votes import selectors as sel
 from deliberation.votes import services as sv
+from deliberation.votes.choices import BallotKind, BallotMode, BallotState, ElectorateScope
 from forum.models import Proposal
 
 router = Router(tags=["votes"])
@@ -209,8 +210,6 @@ def _ballot(request, pk: int) -> Ballot:
     try:
         ballot = sel.ballot_detail(pk=pk)
     except Ballot.DoesNotExist:
-        from django.http import Http404
-
         raise Http404 from None
     if not request.user.has_perm("deliberation.view_ballot", ballot):
         raise PermissionDenied(_("只有本议事厅的居民或本次表决的投票人可以查看。"))
@@ -223,7 +222,7 @@ def _ballot(request, pk: int) -> Ballot:
 def list_ballots(request, hall_id: int):
     hall = get_object_or_404(Hall, pk=hall_id)
     qs = sel.ballots_visible_to(user=request.user, hall=hall).prefetch_related("options")[:200]
-    return [ballot_out(b, request.user) for b in qs]
+    return [ballot_out(b, request.user) for b in sel.effective_ballots(qs)]
 
 
 @router.post(
@@ -305,7 +304,7 @@ def hand_count(request, pk: int, payload: HandCountIn):
 @router.get("/ballots/{pk}/results", response=ResultsOut, auth=AUTH, summary="Counts and receipts")
 def results(request, pk: int):
     ballot = _ballot(request, pk)
-    data = sv.tally_data(ballot.pk)
+    data = sel.tally_data(ballot.pk)
     return {
         "ballot": ballot.pk,
         "state": ballot.state,
@@ -313,7 +312,7 @@ def results(request, pk: int):
         "electorate": data["electorate"],
         "result": ballot.result,
         "outcome": ballot.outcome
-        if ballot.state == "closed"
+        if ballot.state == BallotState.CLOSED
         else ({"totals": data["totals"]} if "totals" in data else None),
         "receipts": [
             {"receipt": r["receipt"], "choices": r["choices"]}
@@ -387,8 +386,6 @@ def get_resolution(request, pk: int):
     try:
         return resolution_out(sel.resolution_detail(pk=pk))
     except Resolution.DoesNotExist:
-        from django.http import Http404
-
         raise Http404 from None
 
 

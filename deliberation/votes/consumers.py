@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from deliberation.models import Ballot
-from deliberation.votes.services import ballot_room, tally_data
+from deliberation.votes.selectors import tally_data
+from deliberation.votes.services import ballot_room
 from realtime.consumers import RoomConsumer
 
 

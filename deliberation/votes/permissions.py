@@ -9,13 +9,12 @@ lodge an objection; anyone may read the notice board (居务公开).
 import rules
 
 from community.permissions import is_admin, is_head, is_moderator, is_resident
+from deliberation.models import Ballot, Elector
 
 
 @rules.predicate
 def is_elector(user, ballot) -> bool:
     """The user is on the ballot's electorate snapshot (taken when it opened)."""
-    from deliberation.models import Ballot, Elector
-
     if not isinstance(ballot, Ballot) or not getattr(user, "is_authenticated", False):
         return False
     return Elector.objects.filter(ballot_id=ballot.pk, user_id=user.pk).exists()

@@ -1,22 +1,28 @@
-"""Reads of votes: ballots a person may see, results, published receipts, the notice board.
+"""Reads of votes: ballots a person may see, counts, results, receipts, the notice board.
 
-Reads first apply what time has made due (`services_votes.settle_due`): an online ballot whose
-window ended is closed and a notice period that ended takes effect, so nothing depends on cron.
+Selectors never write. What time has made due is shown as it is in effect (`effective_*`):
+an online ballot past its window is shown closed, its outcome tallied from the stored casts;
+a resolution whose notice period ended with every objection answered is shown effective.
+`close_notices` (cron) and the next write to the ballot or resolution persist it
+(`services.settle_ballots`, `services.settle_notices`), with their ledger entries, once.
 """
 
 from __future__ import annotations
 
-import copy
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from community.fractions import quorum_ratio
 from community.models import Hall
 from deliberation.models import (
     Ballot,
+    CheckIn,
+    Elector,
     HandCount,
     Objection,
     Participation,
@@ -24,14 +30,187 @@ from deliberation.models import (
     Resolution,
     VoteRecord,
 )
-from deliberation.models.votes import BallotMode, BallotState, ResolutionState
-from deliberation.votes import services as services_votes
-from deliberation.votes.tally import ABSTAIN
+from deliberation.votes import tally, workflow
+from deliberation.votes.choices import (
+    BLANK_LABEL,
+    BallotKind,
+    BallotState,
+    OptionKey,
+    ParticipationVia,
+    ResolutionState,
+    Source,
+)
+
+ABSTAIN = tally.ABSTAIN
+
+
+# --- counting (reads the database, decides nothing by itself: tally does) ---------------------
+
+
+def present_voters(ballot: Ballot) -> set[int]:
+    """User ids of the electors present (checked in, 签到) at the ballot's meeting.
+
+    Follows `Ballot.agenda_item` to its meeting; empty for a ballot outside a meeting.
+    """
+    if ballot.agenda_item_id is None:
+        return set()
+    checked_in = CheckIn.objects.filter(meeting__items=ballot.agenda_item_id).values("user_id")
+    return set(
+        Elector.objects.filter(ballot=ballot, user_id__in=checked_in).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def ballot_meeting_id(ballot_id: int) -> int | None:
+    """The meeting of a ballot on an agenda item (None for other ballots)."""
+    return (
+        Ballot.objects.filter(pk=ballot_id)
+        .values_list("agenda_item__meeting_id", flat=True)
+        .first()
+    )
+
+
+def ballot_spec(ballot: Ballot) -> tally.BallotSpec:
+    """What the tally needs to know of the ballot's kind and options."""
+    if ballot.kind == BallotKind.FOR_AGAINST:
+        return tally.BallotSpec(kind=BallotKind.FOR_AGAINST)
+    keys = tuple(o.key for o in ballot.options.all())
+    return tally.BallotSpec(
+        kind=BallotKind(ballot.kind), options=keys, max_choices=ballot.max_choices
+    )
+
+
+def ballot_rule(ballot: Ballot) -> tally.Rule:
+    """The ballot's rules as the tally takes them."""
+    return tally.Rule(
+        majority=ballot.majority_rule,
+        quorum_fraction=quorum_ratio(ballot.quorum_fraction),
+        quorum_basis=ballot.quorum_basis,
+        abstentions_count_as_cast=ballot.abstentions_count_as_cast,
+    )
+
+
+def _add(counter: Counter, choices: list[str]) -> None:
+    for c in choices:
+        counter[c] += 1
+
+
+def count_sources(ballot: Ballot) -> list[tally.Counts]:
+    """The counts of each source, read from the database (online, proxy, hand)."""
+    records: Counter = Counter()
+    n_records = 0
+    for choices in VoteRecord.objects.filter(ballot=ballot).values_list("choices", flat=True):
+        _add(records, choices)
+        n_records += 1
+    sources = []
+    if not ballot.secret:
+        # Named ballots: the proxies' choices are public on the participation rows.
+        proxy: Counter = Counter()
+        n_proxy = 0
+        for choices in Participation.objects.filter(
+            ballot=ballot, via=ParticipationVia.PROXY
+        ).values_list("named_choices", flat=True):
+            _add(proxy, choices or [])
+            n_proxy += 1
+        records.subtract(proxy)
+        n_records -= n_proxy
+        if n_proxy:
+            sources.append(tally.Counts(Source.PROXY, dict(+proxy), n_proxy))
+    # Secret ballots: proxies are counted with the online votes (marking them would show
+    # the grantor's choice to everyone); their number is shown beside the result.
+    sources.insert(0, tally.Counts(Source.ONLINE, dict(+records), n_records))
+    hand = HandCount.objects.filter(ballot=ballot).first()
+    if hand is not None and hand.voters:
+        sources.append(tally.Counts(Source.HAND, dict(hand.votes), hand.voters))
+    return sources
+
+
+def present_count(ballot: Ballot) -> int:
+    """Electors present: checked in, or voted online or by proxy, or counted by hand."""
+    electors = set(Elector.objects.filter(ballot=ballot).values_list("user_id", flat=True))
+    voted = set(Participation.objects.filter(ballot=ballot).values_list("user_id", flat=True))
+    hand = (
+        HandCount.objects.filter(ballot=ballot).values_list("counted_user_ids", flat=True).first()
+    )
+    return len(electors & (present_voters(ballot) | voted | set(hand or [])))
+
+
+def compute_outcome(ballot: Ballot) -> tally.Outcome:
+    """Tally the ballot's counts in the database under its rules."""
+    return tally.tally(
+        ballot=ballot_spec(ballot),
+        rule=ballot_rule(ballot),
+        electorate=max(ballot.electorate_size, 1),
+        present=present_count(ballot),
+        sources=count_sources(ballot),
+    )
+
+
+def closing_outcome(ballot: Ballot) -> dict[str, Any]:
+    """What a close stores as `Ballot.outcome`: the tally, plus the number of proxy votes."""
+    result = compute_outcome(ballot).to_dict()
+    result["proxies"] = Participation.objects.filter(
+        ballot=ballot, via=ParticipationVia.PROXY
+    ).count()
+    return result
+
+
+# --- effective state ----------------------------------------------------------------------------
+
+
+def effective_ballot(ballot: Ballot, now: datetime | None = None) -> Ballot:
+    """Show `ballot` closed (in memory) if its window has ended, with the outcome it closes with.
+
+    Closing by time tallies the same stored casts as `close_notices` will, so the page shows
+    now the result that will be recorded; `ballot.closed_by_time_pending` marks it unrecorded.
+    """
+    now = now or timezone.now()
+    if workflow.ballot_due(ballot, now):
+        outcome = closing_outcome(ballot)
+        workflow.ballot_effective(
+            ballot=ballot,
+            to=BallotState.CLOSED,
+            closed_at=ballot.ends_at,
+            closed_by=None,
+            result=outcome["result"],
+            outcome=outcome,
+        )
+        ballot.closed_by_time_pending = True
+    return ballot
+
+
+def effective_resolution(
+    resolution: Resolution, now: datetime | None = None, objections: list | None = None
+) -> Resolution:
+    """Show `resolution` effective (in memory) if its notice period ended without objection."""
+    now = now or timezone.now()
+    if resolution.state != ResolutionState.ON_NOTICE or now < resolution.notice_ends_at:
+        return resolution
+    if objections is None:
+        objections = list(resolution.objections.all())
+    effective_at = workflow.resolution_effective_at(resolution, objections, now)
+    if effective_at is not None:
+        workflow.resolution_effective(
+            resolution=resolution, to=ResolutionState.EFFECTIVE, effective_at=effective_at
+        )
+    return resolution
+
+
+# --- ballots ------------------------------------------------------------------------------------
+
+
+def effective_ballots(ballots: Iterable[Ballot], now: datetime | None = None) -> list[Ballot]:
+    """The ballots of a list or page, each in its effective state."""
+    now = now or timezone.now()
+    return [effective_ballot(b, now) for b in ballots]
 
 
 def ballots_visible_to(*, user, hall: Hall) -> QuerySet[Ballot]:
-    """The hall's ballots for its residents; for others, the ballots they are electors of."""
-    services_votes.settle_ballots(hall=hall)
+    """The hall's ballots for its residents; for others, the ballots they are electors of.
+
+    Rows come in their stored state: show them through `effective_ballots`.
+    """
     qs = Ballot.objects.filter(hall=hall).select_related("proposal", "hall")
     if user.has_perm("deliberation.manage_ballot", hall):
         return qs
@@ -42,15 +221,17 @@ def ballots_visible_to(*, user, hall: Hall) -> QuerySet[Ballot]:
     return qs.filter(electors__user=user).exclude(state=BallotState.DRAFT)
 
 
-def ballot_detail(*, pk: int) -> Ballot:
-    """One ballot with what its pages show (settled first if its window ended)."""
+def ballot_detail(*, pk: int, now: datetime | None = None) -> Ballot:
+    """One ballot with what its pages show, in its effective state."""
     ballot = Ballot.objects.select_related(
         "hall__compound__community", "proposal", "agenda_item__meeting"
     ).get(pk=pk)
-    if ballot.state == BallotState.OPEN and ballot.ends_at and ballot.ends_at <= timezone.now():
-        services_votes.settle_ballots(hall=ballot.hall)
-        ballot.refresh_from_db()
-    return ballot
+    return effective_ballot(ballot, now)
+
+
+def resolution_of(*, ballot: Ballot) -> Resolution | None:
+    """The resolution published from a ballot, if any."""
+    return Resolution.objects.filter(ballot=ballot).first()
 
 
 def participation_of(*, user, ballot: Ballot) -> Participation | None:
@@ -78,32 +259,60 @@ def proxies_of(*, ballot: Ballot) -> QuerySet[ProxyAuthorization]:
     )
 
 
+def abstain_label(ballot: Ballot) -> str:
+    """弃权 on a motion; 空白票 (a blank ballot) in a poll."""
+    return str(OptionKey.ABSTAIN.label if ballot.kind == BallotKind.FOR_AGAINST else BLANK_LABEL)
+
+
 def option_labels(ballot: Ballot) -> dict[str, str]:
     labels = {o.key: o.label for o in ballot.options.all()}
-    labels[ABSTAIN] = _("弃权")
+    labels[ABSTAIN] = abstain_label(ballot)
     return labels
 
 
+def tally_data(ballot_id: int, now: datetime | None = None) -> dict[str, Any]:
+    """The live tally event's data: turnout always, counts only when results are visible."""
+    ballot = effective_ballot(Ballot.objects.get(pk=ballot_id), now)
+    turnout = Participation.objects.filter(ballot=ballot).count()
+    hand = HandCount.objects.filter(ballot=ballot).first()
+    data: dict[str, Any] = {
+        "ballot": ballot.pk,
+        "state": ballot.state,
+        "turnout": turnout + (hand.voters if hand else 0),
+        "online": turnout,
+        "electorate": ballot.electorate_size,
+        "results_visible": ballot.results_visible,
+    }
+    if ballot.results_visible:
+        totals = Counter({o.key: 0 for o in ballot.options.all()})
+        totals[ABSTAIN] += 0
+        for source in count_sources(ballot):
+            totals.update(source.votes)
+        data["totals"] = dict(totals)
+        data["hand"] = {"voters": hand.voters, "votes": hand.votes} if hand else None
+    return data
+
+
 def results_of(*, ballot: Ballot) -> dict[str, Any] | None:
-    """The counts a page shows: stored outcome after close, live counts if visible, else None."""
+    """The counts a page shows: the outcome after close, live counts if visible, else None."""
     labels = option_labels(ballot)
     if ballot.state == BallotState.CLOSED and ballot.outcome:
         outcome = ballot.outcome
         totals = outcome["totals"]
         by_source = outcome.get("by_source", {})
     elif ballot.results_visible:
-        data = services_votes.tally_data(ballot.pk)
+        data = tally_data(ballot.pk)
         totals, by_source, outcome = data.get("totals", {}), {}, None
     else:
         return None
     rows = []
     for key, label in labels.items():
-        if key == ABSTAIN and ballot.kind != "for_against" and not totals.get(ABSTAIN):
+        if key == ABSTAIN and ballot.kind != BallotKind.FOR_AGAINST and not totals.get(ABSTAIN):
             continue
         rows.append(
             {
                 "key": key,
-                "label": label if key != ABSTAIN or ballot.kind == "for_against" else _("空白票"),
+                "label": label if key != ABSTAIN else abstain_label(ballot),
                 "total": totals.get(key, 0),
                 "sources": {s: v.get(key, 0) for s, v in by_source.items()},
             }
@@ -113,6 +322,8 @@ def results_of(*, ballot: Ballot) -> dict[str, Any] | None:
         "rows": rows,
         "outcome": outcome,
         "by_source": by_source,
+        "sources": [{"key": s, "label": Source(s).label} for s in by_source],
+        "hand_label": Source.HAND.label,
         "hand": hand,
         "winners": [labels.get(k, k) for k in (outcome or {}).get("winners", [])],
     }
@@ -145,74 +356,35 @@ def named_votes(*, ballot: Ballot) -> QuerySet[Participation]:
     )
 
 
-def notice_board(*, hall: Hall, now: datetime | None = None) -> dict[str, list]:
-    """The hall's notice board (居务公开栏): on notice now, the decided ones, published results."""
-    from deliberation.results.selectors import notice_board_results
+# --- resolutions, the notice board ------------------------------------------------------------
 
-    services_votes.settle_due(hall=hall, now=now)
-    qs = (
+
+def notice_board(*, hall: Hall, now: datetime | None = None) -> dict[str, list]:
+    """The resolutions of the hall's notice board (居务公开栏): on notice now, and decided."""
+    now = now or timezone.now()
+    rows = list(
         Resolution.objects.filter(hall=hall)
         .select_related("ballot", "proposal", "hall")
         .prefetch_related(Prefetch("objections", queryset=Objection.objects.order_by("lodged_at")))
+        .order_by("-published_at", "-pk")
     )
-    return {
-        "on_notice": list(qs.filter(state=ResolutionState.ON_NOTICE).order_by("notice_ends_at")),
-        "decided": list(
-            qs.filter(~Q(state=ResolutionState.ON_NOTICE)).order_by("-published_at")[:50]
-        ),
-        # 实施结果公开: results_evaluating, results_closed
-        **notice_board_results(hall=hall, now=now),
-    }
+    for r in rows:
+        effective_resolution(r, now, list(r.objections.all()))
+    on_notice = sorted(
+        (r for r in rows if r.state == ResolutionState.ON_NOTICE),
+        key=lambda r: (r.notice_ends_at, r.pk),
+    )
+    decided = [r for r in rows if r.state != ResolutionState.ON_NOTICE][:50]
+    return {"on_notice": on_notice, "decided": decided}
 
 
 def resolution_detail(*, pk: int, now: datetime | None = None) -> Resolution:
-    """One resolution with its ballot and objections, its notice period settled first."""
+    """One resolution with its ballot and objections, in its effective state."""
     resolution = Resolution.objects.select_related(
         "hall", "ballot__agenda_item__meeting", "proposal"
     ).get(pk=pk)
-    if resolution.state == ResolutionState.ON_NOTICE and resolution.notice_ends_at <= (
-        now or timezone.now()
-    ):
-        services_votes.resolution_settle(resolution=resolution, now=now)
-    return resolution
+    return effective_resolution(resolution, now)
 
 
 def objections_of(*, resolution: Resolution) -> QuerySet[Objection]:
     return resolution.objections.select_related("author", "answered_by").order_by("lodged_at", "pk")
-
-
-# --- what the meeting room reads of a ballot (deliberation.meetings.selectors) ---------------
-
-
-def ballot_shown(ballot: Ballot, *, now: datetime | None = None) -> Ballot:
-    """The ballot as it stands at `now`, without writing anything.
-
-    An online ballot whose window has ended is shown closed with its tally; cron
-    (`close_notices`) or the next write closes it for real. Other ballots are returned as they are.
-    """
-    now = now or timezone.now()
-    due = (
-        ballot.state == BallotState.OPEN
-        and ballot.mode == BallotMode.ONLINE
-        and ballot.ends_at is not None
-        and ballot.ends_at <= now
-    )
-    if not due:
-        return ballot
-    outcome = services_votes.compute_outcome(ballot)  # a read: counts and the rules
-    shown = copy.copy(ballot)
-    shown.state = BallotState.CLOSED
-    shown.closed_at = ballot.ends_at
-    shown.result = str(outcome.result)
-    shown.outcome = outcome.to_dict()
-    return shown
-
-
-def present_voters(ballot: Ballot) -> set[int]:
-    """Electors of the ballot checked in at its meeting (empty for a ballot outside a meeting)."""
-    return services_votes.present_voters(ballot)
-
-
-def live_tally(ballot: Ballot) -> dict[str, Any]:
-    """The ballot's live count: turnout always, the counts only while results may be shown."""
-    return services_votes.tally_data(ballot.pk)

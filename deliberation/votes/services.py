@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import random
 import secrets
-from collections import Counter
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,7 +19,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.fractions import quorum_ratio
 from community.models import Building, Hall, MajorityRule, MembershipStatus, User
 from deliberation import locks
 from deliberation.ledger import services as ledger
@@ -35,18 +33,28 @@ from deliberation.models import (
     Resolution,
     VoteRecord,
 )
-from deliberation.models.votes import (
+from deliberation.votes import hooks, tally, workflow
+from deliberation.votes.choices import (
     BallotKind,
     BallotMode,
     BallotResult,
     BallotState,
     ElectorateScope,
+    OptionKey,
     ParticipationVia,
     QuorumBasis,
     ResolutionState,
+    Source,
 )
-from deliberation.votes import hooks, tally
-from forum.models import Proposal, ProposalState, VoteOutcome
+from deliberation.votes.selectors import (  # ballot_meeting_id: read by meetings (use selectors)
+    ballot_meeting_id,  # noqa: F401
+    ballot_rule,
+    ballot_spec,
+    closing_outcome,
+    present_voters,
+    tally_data,
+)
+from forum.models import Proposal, ProposalState
 from forum.workflow import proposal_transition
 from realtime import coalesce
 from realtime.protocol import event_type
@@ -75,35 +83,6 @@ def ballot_room(ballot_id: int) -> str:
 def require(user, perm: str, obj=None, message: str | None = None) -> None:
     if user is None or not user.has_perm(perm, obj):
         raise PermissionDenied(message or _("您没有权限执行此操作。"))
-
-
-# --- integration points (the lead wires these to meetings) --------------------------------
-
-
-def present_voters(ballot: Ballot) -> set[int]:
-    """User ids of the electors present (checked in, 签到) at the ballot's meeting.
-
-    Follows `Ballot.agenda_item` to its meeting; empty for a ballot outside a meeting.
-    """
-    if ballot.agenda_item_id is None:
-        return set()
-    from deliberation.models import CheckIn
-
-    checked_in = CheckIn.objects.filter(meeting__items=ballot.agenda_item_id).values("user_id")
-    return set(
-        Elector.objects.filter(ballot=ballot, user_id__in=checked_in).values_list(
-            "user_id", flat=True
-        )
-    )
-
-
-def ballot_meeting_id(ballot_id: int) -> int | None:
-    """The meeting of a ballot on an agenda item (None for other ballots)."""
-    return (
-        Ballot.objects.filter(pk=ballot_id)
-        .values_list("agenda_item__meeting_id", flat=True)
-        .first()
-    )
 
 
 def _publish_meeting(ballot_id: int, *names: str) -> None:
@@ -135,24 +114,6 @@ def electorate_user_ids(*, hall: Hall, scope: str, building: Building | None = N
 
 
 # --- creating and opening -----------------------------------------------------------------
-
-
-def _ballot_spec(ballot: Ballot) -> tally.BallotSpec:
-    keys = tuple(o.key for o in ballot.options.all())
-    if ballot.kind == BallotKind.FOR_AGAINST:
-        return tally.BallotSpec(kind=tally.BallotKind.FOR_AGAINST)
-    return tally.BallotSpec(
-        kind=tally.BallotKind(ballot.kind), options=keys, max_choices=ballot.max_choices
-    )
-
-
-def _rule(ballot: Ballot) -> tally.Rule:
-    return tally.Rule(
-        majority=ballot.majority_rule,
-        quorum_fraction=quorum_ratio(ballot.quorum_fraction),
-        quorum_basis=tally.QuorumBasis(ballot.quorum_basis),
-        abstentions_count_as_cast=ballot.abstentions_count_as_cast,
-    )
 
 
 ALLOWED_PROPOSAL_STATES = (
@@ -290,8 +251,10 @@ def ballot_create(
     if kind == BallotKind.FOR_AGAINST:
         BallotOption.objects.bulk_create(
             [
-                BallotOption(ballot=ballot, key=tally.FOR, label=_("赞成"), order=0),
-                BallotOption(ballot=ballot, key=tally.AGAINST, label=_("反对"), order=1),
+                BallotOption(ballot=ballot, key=tally.FOR, label=OptionKey.FOR.label, order=0),
+                BallotOption(
+                    ballot=ballot, key=tally.AGAINST, label=OptionKey.AGAINST.label, order=1
+                ),
             ]
         )
     else:
@@ -343,13 +306,17 @@ def ballot_open(*, actor: User, ballot: Ballot, now: datetime | None = None) -> 
     if not ids:
         raise ValidationError(_("投票范围内没有人,无法开始表决。"))
     Elector.objects.bulk_create([Elector(ballot=locked, user_id=uid) for uid in sorted(ids)])
-    locked.electorate_size = len(ids)
-    locked.state = BallotState.OPEN
-    locked.opened_at = now
-    locked.opened_by = actor
-    if locked.mode == BallotMode.ONLINE and locked.starts_at is None:
-        locked.starts_at = now
-    locked.save(update_fields=["electorate_size", "state", "opened_at", "opened_by", "starts_at"])
+    starts_at = locked.starts_at
+    if locked.mode == BallotMode.ONLINE and starts_at is None:
+        starts_at = now
+    workflow.ballot_transition(
+        ballot=locked,
+        to=BallotState.OPEN,
+        electorate_size=len(ids),
+        opened_at=now,
+        opened_by=actor,
+        starts_at=starts_at,
+    )
     ledger.ledger_append(
         hall=locked.hall,
         kind=ledger.BALLOT_OPENED,
@@ -368,7 +335,7 @@ def ballot_open(*, actor: User, ballot: Ballot, now: datetime | None = None) -> 
                 "building": locked.electorate_building_id,
                 "size": locked.electorate_size,
             },
-            "rule": _rule(locked).to_dict(),
+            "rule": ballot_rule(locked).to_dict(),
             "starts_at": ledger.format_at(locked.starts_at) if locked.starts_at else None,
             "ends_at": ledger.format_at(locked.ends_at) if locked.ends_at else None,
             "opened_by": actor.pk,
@@ -431,6 +398,7 @@ def ballot_cast(
     """
     now = now or timezone.now()
     locked = _locked(ballot)
+    _settle_ballot_locked(locked, now)
     if not locked.is_accepting(now):
         if locked.state == BallotState.DRAFT or (locked.starts_at and now < locked.starts_at):
             raise ValidationError(_("投票尚未开始。"))
@@ -487,6 +455,7 @@ def ballot_authorize_proxy(
 ) -> ProxyAuthorization:
     """Record that `grantor` authorised `holder` to vote for them (capped per holder)."""
     locked = _locked(ballot)
+    _settle_ballot_locked(locked, timezone.now())
     require(
         actor,
         "deliberation.record_proxy",
@@ -562,7 +531,7 @@ def ballot_enter_hand_count(
         )
     # The tally checks the shape (unknown options, more votes than voters, …).
     tally.merge_counts(
-        _ballot_spec(locked), [tally.Counts(source=tally.Source.HAND, votes=clean, ballots=voters)]
+        ballot_spec(locked), [tally.Counts(source=Source.HAND, votes=clean, ballots=voters)]
     )
     hand, _created = HandCount.objects.update_or_create(
         ballot=locked,
@@ -589,86 +558,7 @@ def ballot_enter_hand_count(
     return hand
 
 
-# --- counting -----------------------------------------------------------------------------
-
-
-def _add(counter: Counter, choices: list[str]) -> None:
-    for c in choices:
-        counter[c] += 1
-
-
-def count_sources(ballot: Ballot) -> list[tally.Counts]:
-    """The counts of each source, read from the database (online, proxy, hand)."""
-    records = Counter()
-    n_records = 0
-    for choices in VoteRecord.objects.filter(ballot=ballot).values_list("choices", flat=True):
-        _add(records, choices)
-        n_records += 1
-    sources = []
-    if not ballot.secret:
-        # Named ballots: the proxies' choices are public on the participation rows.
-        proxy = Counter()
-        n_proxy = 0
-        for choices in Participation.objects.filter(
-            ballot=ballot, via=ParticipationVia.PROXY
-        ).values_list("named_choices", flat=True):
-            _add(proxy, choices or [])
-            n_proxy += 1
-        records.subtract(proxy)
-        n_records -= n_proxy
-        if n_proxy:
-            sources.append(tally.Counts(tally.Source.PROXY, dict(+proxy), n_proxy))
-    # Secret ballots: proxies are counted with the online votes (marking them would show
-    # the grantor's choice to everyone); their number is shown beside the result.
-    sources.insert(0, tally.Counts(tally.Source.ONLINE, dict(+records), n_records))
-    hand = HandCount.objects.filter(ballot=ballot).first()
-    if hand is not None and hand.voters:
-        sources.append(tally.Counts(tally.Source.HAND, dict(hand.votes), hand.voters))
-    return sources
-
-
-def present_count(ballot: Ballot) -> int:
-    """Electors present: checked in, or voted online or by proxy, or counted by hand."""
-    electors = set(Elector.objects.filter(ballot=ballot).values_list("user_id", flat=True))
-    voted = set(Participation.objects.filter(ballot=ballot).values_list("user_id", flat=True))
-    hand = (
-        HandCount.objects.filter(ballot=ballot).values_list("counted_user_ids", flat=True).first()
-    )
-    return len(electors & (present_voters(ballot) | voted | set(hand or [])))
-
-
-def compute_outcome(ballot: Ballot) -> tally.Outcome:
-    """Tally the ballot's counts in the database under its rules."""
-    return tally.tally(
-        ballot=_ballot_spec(ballot),
-        rule=_rule(ballot),
-        electorate=max(ballot.electorate_size, 1),
-        present=present_count(ballot),
-        sources=count_sources(ballot),
-    )
-
-
-def tally_data(ballot_id: int) -> dict[str, Any]:
-    """The live tally event's data: turnout always, counts only when results are visible."""
-    ballot = Ballot.objects.get(pk=ballot_id)
-    turnout = Participation.objects.filter(ballot=ballot).count()
-    hand = HandCount.objects.filter(ballot=ballot).first()
-    data: dict[str, Any] = {
-        "ballot": ballot.pk,
-        "state": ballot.state,
-        "turnout": turnout + (hand.voters if hand else 0),
-        "online": turnout,
-        "electorate": ballot.electorate_size,
-        "results_visible": ballot.results_visible,
-    }
-    if ballot.results_visible:
-        totals = Counter({o.key: 0 for o in ballot.options.all()})
-        totals[ABSTAIN] += 0
-        for source in count_sources(ballot):
-            totals.update(source.votes)
-        data["totals"] = dict(totals)
-        data["hand"] = {"voters": hand.voters, "votes": hand.votes} if hand else None
-    return data
+# --- counting ---------------------------------------------------------------------------
 
 
 def publish_tally(ballot_id: int) -> None:
@@ -686,13 +576,6 @@ def publish_tally(ballot_id: int) -> None:
 
 
 # --- closing ------------------------------------------------------------------------------
-
-_PROPOSAL_OUTCOME = {
-    BallotResult.PASSED: VoteOutcome.PASSED,
-    BallotResult.FAILED: VoteOutcome.FAILED,
-    # Not decided: recorded as shelved; the proposal can go back to the agenda (VOTED → ACCEPTED).
-    BallotResult.NO_QUORUM: VoteOutcome.SHELVED,
-}
 
 
 def _reshuffle_secret_records(ballot: Ballot) -> list[dict[str, Any]]:
@@ -715,7 +598,8 @@ def _reshuffle_secret_records(ballot: Ballot) -> list[dict[str, Any]]:
 def ballot_close(*, actor: User | None, ballot: Ballot, now: datetime | None = None) -> Ballot:
     """Close the ballot, tally it by its rules and store the result with the counts.
 
-    `actor=None` is the system closing an online ballot whose window has ended.
+    `actor=None` is the system closing an online ballot whose window has ended; a ballot whose
+    window has ended is closed by the system even when a person asks (it closed at `ends_at`).
     """
     now = now or timezone.now()
     locked = _locked(ballot)
@@ -726,21 +610,31 @@ def ballot_close(*, actor: User | None, ballot: Ballot, now: datetime | None = N
             locked,
             _("只有主持人、微家负责人或管理员可以结束表决。"),
         )
-    elif not (locked.mode == BallotMode.ONLINE and locked.ends_at and locked.ends_at <= now):
+    elif not workflow.ballot_due(locked, now):
         raise PermissionDenied(_("只有主持人、微家负责人或管理员可以结束表决。"))
     if locked.state != BallotState.OPEN:
         raise ValidationError(_("只有进行中的表决才能结束。"))
-    outcome = compute_outcome(locked)
-    result = outcome.to_dict()
-    result["proxies"] = Participation.objects.filter(
-        ballot=locked, via=ParticipationVia.PROXY
-    ).count()
-    locked.state = BallotState.CLOSED
-    locked.closed_at = now
-    locked.closed_by = actor
-    locked.result = str(outcome.result)
-    locked.outcome = result
-    locked.save(update_fields=["state", "closed_at", "closed_by", "result", "outcome"])
+    _close_locked(locked, actor=None if workflow.ballot_due(locked, now) else actor, now=now)
+    ballot.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    return locked
+
+
+def _close_locked(locked: Ballot, *, actor: User | None, now: datetime) -> None:
+    """Close a locked open ballot: store the outcome, append the ledger, move the proposal.
+
+    Closed by time (`actor` None, window ended), it closed at the end of its window: what the
+    pages showed from then on (`selectors.effective_ballot`) is what is recorded.
+    """
+    outcome = closing_outcome(locked)
+    by_time = actor is None and workflow.ballot_due(locked, now)
+    workflow.ballot_transition(
+        ballot=locked,
+        to=BallotState.CLOSED,
+        closed_at=locked.ends_at if by_time else now,
+        closed_by=actor,
+        result=outcome["result"],
+        outcome=outcome,
+    )
     if locked.secret:
         rows = _reshuffle_secret_records(locked)
         ledger.ledger_append_secret_ballots(
@@ -761,14 +655,14 @@ def ballot_close(*, actor: User | None, ballot: Ballot, now: datetime | None = N
     ledger.ledger_append(
         hall=locked.hall,
         kind=ledger.OUTCOME_RECORDED,
-        payload={"ballot": locked.pk, **result},
+        payload={"ballot": locked.pk, **outcome},
     )
     proposal = locked.proposal
     if proposal is not None and proposal.state == ProposalState.DELIBERATING:
         proposal_transition(
             proposal=proposal,
             to=ProposalState.VOTED,
-            outcome=_PROPOSAL_OUTCOME[BallotResult(locked.result)],
+            outcome=workflow.PROPOSAL_OUTCOME[locked.result],
             actor=actor,
             note=_("表决「%(title)s」:%(result)s")
             % {"title": locked.title, "result": BallotResult(locked.result).label},
@@ -778,23 +672,26 @@ def ballot_close(*, actor: User | None, ballot: Ballot, now: datetime | None = N
     publish(ballot_room(locked.pk), EV_TALLY, tally_data(locked.pk))
     # The meeting room: the result, and the item's proposal now 已表决 in the agenda.
     _publish_meeting(locked.pk, "agenda")
-    ballot.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
-    return locked
+
+
+def _settle_ballot_locked(locked: Ballot, now: datetime) -> bool:
+    """Record the close of a locked ballot whose window has ended (the next write does this)."""
+    if not workflow.ballot_due(locked, now):
+        return False
+    _close_locked(locked, actor=None, now=now)
+    return True
 
 
 def settle_ballots(*, hall: Hall | None = None, now: datetime | None = None) -> int:
-    """Close online ballots whose window has ended (lazily on read, and by `close_notices`)."""
+    """Record the close of online ballots whose window has ended (`close_notices`, from cron)."""
     now = now or timezone.now()
     due = Ballot.objects.filter(state=BallotState.OPEN, mode=BallotMode.ONLINE, ends_at__lte=now)
     if hall is not None:
         due = due.filter(hall=hall)
     closed = 0
-    for ballot in due:
-        try:
-            ballot_close(actor=None, ballot=ballot, now=now)
-            closed += 1
-        except ValidationError:  # closed meanwhile by someone else
-            pass
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            closed += _settle_ballot_locked(locks.lock_ballot(pk), now)
     return closed
 
 
@@ -815,6 +712,7 @@ def resolution_publish(
     require(
         actor, "deliberation.publish_resolution", locked, _("只有微家负责人或管理员可以公示决议。")
     )
+    _settle_ballot_locked(locked, now)
     if locked.state != BallotState.CLOSED or locked.result != BallotResult.PASSED:
         raise ValidationError(_("只有表决通过的事项才能形成决议。"))
     if Resolution.objects.filter(ballot=locked).exists():
@@ -874,24 +772,19 @@ def resolution_publish(
 
 
 def _locked_resolution(resolution: Resolution) -> Resolution:
-    return (
-        Resolution.objects.select_related("hall", "proposal")
-        .select_for_update(of=("self",))
-        .get(pk=resolution.pk)
-    )
+    return locks.lock_resolution(resolution.pk)
 
 
 def _settle_locked(resolution: Resolution, now: datetime) -> bool:
-    """Make a locked resolution effective if its period is over with every objection answered."""
-    if resolution.state != ResolutionState.ON_NOTICE or now < resolution.notice_ends_at:
-        return False
+    """Record that a locked resolution took effect, if its period is over with every objection
+    answered and none upheld (the next write to it, or `close_notices`, does this)."""
     objections = list(resolution.objections.all())
-    if any(o.answered_at is None for o in objections) or any(o.upheld for o in objections):
+    effective_at = workflow.resolution_effective_at(resolution, objections, now)
+    if effective_at is None:
         return False
-    last_answer = max([o.answered_at for o in objections], default=resolution.notice_ends_at)
-    resolution.state = ResolutionState.EFFECTIVE
-    resolution.effective_at = max(resolution.notice_ends_at, last_answer)
-    resolution.save(update_fields=["state", "effective_at"])
+    workflow.resolution_transition(
+        resolution=resolution, to=ResolutionState.EFFECTIVE, effective_at=effective_at
+    )
     ledger.ledger_append(
         hall=resolution.hall,
         kind=ledger.RESOLUTION_EFFECTIVE,
@@ -907,7 +800,7 @@ def _settle_locked(resolution: Resolution, now: datetime) -> bool:
 
 @transaction.atomic
 def resolution_settle(*, resolution: Resolution, now: datetime | None = None) -> Resolution:
-    """Apply the end of the notice period if it has passed (idempotent)."""
+    """Record the end of the notice period if it has passed (idempotent)."""
     locked = _locked_resolution(resolution)
     _settle_locked(locked, now or timezone.now())
     resolution.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
@@ -915,23 +808,21 @@ def resolution_settle(*, resolution: Resolution, now: datetime | None = None) ->
 
 
 def settle_notices(*, hall: Hall | None = None, now: datetime | None = None) -> int:
-    """Settle every resolution whose notice period is over (on read, and by `close_notices`)."""
+    """Record every resolution whose notice period is over (`close_notices`, from cron)."""
     now = now or timezone.now()
     due = Resolution.objects.filter(state=ResolutionState.ON_NOTICE, notice_ends_at__lte=now)
     if hall is not None:
         due = due.filter(hall=hall)
     done = 0
-    for resolution in due:
-        before = resolution.state
-        if resolution_settle(resolution=resolution, now=now).state != before:
-            done += 1
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            done += _settle_locked(locks.lock_resolution(pk), now)
     return done
 
 
-def settle_due(*, hall: Hall | None = None, now: datetime | None = None) -> None:
-    """Lazy evaluation on read: close ended online ballots and end finished notice periods."""
-    settle_ballots(hall=hall, now=now)
-    settle_notices(hall=hall, now=now)
+def settle_due(*, hall: Hall | None = None, now: datetime | None = None) -> tuple[int, int]:
+    """Record what time has made due: ended online ballots, finished notice periods (cron)."""
+    return settle_ballots(hall=hall, now=now), settle_notices(hall=hall, now=now)
 
 
 @transaction.atomic
@@ -942,6 +833,7 @@ def objection_lodge(
     now = now or timezone.now()
     locked = _locked_resolution(resolution)
     require(author, "deliberation.lodge_objection", locked, _("只有本议事厅的居民可以提出异议。"))
+    _settle_locked(locked, now)
     reason = (reason or "").strip()
     if locked.state != ResolutionState.ON_NOTICE or now >= locked.notice_ends_at:
         raise ValidationError(_("公示期已结束,不能再提出异议。"))
@@ -1006,9 +898,9 @@ def objection_answer(
         },
     )
     if obj.upheld:
-        locked.state = ResolutionState.RETURNED
-        locked.returned_at = now
-        locked.save(update_fields=["state", "returned_at"])
+        workflow.resolution_transition(
+            resolution=locked, to=ResolutionState.RETURNED, returned_at=now
+        )
         proposal = locked.proposal
         if proposal is not None and proposal.state == ProposalState.ON_NOTICE:
             proposal_transition(

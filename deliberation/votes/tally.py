@@ -2,6 +2,7 @@
 
 No database here: the ballots code gathers the counts (online, hand counts, proxies — each kept
 as its own source), calls `tally(...)`, stores `Outcome.to_dict()` and appends it to the ledger.
+The enums are the models' own TextChoices (deliberation.votes.choices), not copies.
 """
 
 from __future__ import annotations
@@ -9,42 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
 from community.models import MajorityRule
+from deliberation.votes.choices import BallotKind, BallotResult, OptionKey, QuorumBasis, Source
 
-FOR, AGAINST, ABSTAIN = "for", "against", "abstain"
+FOR, AGAINST, ABSTAIN = OptionKey.FOR.value, OptionKey.AGAINST.value, OptionKey.ABSTAIN.value
 FOR_AGAINST_OPTIONS = (FOR, AGAINST)
-
-
-class BallotKind(StrEnum):
-    FOR_AGAINST = "for_against"  # 赞成 / 反对 / 弃权
-    SINGLE_CHOICE = "single_choice"  # 单选
-    MULTIPLE_CHOICE = "multiple_choice"  # 多选(最多选 k 项)
-
-
-class QuorumBasis(StrEnum):
-    PRESENT = "present"  # 到会人数(签到)
-    VOTED = "voted"  # 参加投票人数(含弃权/空白票)
-
-
-class Source(StrEnum):
-    ONLINE = "online"  # 线上投票
-    HAND = "hand"  # 现场举手,由主持人录入
-    PROXY = "proxy"  # 委托投票
-
-
-SOURCE_LABELS = {Source.ONLINE: "线上投票", Source.HAND: "现场举手", Source.PROXY: "委托投票"}
-
-
-class Result(StrEnum):
-    PASSED = "passed"  # 通过
-    FAILED = "failed"  # 未通过
-    NO_QUORUM = "no_quorum"  # 未达法定人数
 
 
 class TallyError(ValidationError):
@@ -104,7 +79,7 @@ class Counts:
 class Outcome:
     """The result with the counts and the rule that produced it (`to_dict()` is stored)."""
 
-    result: Result
+    result: BallotResult
     ballot: BallotSpec
     rule: Rule
     electorate: int
@@ -121,7 +96,7 @@ class Outcome:
 
     @property
     def passed(self) -> bool:
-        return self.result == Result.PASSED
+        return self.result == BallotResult.PASSED
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -187,7 +162,7 @@ def _check_spec(spec: BallotSpec) -> None:
 
 
 def _source_ballots(spec: BallotSpec, counts: Counts) -> tuple[dict[str, int], int]:
-    name = SOURCE_LABELS[Source(counts.source)]
+    name = Source(counts.source).label
     allowed = set(spec.options) | {ABSTAIN}
     unknown = sorted(set(counts.votes) - allowed)
     if unknown:
@@ -312,7 +287,7 @@ def tally(
     winners: tuple[str, ...] = ()
     tied: tuple[str, ...] = ()
     if not quorum_met:
-        result = Result.NO_QUORUM
+        result = BallotResult.NO_QUORUM
     elif ballot.kind == BallotKind.FOR_AGAINST:
         ok = meets_majority(
             rule.majority,
@@ -321,7 +296,7 @@ def tally(
             cast=cast,
             electorate=electorate,
         )
-        result = Result.PASSED if ok else Result.FAILED
+        result = BallotResult.PASSED if ok else BallotResult.FAILED
     else:
         # In a poll "more for than against" is a plurality: ranking alone decides.
         plurality = MajorityRule(rule.majority) == MajorityRule.FOR_GT_AGAINST
@@ -337,7 +312,7 @@ def tally(
             )
         }
         winners, tied = _winners(ballot.options, totals, qualifying, ballot.max_choices)
-        result = Result.PASSED if winners else Result.FAILED
+        result = BallotResult.PASSED if winners else BallotResult.FAILED
     return Outcome(
         result=result,
         ballot=ballot,

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.markup import render_markdown
 from community.models import Hall, User
+from deliberation.ledger import selectors as ledger_selectors
 from deliberation.models import Ballot, Objection, Resolution
-from deliberation.models.votes import BallotKind, BallotState
 from deliberation.votes import selectors as sel
 from deliberation.votes import services as sv
+from deliberation.votes.choices import BallotKind, BallotResult, BallotState, ResolutionState
 from deliberation.votes.forms import AnswerForm, BallotForm, ObjectionForm, ResolutionForm
 
 
@@ -57,6 +61,7 @@ def ballot_list(request, slug: str):
     page = Paginator(sel.ballots_visible_to(user=request.user, hall=hall), 20).get_page(
         request.GET.get("page")
     )
+    page.object_list = sel.effective_ballots(page.object_list)
     return render(request, "deliberation/votes/ballot_list.html", {"hall": hall, "page": page})
 
 
@@ -93,19 +98,18 @@ def _ballot_context(request, ballot: Ballot, **extra) -> dict:
         "held_proxies": sel.proxies_held_by(user=user, ballot=ballot),
         "proxies": sel.proxies_of(ballot=ballot),
         "results": sel.results_of(ballot=ballot),
-        "tally": sv.tally_data(ballot.pk),
+        "tally": sel.tally_data(ballot.pk),
         "description_html": render_markdown(ballot.description),
         "multiple": ballot.kind == BallotKind.MULTIPLE_CHOICE,
-        "resolution": Resolution.objects.filter(ballot=ballot).first(),
+        "resolution": sel.resolution_of(ballot=ballot),
         "labels": sel.option_labels(ballot),
+        "abstain_label": sel.abstain_label(ballot),
         **extra,
     }
 
 
 def ballot_page(request, pk: int):
     if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
         return redirect_to_login(request.get_full_path())
     ballot = _ballot(request, pk)
     return render(request, "deliberation/votes/ballot.html", _ballot_context(request, ballot))
@@ -248,7 +252,7 @@ def resolution_new(request, pk: int):
     ballot = _ballot(request, pk)
     if not request.user.has_perm("deliberation.publish_resolution", ballot):
         raise PermissionDenied(_("只有微家负责人或管理员可以公示决议。"))
-    if ballot.state != BallotState.CLOSED or ballot.result != "passed":
+    if ballot.state != BallotState.CLOSED or ballot.result != BallotResult.PASSED:
         messages.error(request, _("只有表决通过的事项才能形成决议。"))
         return redirect("ballot", pk=ballot.pk)
     initial = {"title": ballot.proposal.title if ballot.proposal else ballot.title}
@@ -289,8 +293,6 @@ def _resolution(pk: int) -> Resolution:
 
 
 def _resolution_context(request, res: Resolution) -> dict:
-    from django.utils import timezone
-
     now = timezone.now()
     objections = list(sel.objections_of(resolution=res))
     for o in objections:
@@ -304,7 +306,7 @@ def _resolution_context(request, res: Resolution) -> dict:
         "results": sel.results_of(ballot=res.ballot),
         "objections": objections,
         "can_object": request.user.has_perm("deliberation.lodge_objection", res)
-        and res.state == "on_notice"
+        and res.state == ResolutionState.ON_NOTICE
         and now < res.notice_ends_at,
         "can_answer": request.user.has_perm("deliberation.answer_objection", res),
         "objection_form": ObjectionForm(),
@@ -334,15 +336,9 @@ def _meeting_links(request, res: Resolution) -> dict:
 
 
 def _head_at_publication(res: Resolution):
-    from deliberation.ledger.services import ChainHead
-    from deliberation.models import LedgerEntry
-
-    at = (
-        LedgerEntry.objects.filter(hall_id=res.hall_id, seq=res.chain_head_seq)
-        .values_list("at", flat=True)
-        .first()
+    return ledger_selectors.chain_head_at(
+        hall_id=res.hall_id, seq=res.chain_head_seq or 0, hash=res.chain_head_hash
     )
-    return ChainHead(hall=res.hall_id, seq=res.chain_head_seq or 0, hash=res.chain_head_hash, at=at)
 
 
 def resolution_page(request, pk: int):
@@ -351,8 +347,6 @@ def resolution_page(request, pk: int):
 
 
 def _qr_svg(data: str) -> str:
-    import segno
-
     return segno.make(data, error="m").svg_inline(scale=3, border=2, dark="#000")
 
 

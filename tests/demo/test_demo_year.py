@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from community.models import Hall, User
-from deliberation.ledger.services import ledger_verify
+from deliberation.ledger.selectors import ledger_verify
 from deliberation.models import (
     AgendaItem,
     Ballot,

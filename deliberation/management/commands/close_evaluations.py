@@ -1,4 +1,8 @@
-"""Close evaluation rounds whose period ended (run from cron; pages and the API do it on read)."""
+"""Record the close of evaluation rounds whose period ended (run from cron).
+
+Pages and the API only show such a round closed (computed on read, never written); this command,
+or the next write to the round, records it with its ledger entry.
+"""
 
 from django.core.management.base import BaseCommand
 

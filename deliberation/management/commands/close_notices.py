@@ -1,4 +1,8 @@
-"""Close ended online ballots and end finished notice periods (run from cron; reads do it too)."""
+"""Record the close of ended online ballots and the end of notice periods (run from cron).
+
+Pages and the API only show them closed / effective (computed on read, never written); this
+command, or the next write to the ballot or resolution, records them with their ledger entries.
+"""
 
 from django.core.management.base import BaseCommand
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from community.models import Hall
-from deliberation.ledger.services import is_hash, ledger_verify
+from deliberation.ledger.selectors import is_hash, ledger_verify
 
 
 class Command(BaseCommand):

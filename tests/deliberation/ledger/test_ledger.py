@@ -13,13 +13,9 @@ from django.core.management.base import CommandError
 from django.db import close_old_connections, transaction
 
 from deliberation.ledger import services as ledger
-from deliberation.ledger.services import (
-    GENESIS_HASH,
-    chain_head,
-    ledger_append,
-    ledger_append_secret_ballots,
-    ledger_verify,
-)
+from deliberation.ledger.chain import GENESIS_HASH
+from deliberation.ledger.selectors import chain_head, ledger_verify
+from deliberation.ledger.services import ledger_append, ledger_append_secret_ballots
 from deliberation.models import LedgerEntry
 from tests.community.factories import HallFactory
 

@@ -12,13 +12,11 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from deliberation.ledger import selectors as ledger_selectors
 from deliberation.ledger import services as ledger
-from deliberation.ledger.services import (
-    PUBLIC_FIELDS,
-    chain_head,
-    ledger_append,
-    ledger_append_secret_ballots,
-)
+from deliberation.ledger.chain import PUBLIC_FIELDS
+from deliberation.ledger.selectors import chain_head
+from deliberation.ledger.services import ledger_append, ledger_append_secret_ballots
 from deliberation.models import LedgerEntry
 from tests.community.factories import HallFactory
 
@@ -105,7 +103,7 @@ def test_doc_verifier_names_the_first_broken_entry(client, hall, tamper):
     seq = tamper(hall)
     problem = doc_verify(fetch(client, hall)["entries"])
     assert problem is not None and f"seq {seq} " in problem
-    assert ledger.ledger_verify(hall).first.seq == seq
+    assert ledger_selectors.ledger_verify(hall).first.seq == seq
 
 
 @pytest.mark.django_db(transaction=True)

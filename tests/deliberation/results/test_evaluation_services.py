@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from community.models import Membership
 from community.roles import Role
+from deliberation.ledger import selectors as ledger_selectors
 from deliberation.ledger import services as ledger
 from deliberation.models import (
     Evaluation,
@@ -173,7 +174,7 @@ def test_accepted_moves_the_proposal_to_evaluated_then_archived_with_a_ledger_en
         1,
     )
     assert entry.payload["ratings"] == 4 and entry.payload["dissatisfied_share"] == "0.250"
-    assert ledger.ledger_verify(hall).ok
+    assert ledger_selectors.ledger_verify(hall).ok
     # Idempotent: a second close, or a settle, changes nothing.
     assert evaluation_close(result=result, now=after_period(result)) is False
     assert settle_evaluations(now=after_period(result)) == 0
@@ -319,7 +320,7 @@ def test_dissatisfied_reopens_the_tasks_and_the_next_completion_publishes_round_
     assert proposal.state == ProposalState.ARCHIVED
     assert LedgerEntry.objects.filter(kind=ledger.EVALUATION_CLOSED).count() == 2
     assert LedgerEntry.objects.filter(kind=ledger.RESULT_PUBLISHED).count() == 2
-    assert ledger.ledger_verify(hall).ok
+    assert ledger_selectors.ledger_verify(hall).ok
 
 
 def test_the_close_command_settles_due_rounds_only_and_is_safe_to_repeat(capsys):

@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
 from community.roles import Role
-from deliberation.models import Evaluation, Rating, ResultState
+from deliberation.ledger import services as ledger
+from deliberation.models import Evaluation, LedgerEntry, Rating, ResultState
 from deliberation.results.evaluation import evaluation_close, evaluation_submit
 from deliberation.results.services import result_summary_update
 from tests.community.factories import HallFactory, UserFactory, client_for, member
 from tests.deliberation.results.factories import building, published_result, resident
+from tests.deliberation.votes.factories import no_writes
 
 pytestmark = pytest.mark.django_db
 
@@ -114,15 +117,59 @@ def test_counts_are_hidden_from_those_who_did_not_rate_until_closed(setup):
     assert "1 人 · 100.0%" in anonymous and "评议通过" in anonymous
 
 
-def test_a_page_read_after_the_period_closes_the_round(setup):
+def test_a_round_past_its_end_is_shown_closed_without_a_write_and_cron_records_it(setup):
     hall, b1, _, _, _ = setup
     old = published_result(
         hall, places=[b1], now=timezone.now() - timedelta(days=hall.evaluation_days + 1)
     )
-    page = Client().get(f"/results/{old.pk}/").content.decode()
-    old.refresh_from_db()
-    assert old.state == ResultState.ACCEPTED
+    with no_writes():
+        page = Client().get(f"/results/{old.pk}/").content.decode()
+        api = Client().get(f"/api/v1/results/{old.pk}").json()
+        listed = Client().get(f"/api/v1/halls/{hall.pk}/results").json()
+        hall_page = Client().get(f"/halls/{hall.slug}/results/").content.decode()
+        story = Client().get(f"/api/v1/proposals/{old.resolution.proposal_id}/story").json()
     assert "评议已结束" in page and "评议进行中" not in page
+    steps = {step["key"]: step for step in story["steps"]}
+    assert steps["result"]["data"]["results"][-1]["state"] == ResultState.ACCEPTED
+    assert steps["evaluation"]["state"] == "done"
+    assert api["state"] == ResultState.ACCEPTED and api["open"] is False
+    assert api["closed_at"] is not None
+    assert {r["id"]: r["state"] for r in listed}[old.pk] == ResultState.ACCEPTED
+    assert "评议通过" in hall_page
+    old.refresh_from_db()
+    assert old.state == ResultState.EVALUATING  # a read wrote nothing
+    assert not LedgerEntry.objects.filter(kind=ledger.EVALUATION_CLOSED).exists()
+    call_command("close_evaluations", verbosity=0)
+    call_command("close_evaluations", verbosity=0)
+    old.refresh_from_db()
+    assert old.state == ResultState.ACCEPTED and old.closed_at == old.evaluation_ends_at
+    assert LedgerEntry.objects.filter(kind=ledger.EVALUATION_CLOSED).count() == 1
+
+
+def test_a_round_past_its_end_over_the_threshold_is_shown_reopened_and_the_next_write_records_it(
+    setup,
+):
+    hall, b1, _, head, _ = setup
+    old = published_result(
+        hall, places=[b1], now=timezone.now() - timedelta(days=hall.evaluation_days + 1)
+    )
+    for _ in range(2):
+        Evaluation.objects.create(result=old, user=resident(hall, b1), rating=Rating.DISSATISFIED)
+    head_client = client_for(head)
+    with no_writes():
+        page = head_client.get(f"/results/{old.pk}/").content.decode()
+        api = Client().get(f"/api/v1/results/{old.pk}").json()
+    assert "不满意,重新落实" in page and api["state"] == ResultState.REOPENED
+    assert [c["count"] for c in api["counts"]] == [0, 0, 2]  # closed: the breakdown is public
+    old.refresh_from_db()
+    assert old.state == ResultState.EVALUATING
+    # The next write to the round (a head's addendum) records the close first, once.
+    result_summary_update(actor=head, result=old, text="已联系物业。", append=True)
+    old.refresh_from_db()
+    assert old.state == ResultState.REOPENED
+    assert LedgerEntry.objects.filter(kind=ledger.EVALUATION_CLOSED).count() == 1
+    call_command("close_evaluations", verbosity=0)
+    assert LedgerEntry.objects.filter(kind=ledger.EVALUATION_CLOSED).count() == 1
 
 
 def test_notice_board_lists_results_being_evaluated_and_closed(setup):
@@ -133,13 +180,14 @@ def test_notice_board_lists_results_being_evaluated_and_closed(setup):
         now=timezone.now() - timedelta(days=hall.evaluation_days + 1),
         title="清洁楼道",
     )
-    page = Client().get(f"/halls/{hall.slug}/notices/").content.decode()
+    with no_writes():
+        page = Client().get(f"/halls/{hall.slug}/notices/").content.decode()
     assert "实施结果公开" in page
     evaluating, closed = page.split("评议中</h3>")[1].split("评议结束</h3>")
     assert f"/results/{result.pk}/" in evaluating and f"/results/{old.pk}/" in closed
     assert "已有 0 人评议" in evaluating
     old.refresh_from_db()
-    assert old.state == ResultState.ACCEPTED  # settled on read
+    assert old.state == ResultState.EVALUATING  # shown closed; recorded by close_evaluations
 
 
 def test_notice_board_and_hall_list_empty_states():

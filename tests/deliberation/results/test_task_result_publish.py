@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from community.roles import Role
+from deliberation.ledger import selectors as ledger_selectors
 from deliberation.ledger import services as ledger
 from deliberation.models import GovernanceTask, LedgerEntry, ResultPublication, TaskState
 from deliberation.results.services import result_publish_if_complete
@@ -47,7 +48,7 @@ def test_published_only_when_every_task_is_done_or_cancelled():
     assert res.proposal.state == ProposalState.COMPLETED
     assert "清洗喷泉" in result.summary and "更换水泵" not in result.summary
     assert LedgerEntry.objects.filter(hall=hall, kind=ledger.RESULT_PUBLISHED).count() == 1
-    assert ledger.ledger_verify(hall).ok
+    assert ledger_selectors.ledger_verify(hall).ok
 
 
 def test_an_effective_resolution_in_a_hall_with_many_members():

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from deliberation.ledger import selectors as ledger_selectors
 from deliberation.ledger import services as ledger
 from deliberation.models import (
     GovernanceTask,
@@ -99,10 +100,27 @@ def test_only_an_effective_resolution_is_broken_into_tasks(w):
     from deliberation.models.votes import ResolutionState
 
     w.resolution.state = ResolutionState.ON_NOTICE
-    w.resolution.save(update_fields=["state"])
+    w.resolution.notice_ends_at = timezone.now() + timedelta(days=1)
+    w.resolution.save(update_fields=["state", "notice_ends_at"])
     with pytest.raises(ValidationError, match="已生效"):
         w.task()
     assert not GovernanceTask.objects.exists()
+
+
+def test_a_notice_period_that_ended_is_recorded_by_the_first_task(w):
+    """The next write settles: breaking a resolution into tasks records it effective first."""
+    from deliberation.models.votes import ResolutionState
+
+    w.resolution.state = ResolutionState.ON_NOTICE
+    w.resolution.effective_at = None
+    w.resolution.notice_ends_at = timezone.now() - timedelta(hours=1)
+    w.resolution.save(update_fields=["state", "effective_at", "notice_ends_at"])
+    before = LedgerEntry.objects.filter(kind=ledger.RESOLUTION_EFFECTIVE).count()
+    w.task()
+    w.resolution.refresh_from_db()
+    assert w.resolution.state == ResolutionState.EFFECTIVE
+    assert w.resolution.effective_at == w.resolution.notice_ends_at
+    assert LedgerEntry.objects.filter(kind=ledger.RESOLUTION_EFFECTIVE).count() == before + 1
 
 
 def test_inactive_membership_cannot_own(w):
@@ -269,7 +287,7 @@ def test_result_published_and_proposal_completed_after_the_last_task(w):
     assert proposal.state == ProposalState.IMPLEMENTING and result.state == ResultState.REOPENED
     closed = LedgerEntry.objects.get(kind=ledger.EVALUATION_CLOSED)
     assert closed.payload["result"] == result.pk and closed.payload["outcome"] == "reopened"
-    assert ledger.ledger_verify(w.resolution.hall).ok
+    assert ledger_selectors.ledger_verify(w.resolution.hall).ok
     services.task_complete(actor=w.owner, task=b)
     assert ResultPublication.objects.filter(state=ResultState.EVALUATING).get().round == 2
     proposal.refresh_from_db()

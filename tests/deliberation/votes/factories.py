@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
+from django.db import connection
 from django.utils import timezone
 
 from community.models import Membership, MembershipRole, MembershipStatus, User
@@ -35,6 +39,25 @@ def proposal_in(hall, state=ProposalState.DELIBERATING, author=None) -> Proposal
         if to == state:
             break
     return p
+
+
+_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+@contextmanager
+def no_writes() -> Iterator[list[str]]:
+    """Fail any INSERT, UPDATE or DELETE run inside the block (reads must not write)."""
+    refused: list[str] = []
+
+    def refuse(execute, sql, params, many, context):
+        if _WRITE.match(sql):
+            refused.append(sql)
+            raise AssertionError(f"a read wrote to the database: {sql[:200]}")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse):
+        yield refused
+    assert not refused, refused
 
 
 def voters(hall, n: int, *roles: str) -> list:

@@ -11,15 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from community.models import MajorityRule
+from deliberation.votes.choices import BallotKind, QuorumBasis, Source
+from deliberation.votes.choices import BallotResult as Result
 from deliberation.votes.tally import (
     ABSTAIN,
-    BallotKind,
     BallotSpec,
     Counts,
-    QuorumBasis,
-    Result,
     Rule,
-    Source,
     TallyError,
     quorum_needed,
     tally,

@@ -272,3 +272,23 @@ def test_every_page_renders_in_each_state(hall, mod, resident):
     sv.ballot_close(actor=mod, ballot=passed)
     assert "形成决议并公示" in hc.get(reverse("resolution_new", args=[passed.pk])).content.decode()
     assert client_for(resident).get(reverse("resolution_new", args=[passed.pk])).status_code == 403
+
+
+def test_labels_come_from_the_choices_one_wording_each(hall, mod, resident):
+    """Sources, results and the abstention read as their TextChoices labels on every page."""
+    from deliberation.votes.choices import BallotKind, BallotResult, OptionKey, Source
+
+    poll = make_ballot(hall, mod, kind=BallotKind.SINGLE_CHOICE, options=["种花", "修椅"])
+    page = client_for(resident).get(reverse("ballot", args=[poll.pk])).content.decode()
+    assert "空白票" in page and "弃权(空白票)" not in page
+    grantor, holder = member(hall), member(hall)
+    motion = make_ballot(hall, mod, secret=False, quorum_fraction="0.1")
+    sv.ballot_authorize_proxy(actor=mod, ballot=motion, grantor=grantor, holder=holder)
+    sv.ballot_cast(voter=holder, ballot=motion, choices=["for"], on_behalf_of=grantor)
+    sv.ballot_cast(voter=resident, ballot=motion, choices=["abstain"])
+    sv.ballot_close(actor=mod, ballot=motion)
+    html = client_for(resident).get(reverse("ballot_results", args=[motion.pk])).content.decode()
+    headers = re.findall(r'<th scope="col">([^<]+)</th>', html)
+    assert str(Source.ONLINE.label) in headers and str(Source.PROXY.label) in headers
+    assert f">{BallotResult.PASSED.label}</p>" in html
+    assert str(OptionKey.ABSTAIN.label) in html
