@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from community.models import MajorityRule
 from deliberation.meetings import selectors
@@ -24,12 +23,10 @@ from deliberation.models import (
     Stance,
 )
 from deliberation.models.votes import BallotKind, BallotResult, BallotState
+from deliberation.votes.choices import Source
 
-SOURCE_LABELS = {
-    "online": gettext_lazy("线上"),
-    "hand": gettext_lazy("现场举手"),
-    "proxy": gettext_lazy("委托"),
-}
+# One wording for every source, from the votes' choices (docs/votes.md).
+SOURCE_LABELS = dict(Source.choices)
 
 
 def _local(dt) -> str:

@@ -43,7 +43,6 @@ from deliberation.models import (
 )
 from deliberation.models.meetings import SpeechState
 from deliberation.results import selectors as result_selectors
-from deliberation.results.evaluation import result_url
 from deliberation.tasks.workflow import task_progress
 from deliberation.votes import selectors as vote_selectors
 from deliberation.votes import workflow as vote_workflow
@@ -767,7 +766,7 @@ def _build(user, proposal: Proposal, d: dict[str, Any]) -> Story:
             {
                 "id": r.pk,
                 "round": r.round,
-                "url": _url("result", r.pk) or result_url(r),
+                "url": _url("result", r.pk) or result_selectors.result_url(r),
                 "published_at": r.published_at,
                 "summary": r.summary,
                 "summary_html": r.summary_html,

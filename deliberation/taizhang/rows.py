@@ -44,6 +44,7 @@ from deliberation.models import (
 )
 from deliberation.models.votes import BallotKind, BallotResult, BallotState, ResolutionState
 from deliberation.tasks.workflow import task_progress
+from deliberation.votes.choices import OptionKey, Source
 from forum.models import ModerationState, Proposal, ProposalEvent, ProposalState
 
 Row = list[Any]
@@ -270,8 +271,8 @@ BALLOT_HEADERS = [
     "表决结果", "结束时间",
 ]  # fmt: skip
 
-FIXED_LABELS = {"for": "赞成", "against": "反对", "abstain": "弃权"}
-SOURCE_LABELS = {"online": "线上投票", "hand": "现场举手", "proxy": "委托投票"}
+FIXED_LABELS = dict(OptionKey.choices)
+SOURCE_LABELS = dict(Source.choices)  # one wording, from the votes' choices
 
 
 def ballot_rows(hall: Hall, month: Month, *, today: date | None = None) -> Table:

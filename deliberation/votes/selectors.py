@@ -287,7 +287,8 @@ def tally_data(ballot_id: int, now: datetime | None = None) -> dict[str, Any]:
         totals = Counter({o.key: 0 for o in ballot.options.all()})
         totals[ABSTAIN] += 0
         for source in count_sources(ballot):
-            totals.update(source.votes)
+            for key, n in source.votes.items():
+                totals[key] += n
         data["totals"] = dict(totals)
         data["hand"] = {"voters": hand.voters, "votes": hand.votes} if hand else None
     return data

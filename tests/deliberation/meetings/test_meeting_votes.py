@@ -170,7 +170,7 @@ def test_closing_moves_the_proposal_and_the_minutes_include_the_vote(hall):
     text = meeting.minutes_final
     assert f"### 表决:{proposal.title}" in text
     assert "记名" in text and "赞成/反对/弃权" in text
-    assert "| 线上 | 1 | 1 | 0 | 2 |" in text
+    assert "| 线上投票 | 1 | 1 | 0 | 2 |" in text
     assert "| 现场举手 | 2 | 0 | 1 | 3 |" in text
     assert "| 合计 | 3 | 1 | 1 | 5 |" in text
     assert "达到法定人数" in text and "表决结果:**通过**" in text
