@@ -103,6 +103,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # A SQLite connection is a file handle, and opening one runs the PRAGMAs above: keep it
+    # for a minute (the websocket rooms' database thread reuses it across commands; Django
+    # closes it when older, at the next close_old_connections). PostgreSQL uses the pool below.
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("SQLITE_CONN_MAX_AGE", "60"))
     # A file (not memory) so that browser tests' daphne subprocess sees the test database.
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("SQLITE_TEST_NAME", str(BASE_DIR / ".test-db.sqlite3"))

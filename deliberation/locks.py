@@ -20,14 +20,14 @@ from deliberation.models import Ballot, Meeting, Resolution, ResultPublication, 
 ORDER = ("meeting", "ballot", "result round", "task", "resolution", "ledger")
 
 
-def lock_meeting(meeting_id: int, *related: str) -> Meeting:
+def lock_meeting(meeting_id: int, *related: str, only: tuple[str, ...] = ()) -> Meeting:
     """Lock a meeting row (first in the order) and return it, with `related` in the same query.
 
     `FOR UPDATE OF` the meeting only: the joined rows (hall, people) are read, not locked.
+    `only` limits the columns read (Django's `only()`), e.g. people to the fields shown.
     """
-    return (
-        Meeting.objects.select_related(*related).select_for_update(of=("self",)).get(pk=meeting_id)
-    )
+    qs = Meeting.objects.select_related(*related).select_for_update(of=("self",))
+    return (qs.only(*only) if only else qs).get(pk=meeting_id)
 
 
 def lock_meeting_of_ballot(ballot_id: int) -> None:

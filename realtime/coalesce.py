@@ -26,7 +26,7 @@ import weakref
 from collections.abc import Callable
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from realtime.loops import server_loop
 
@@ -98,7 +98,9 @@ def _run_job(fn: Callable[[], None]) -> None:
     try:
         fn()
     finally:
-        close_old_connections()  # a worker thread of the loop: give the connection back
+        # A worker thread of the loop, any of several: it keeps no connection between jobs, even
+        # where connections persist (SQLite's CONN_MAX_AGE), so none is left in an idle thread.
+        connections.close_all()
 
 
 _coalescers: weakref.WeakSet[Coalescer] = weakref.WeakSet()

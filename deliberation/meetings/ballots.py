@@ -28,7 +28,8 @@ from realtime.publish import publish
 def _lock(meeting: Meeting | int, *sections: str) -> Meeting:
     """Lock the meeting row and load it with what the `sections` to publish need (one query)."""
     pk = meeting if isinstance(meeting, int) else meeting.pk
-    return locks.lock_meeting(pk, *selectors.related_for(*sections))
+    related = selectors.related_for(*sections)
+    return locks.lock_meeting(pk, *related, only=selectors.columns_for(related))
 
 
 def publish_votes(meeting_id: int, *names: str) -> int:

@@ -9,6 +9,7 @@ items) so each section is built once per command from one read.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -78,6 +79,37 @@ def related_for(*names: str) -> tuple[str, ...]:
     for name in names:
         related += [r for r in SECTION_RELATED.get(name, ()) if r not in related]
     return tuple(related)
+
+
+# A person in a section is their id and name (`person`): reading every column of a user (and
+# building it) for each joined person is most of a hot command's query time.
+PERSON_FIELDS = ("id", "username", "display_name")
+# What commands, sections and permission checks read of the hall (not its long texts).
+HALL_FIELDS = (
+    "id",
+    "name",
+    "slug",
+    "compound",
+    "venue",
+    "speech_limit_seconds",
+    "speeches_per_item",
+    "quorum_fraction",
+    "default_majority_rule",
+    "notice_period_days",
+)
+
+
+def _column_names(model) -> list[str]:
+    return [f.name for f in model._meta.get_fields() if f.concrete and not f.many_to_many]
+
+
+@functools.cache
+def columns_for(related: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns a command reads with `related`: the meeting's, the hall's settings, names."""
+    meeting = _column_names(Meeting)
+    hall = [f"hall__{name}" for name in HALL_FIELDS] if "hall" in related else []
+    people = [f"{r}__{f}" for r in related if r != "hall" for f in PERSON_FIELDS]
+    return (*meeting, *hall, *people)
 
 
 def load_meeting(meeting_id: int) -> Meeting:

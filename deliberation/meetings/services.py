@@ -67,7 +67,8 @@ def _lock(meeting: Meeting | int, *sections: str) -> Meeting:
 
     Only the primary key of `meeting` is used: each service works on the row it loads here."""
     pk = meeting if isinstance(meeting, int) else meeting.pk
-    return locks.lock_meeting(pk, *selectors.related_for(*sections))
+    related = selectors.related_for(*sections)
+    return locks.lock_meeting(pk, *related, only=selectors.columns_for(related))
 
 
 def _publish(m: Meeting, type: str, *names: str, **reads) -> int:
@@ -351,7 +352,7 @@ def meeting_set_checkin(*, actor: User, meeting: Meeting, open: bool) -> Meeting
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
     m.checkin_open = bool(open)
-    m.save(update_fields=["checkin_open"])
+    Meeting.objects.filter(pk=m.pk).update(checkin_open=m.checkin_open)  # no save(): no signals
     _publish(m, MEETING_CHANGED, "meeting")
     return m
 
