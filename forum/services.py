@@ -527,6 +527,8 @@ def comment_edit(*, actor: User, comment: Comment, body: str) -> Comment:
         raise PermissionDenied(_("只能修改自己的评论。"))
     if comment.is_deleted or comment.moderation == ModerationState.REMOVED:
         raise ValidationError(_("已删除的评论不能修改。"))
+    if comment.proposal.moderation != ModerationState.VISIBLE:
+        raise ValidationError(_("这个议题正在审核中,暂不能修改评论。"))
     if comment.proposal.locked:
         raise ValidationError(_("讨论已锁定,不能修改评论。"))
     body = _check_body(body)
@@ -566,6 +568,9 @@ def comment_react(*, user: User, comment: Comment, agree: bool = True) -> Commen
         raise ValidationError(_("不能认同自己的评论。"))
     if comment.is_deleted or comment.moderation != ModerationState.VISIBLE:
         raise ValidationError(_("这条评论已不可见。"))
+    if comment.proposal.moderation != ModerationState.VISIBLE:
+        # A hidden proposal's thread is out of sight: nothing in it can be reacted to.
+        raise ValidationError(_("这个议题正在审核中,暂不能认同评论。"))
     if agree:
         Reaction.objects.get_or_create(comment=comment, user=user)
     else:
