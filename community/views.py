@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -175,3 +176,9 @@ def api_tokens(request):
         "community/api_tokens.html",
         {"tokens": request.user.api_tokens.order_by("-created_at"), "raw_key": raw_key},
     )
+
+
+def locked_out(request, response=None, credentials=None):
+    """The page django-axes shows after too many wrong passwords (HTTP 429), in Chinese."""
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)

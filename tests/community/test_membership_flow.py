@@ -53,7 +53,10 @@ def test_a_fullwidth_username_is_stored_as_it_signs_in(client, home):
     assert "该用户名已被使用" in response.content.decode()
     assert register(client, username="ｗａｎｇａｙｉ").status_code == 302
     client.logout()
-    assert client.login(username="wangayi", password="huaman-mingyuan-88")
+    signed_in = client.post(
+        reverse("login"), {"username": "ｗａｎｇａｙｉ", "password": "huaman-mingyuan-88"}
+    )
+    assert signed_in.status_code == 302 and "_auth_user_id" in client.session
 
 
 def test_nobody_registers_under_the_name_of_an_office_holder(client, home):
