@@ -149,7 +149,6 @@ def _proposal_fields(
     return title, body, errors
 
 
-@transaction.atomic
 def proposal_create(
     *,
     author: User,
@@ -170,8 +169,26 @@ def proposal_create(
         errors["images"] = _("最多上传 %(n)d 张图片。") % {"n": MAX_IMAGES}
     if errors:
         raise ValidationError(errors)
-    _rate_limit("proposal", author)
+    # Photos are decoded and re-encoded before the transaction: inside it, SQLite's write lock
+    # would be held for seconds and other people's writes would fail ("database is locked").
     cleaned = clean_images(images)
+    return _proposal_insert(
+        author=author,
+        hall=hall,
+        title=title,
+        body=body,
+        brand=brand,
+        building=building,
+        cleaned=cleaned,
+        publish_now=publish_now,
+    )
+
+
+@transaction.atomic
+def _proposal_insert(
+    *, author, hall, title, body, brand, building, cleaned, publish_now
+) -> Proposal:
+    _rate_limit("proposal", author)
     now = timezone.now()
     proposal = Proposal.objects.create(
         hall=hall,
@@ -200,15 +217,23 @@ def _store_images(proposal: Proposal, cleaned: list, start: int) -> None:
         )
 
 
-@transaction.atomic
 def proposal_add_images(*, actor: User, proposal: Proposal, images: list) -> Proposal:
     """Add photos to one's own draft (up to 6 in all)."""
+    require(actor, "forum.edit_proposal", proposal, _("只能给自己的草稿添加图片。"))
+    if proposal.images.count() + len(images) > MAX_IMAGES:
+        raise ValidationError({"images": _("最多上传 %(n)d 张图片。") % {"n": MAX_IMAGES}})
+    cleaned = clean_images(images)  # before the transaction, as in proposal_create
+    return _proposal_images_insert(actor=actor, proposal=proposal, cleaned=cleaned)
+
+
+@transaction.atomic
+def _proposal_images_insert(*, actor: User, proposal: Proposal, cleaned: list) -> Proposal:
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     require(actor, "forum.edit_proposal", proposal, _("只能给自己的草稿添加图片。"))
     have = proposal.images.count()
-    if have + len(images) > MAX_IMAGES:
+    if have + len(cleaned) > MAX_IMAGES:
         raise ValidationError({"images": _("最多上传 %(n)d 张图片。") % {"n": MAX_IMAGES}})
-    _store_images(proposal, clean_images(images), start=have)
+    _store_images(proposal, cleaned, start=have)
     return proposal
 
 
