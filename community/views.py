@@ -37,7 +37,7 @@ def hall_page(request, slug: str):
     context = {
         "hall": hall,
         "brands": [b for b in hall.brands.all() if b.is_active],
-        "groups": selectors.members_by_role(hall=hall),
+        "groups": selectors.roster_visible_to(user=request.user, hall=hall),
         "membership": selectors.membership_of(user=request.user, hall=hall),
         "yearly_plan_html": render_markdown(hall.yearly_plan),
         "rules_html": render_markdown(hall.rules_text),
