@@ -182,3 +182,9 @@ def locked_out(request, response=None, credentials=None):
     """The page django-axes shows after too many wrong passwords (HTTP 429), in Chinese."""
     minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
     return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+
+
+def csrf_failure(request, reason: str = ""):
+    """A refused form (CSRF) explained in the site's layout: usually a page left open too long."""
+    message = _("页面已过期或来源不明,为了安全没有提交。请刷新页面后再试一次。")
+    return render(request, "403.html", {"exception": message}, status=403)
