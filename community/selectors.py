@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from community.models import Building, Hall, Membership, MembershipRole, MembershipStatus
+from community.models import (
+    AuditEntry,
+    Building,
+    Hall,
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+)
 from community.roles import PUBLIC_OFFICES, Role
 
 
@@ -107,3 +114,8 @@ def membership_of(*, user, hall: Hall) -> Membership | None:
     if not user.is_authenticated:
         return None
     return Membership.objects.filter(user=user, hall=hall).prefetch_related("roles").first()
+
+
+def audit_entries(*, hall: Hall) -> QuerySet[AuditEntry]:
+    """A hall's audit log, newest first."""
+    return AuditEntry.objects.filter(hall=hall).order_by("-at", "-pk")

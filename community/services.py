@@ -11,8 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.audit import audit_record
 from community.models import (
     ApiToken,
+    AuditAction,
     Building,
     Hall,
     Membership,
@@ -103,6 +105,18 @@ def _record(membership: Membership, actor, from_status: str, note: str = "") -> 
         from_status=from_status,
         to_status=membership.status,
         note=note,
+    )
+    label = MembershipStatus(membership.status).label
+    audit_record(
+        action=AuditAction.ROLES if from_status == membership.status else AuditAction.MEMBERSHIP,
+        actor=actor,
+        hall=membership.hall,
+        target=f"{membership.user}({membership.user.username})",
+        detail=note
+        if from_status == membership.status
+        else f"{MembershipStatus(from_status).label if from_status else '—'} → {label}"
+        + (f":{note}" if note else ""),
+        owner_id=membership.user_id,
     )
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("halls/<slug:slug>/", views.hall_page, name="hall"),
     path("halls/<slug:slug>/join/", views.join_hall, name="join_hall"),
     path("halls/<slug:slug>/members/", views.manage_members, name="manage_members"),
+    path("halls/<slug:slug>/audit/", views.audit_log, name="audit_log"),
     path(
         "memberships/<int:pk>/<str:decision>/",
         views.decide_membership,

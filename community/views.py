@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -188,3 +189,18 @@ def csrf_failure(request, reason: str = ""):
     """A refused form (CSRF) explained in the site's layout: usually a page left open too long."""
     message = _("页面已过期或来源不明,为了安全没有提交。请刷新页面后再试一次。")
     return render(request, "403.html", {"exception": message}, status=403)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@login_required
+def audit_log(request, slug: str):
+    """The hall's audit log for its heads and federation admins, newest first."""
+    hall = get_object_or_404(selectors.halls_visible_to(), slug=slug)
+    if not request.user.has_perm("community.view_audit", hall):
+        raise PermissionDenied(_("只有微家负责人或妇联管理员可以查看审计日志。"))
+    page = Paginator(selectors.audit_entries(hall=hall), AUDIT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "community/audit.html", {"hall": hall, "page": page})

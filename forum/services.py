@@ -17,9 +17,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.audit import audit_record
 from community.images import clean_images
 from community.markup import render_markdown
-from community.models import Building, Hall, MembershipStatus, ServiceBrand, User
+from community.models import AuditAction, Building, Hall, MembershipStatus, ServiceBrand, User
 from forum import events
 from forum.models import (
     Comment,
@@ -697,6 +698,16 @@ def moderation_decide(
         comment=target if comment is not None else None,
         outcome=outcome,
         reason=reason[:200],
+    )
+    audit_record(
+        action=AuditAction.MODERATION,
+        actor=actor,
+        hall=prop.hall,
+        target=(
+            f"评论 #{target.pk}" if comment is not None else f"议题 #{prop.pk}「{prop.title}」"
+        ),
+        detail=f"{ModerationState(outcome).label}" + (f":{reason}" if reason else ""),
+        owner_id=target.author_id,
     )
     what = _("您的评论") if comment is not None else _("您的议题「%(t)s」") % {"t": prop.title}
     verdict = _("经审核已恢复显示") if outcome == ModerationState.VISIBLE else _("经审核已被移除")
