@@ -175,6 +175,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
 )
 
+# The audit log is kept this many days (never under 183: MLPS level 2 asks for six months).
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "200"))
 CSRF_FAILURE_VIEW = "community.views.csrf_failure"  # the 403 page, in Chinese
 
 LOGIN_URL = "login"
