@@ -31,6 +31,9 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="residents",
     )
+    # The version of the privacy notice this person last accepted (history: PrivacyAcceptance);
+    # on the user row so the "please read" banner costs no query.
+    privacy_version = models.CharField(_("已同意的隐私说明版本"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("用户")
@@ -449,3 +452,23 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.actor_label}"
+
+
+class PrivacyAcceptance(models.Model):
+    """A person accepted a version of the privacy notice (隐私说明), at a time (PIPL Art. 14)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="privacy_acceptances"
+    )
+    version = models.CharField(_("版本"), max_length=20)
+    at = models.DateTimeField(_("同意时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("隐私说明同意记录")
+        verbose_name_plural = _("隐私说明同意记录")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version"], name="one_acceptance_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.version}"

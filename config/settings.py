@@ -243,3 +243,7 @@ FANGHUA = {
     # Seconds between a websocket's presence heartbeats; a connection silent for 3x is gone.
     "PRESENCE_HEARTBEAT": int(os.environ.get("PRESENCE_HEARTBEAT", "30")),
 }
+
+# The privacy notice (templates/community/privacy_notice.html, docs/privacy.md): raise the
+# version when its text changes, and everyone is asked to read and accept it again.
+PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-12")

@@ -12,3 +12,9 @@ class DeliberationConfig(AppConfig):
         from deliberation.votes import hooks
 
         hooks.on_ballot_changed(ballots.on_ballot_changed)
+
+        # A person's own data (community/privacy.py) includes what they did here.
+        from community import privacy
+        from deliberation import personal_data
+
+        privacy.register_section(personal_data.sections)

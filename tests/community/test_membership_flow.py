@@ -24,6 +24,7 @@ def register(client, **overrides):
         "password1": "huaman-mingyuan-88",
         "password2": "huaman-mingyuan-88",
         "building": "",
+        "accept_privacy": "on",
         **overrides,
     }
     return client.post(reverse("register"), data)
