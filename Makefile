@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-pg lint format bench setup migrate seed clean messages
+.PHONY: run test test-e2e test-pg lint format bench setup migrate seed clean messages
 
 # The venv is rebuilt when requirements.txt changes.
 $(VENV)/.installed: requirements.txt
@@ -30,6 +30,10 @@ run: seed
 test: migrate
 	$(PY) manage.py seed_demo --quiet
 	$(PY) -m pytest
+
+# The browser tests alone (Playwright + Debian's Chromium); `make test` runs them too.
+test-e2e: setup
+	$(PY) -m pytest tests/e2e
 
 # The same suite against PostgreSQL and the Redis channel layer.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fanghua

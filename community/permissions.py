@@ -11,6 +11,13 @@ from typing import Any
 
 import rules
 
+from community.models import (
+    AdminAssignment,
+    Hall,
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+)
 from community.roles import ADMIN, Role, expand
 
 _CACHE_ATTR = "_fanghua_roles"
@@ -18,8 +25,6 @@ _CACHE_ATTR = "_fanghua_roles"
 
 def hall_of(obj: Any):
     """Return the hall an object belongs to (the hall itself, or `obj.hall`)."""
-    from community.models import Hall
-
     if obj is None:
         return None
     if isinstance(obj, Hall):
@@ -34,8 +39,6 @@ def roles_in(user, hall) -> frozenset[str]:
     cache: dict[int, frozenset[str]] = user.__dict__.setdefault(_CACHE_ATTR, {})
     if hall.pk in cache:
         return cache[hall.pk]
-    from community.models import AdminAssignment, MembershipRole, MembershipStatus
-
     held: set[str] = set(
         MembershipRole.objects.filter(
             membership__user=user,
@@ -92,8 +95,6 @@ is_authenticated = rules.is_authenticated
 
 @rules.predicate
 def has_no_open_membership(user, hall) -> bool:
-    from community.models import Membership, MembershipStatus
-
     if hall is None or not user.is_authenticated:
         return False
     return not Membership.objects.filter(

@@ -5,6 +5,10 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
+from community.api import router as community_router
+from deliberation.api import router as deliberation_router
+from forum.api import router as forum_router
+
 api = NinjaAPI(
     title="芳华议事厅 API",
     version="1.0.0",
@@ -39,10 +43,6 @@ def on_not_found(request, exc: Http404):
 
 
 def _register() -> None:
-    from community.api import router as community_router
-    from deliberation.api import router as deliberation_router
-    from forum.api import router as forum_router
-
     api.add_router("/", community_router)
     api.add_router("/", forum_router)
     api.add_router("/", deliberation_router)

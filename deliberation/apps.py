@@ -8,6 +8,7 @@ class DeliberationConfig(AppConfig):
 
     def ready(self) -> None:
         # Parts above votes register for what votes announce (deliberation/votes/hooks.py).
+        # cycle: app loading — both import models, which exist only once apps.py has loaded.
         from deliberation.meetings import ballots
         from deliberation.votes import hooks
 

@@ -7,16 +7,19 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from deliberation.meetings import services
+from deliberation.models import Meeting
+from demo import votes as demo_votes
+from demo.forum import FOUNTAIN_TITLE
+from forum.models import Proposal, ProposalState
+from forum.workflow import proposal_transition
+
 DEMO_MEETING_TITLE = "芳华议事厅 月度议事会"
 OWN_PROPOSAL_TITLE = "中心花园增设长者休息座椅"
 
 
 def _accepted_proposal(hall, users):
     """An accepted proposal for the agenda: the forum's demo ones, or one of our own."""
-    from demo.forum import FOUNTAIN_TITLE
-    from forum.models import Proposal, ProposalState
-    from forum.workflow import proposal_transition
-
     # The fountain's story is told by the year (demo/year.py): not on this agenda.
     existing = list(
         Proposal.objects.filter(hall=hall, state=ProposalState.ACCEPTED)
@@ -52,17 +55,12 @@ def _accepted_proposal(hall, users):
 def seed(*, hall, users) -> None:
     """The monthly meeting (upcoming), then the votes demo: an open online poll and a
     resolution on notice with an answered objection (demo/votes.py)."""
-    from demo import votes as demo_votes
-
     seed_meeting(hall=hall, users=users)
     demo_votes.seed(hall=hall, users=users)
 
 
 def seed_meeting(*, hall, users) -> None:
     """One upcoming meeting of 芳华议事厅: moderator 陈红, recorder 林芳, accepted proposals + a free item."""
-    from deliberation.meetings import services
-    from deliberation.models import Meeting
-
     if Meeting.objects.filter(hall=hall, title=DEMO_MEETING_TITLE).exists():
         return
     starts = timezone.localtime() + timedelta(days=2)

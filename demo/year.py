@@ -75,6 +75,7 @@ from forum.models import (
     Second,
 )
 from forum.workflow import proposal_transition
+from realtime import coalesce
 
 S = ProposalState
 T = TaskState
@@ -945,8 +946,6 @@ def is_seeded(hall) -> bool:
 
 def seed(*, hall, users) -> str:
     """Play the year unless it is there; return what was done (printed by seed_demo)."""
-    from realtime import coalesce
-
     # The votes demo's live tally runs on a timer thread: let it finish before the year holds
     # the database (SQLite has one writer).
     coalesce.flush()

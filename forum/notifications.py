@@ -10,7 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from forum.events import NOTIFICATIONS_CHANGED, user_room
-from forum.models import Comment, Notification, NotificationPreference, Proposal
+from forum.models import (
+    Comment,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    Proposal,
+)
 from realtime.publish import publish
 
 
@@ -99,8 +105,6 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
 @transaction.atomic
 def notification_preferences_set(*, user, prefs: dict[str, tuple[bool, bool]]) -> None:
     """Set (in_app, email) per kind for a person."""
-    from forum.models import NotificationKind
-
     for kind, (in_app, email) in prefs.items():
         if kind not in NotificationKind.values:
             continue

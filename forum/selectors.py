@@ -16,6 +16,7 @@ from forum.models import (
     ProposalState,
     Reaction,
     Second,
+    Stance,
 )
 
 SORTS = {
@@ -138,8 +139,6 @@ def comments_of(*, user, proposal: Proposal) -> list[Comment]:
 
 
 def stance_counts_from(comments: list[Comment]) -> dict[str, int]:
-    from forum.models import Stance
-
     counts = {s: 0 for s in Stance.values}
     for c in comments:
         if (

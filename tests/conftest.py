@@ -12,7 +12,7 @@ from django.utils import translation
 from community.models import AdminAssignment
 from community.roles import Role
 from realtime.db import close_kept_connection
-from tests.factories import HallFactory, UserFactory, member
+from tests.community.factories import HallFactory, UserFactory, member
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 from community.models import Hall
 from deliberation.models import GovernanceTask, Resolution, TaskState
 from deliberation.models.votes import ResolutionState
-from deliberation.results import services as results
 from deliberation.tasks import selectors, services
 from deliberation.tasks.forms import ProgressForm, ReasonForm, ReportForm, SubTaskForm, TaskForm
 from deliberation.tasks.workflow import allowed_targets
@@ -150,7 +149,7 @@ def _timeline_context(request, task: GovernanceTask) -> dict:
         "task": task,
         "hall": task.hall,
         "result": result,
-        "result_url": results.result_url(result) if result else "",
+        "result_url": reverse("result", args=[result.pk]) if result else "",
         "resolution": task.resolution,
         "volunteers": list(task.volunteers.all()),
         "subtasks": subtasks,

@@ -7,6 +7,7 @@ then `{% overdue_tasks_box hall %}` or `{% resolution_tasks res %}`.
 from django import template
 from django.utils import timezone
 
+from deliberation.models import TaskState
 from deliberation.models.votes import ResolutionState
 from deliberation.tasks import selectors
 
@@ -40,6 +41,4 @@ def resolution_tasks(context, resolution):
 @register.filter
 def task_state(value: str) -> str:
     """The Chinese label of a task state value ("" for none)."""
-    from deliberation.models import TaskState
-
     return TaskState(value).label if value in TaskState.values else ""

@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.community.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

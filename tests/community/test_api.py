@@ -6,7 +6,7 @@ from openapi_spec_validator import validate
 
 from community.models import ApiToken, Membership, MembershipStatus
 from community.roles import Role
-from tests.factories import ServiceBrandFactory, UserFactory, member
+from tests.community.factories import ServiceBrandFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from community.models import AuditAction, AuditEntry, Membership
 from community.roles import Role
 from forum import services as forum_services
 from forum.models import ModerationState, Proposal
-from tests.factories import PASSWORD, UserFactory, member
+from tests.community.factories import PASSWORD, UserFactory, member
 from tests.forum.factories import proposal
 
 pytestmark = pytest.mark.django_db

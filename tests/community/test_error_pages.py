@@ -5,7 +5,7 @@ from django.test import Client, override_settings
 from django.urls import path
 
 from community.roles import Role
-from tests.factories import UserFactory, member
+from tests.community.factories import UserFactory, member
 
 pytestmark = pytest.mark.django_db
 

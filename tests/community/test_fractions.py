@@ -30,7 +30,7 @@ def test_two_of_three_present_is_a_two_thirds_quorum():
 
     from community.roles import Role
     from deliberation.meetings import selectors, services
-    from tests.factories import HallFactory, member
+    from tests.community.factories import HallFactory, member
 
     hall = HallFactory()  # quorum_fraction defaults to 0.667
     moderator = member(hall, Role.MODERATOR)

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import PASSWORD, UserFactory
+from tests.community.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from community import services
 from community.models import Membership, MembershipStatus, User
 from community.roles import Role
-from tests.factories import PASSWORD, BuildingFactory, HallFactory, UserFactory, member
+from tests.community.factories import PASSWORD, BuildingFactory, HallFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 

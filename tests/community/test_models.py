@@ -3,7 +3,7 @@ from django.db import IntegrityError, transaction
 
 from community.models import AdminAssignment, Membership, MembershipRole, MembershipStatus
 from community.roles import ADMIN, Role, expand
-from tests.factories import (
+from tests.community.factories import (
     CommunityFactory,
     HallFactory,
     MembershipFactory,

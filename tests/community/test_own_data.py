@@ -11,7 +11,7 @@ from community.models import Membership, MembershipStatus, PrivacyAcceptance, Us
 from community.roles import Role
 from forum import services as forum_services
 from forum.models import Comment, Notification
-from tests.factories import PASSWORD, BuildingFactory, member
+from tests.community.factories import PASSWORD, BuildingFactory, member
 from tests.forum.factories import proposal
 
 pytestmark = pytest.mark.django_db

@@ -33,7 +33,7 @@ def test_role_matrix(perm, hall, people):
 
 
 def test_roles_in_another_hall_grant_nothing_here(hall, people):
-    from tests.factories import HallFactory
+    from tests.community.factories import HallFactory
 
     other = HallFactory()
     assert not people["head"].has_perm("community.manage_memberships", other)
@@ -42,7 +42,7 @@ def test_roles_in_another_hall_grant_nothing_here(hall, people):
 
 def test_street_admin_manages_every_hall_of_the_street(hall):
     from community.models import AdminAssignment
-    from tests.factories import UserFactory
+    from tests.community.factories import UserFactory
 
     admin = UserFactory()
     AdminAssignment.objects.create(user=admin, street=hall.compound.community.street)

@@ -5,7 +5,7 @@ from django.test import Client
 
 from community.models import Membership
 from community.roles import Role
-from tests.factories import BuildingFactory, UserFactory, member
+from tests.community.factories import BuildingFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from deliberation.models import ProgressReport
 from deliberation.tasks import services as task_services
 from forum import services
 from forum.models import Proposal, ProposalState
-from tests.deliberation.tasks.world import task_world
-from tests.factories import member
+from tests.community.factories import member
+from tests.deliberation.tasks.factories import task_world
 from tests.forum.factories import proposal
 
 

@@ -5,7 +5,6 @@ import pytest
 from deliberation.models import Ballot, Objection, Resolution
 from demo import votes as demo_votes
 from demo.community import seed_organisation
-from tests.deliberation.votes.factories import fast_hashing  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

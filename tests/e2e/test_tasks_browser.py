@@ -8,9 +8,9 @@ from PIL import Image
 
 from deliberation.models import GovernanceTask, ProgressReport, ResultPublication, TaskState
 from forum.models import ProposalState
-from tests.deliberation.tasks.world import task_world
+from tests.community.factories import PASSWORD
+from tests.deliberation.tasks.factories import task_world
 from tests.e2e.conftest import log_in
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

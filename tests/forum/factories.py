@@ -1,11 +1,13 @@
-"""Factories and helpers for forum tests."""
+"""Builders of forum: a proposal moved through the workflow table to any state."""
 
 from __future__ import annotations
 
+from collections import deque
+
 from forum import services
 from forum.models import Proposal, ProposalState
-from forum.workflow import proposal_transition
-from tests.factories import member
+from forum.workflow import TRANSITIONS, proposal_transition
+from tests.community.factories import member
 
 
 def proposal(hall, author=None, *, state: str = ProposalState.COLLECTING, **kwargs) -> Proposal:
@@ -36,10 +38,6 @@ def proposal(hall, author=None, *, state: str = ProposalState.COLLECTING, **kwar
 
 def _longer_path(state: str) -> list[str]:
     """A route through the state machine from draft to `state` (breadth-first)."""
-    from collections import deque
-
-    from forum.workflow import TRANSITIONS
-
     start = ProposalState.DRAFT
     prev = {start: None}
     queue = deque([start])

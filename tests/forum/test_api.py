@@ -10,7 +10,7 @@ from PIL import Image
 
 from community.models import ApiToken
 from forum.models import Notification, Proposal, ProposalState
-from tests.factories import ServiceBrandFactory, member
+from tests.community.factories import ServiceBrandFactory, member
 from tests.forum.factories import proposal
 
 pytestmark = pytest.mark.django_db

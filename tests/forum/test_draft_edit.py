@@ -6,7 +6,7 @@ from django.test import Client
 
 from forum import services
 from forum.models import Proposal, ProposalState
-from tests.factories import BuildingFactory, ServiceBrandFactory, UserFactory, member
+from tests.community.factories import BuildingFactory, ServiceBrandFactory, UserFactory, member
 from tests.forum.factories import proposal
 
 pytestmark = pytest.mark.django_db

@@ -4,14 +4,13 @@ import io
 import re
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from forum import services
 from forum.models import Comment, Proposal, ProposalState
-from tests.factories import ServiceBrandFactory, member
+from tests.community.factories import ServiceBrandFactory, member
+from tests.community.factories import page_queries as queries
 from tests.forum.factories import proposal
 
 pytestmark = pytest.mark.django_db
@@ -36,13 +35,6 @@ def add_comments(p, n: int, people) -> None:
         [Comment(proposal=p, author=people[0], body="回复", parent=t, depth=1) for t in tops]
     )
     Proposal.objects.filter(pk=p.pk).update(comment_count=n + len(tops))
-
-
-def queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        r = client.get(url)
-    assert r.status_code == 200
-    return len(ctx.captured_queries)
 
 
 def test_proposal_page_runs_a_constant_number_of_queries(hall, django_assert_max_num_queries):

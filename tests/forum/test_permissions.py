@@ -3,7 +3,6 @@
 import pytest
 
 from forum.permissions import PERMISSIONS
-from tests.factories import member
 from tests.forum.factories import proposal
 
 pytestmark = pytest.mark.django_db
@@ -30,11 +29,6 @@ EXPECTED = {
 }
 
 
-@pytest.fixture
-def cast(hall, people):
-    return {**people, "author": member(hall, username="p_author")}
-
-
 def test_every_permission_is_in_the_matrix():
     assert set(EXPECTED) == set(PERMISSIONS)
 
@@ -53,7 +47,7 @@ def test_editing_is_only_for_drafts(hall, cast):
 
 
 def test_roles_in_another_hall_grant_nothing_here(hall, cast):
-    from tests.factories import HallFactory
+    from tests.community.factories import HallFactory
 
     other = HallFactory()
     p = proposal(other)

@@ -8,7 +8,7 @@ from django.db import close_old_connections, connection
 
 from forum import services
 from forum.models import Notification, Proposal, ProposalEvent, ProposalState, Second
-from tests.factories import member
+from tests.community.factories import member
 from tests.forum.factories import proposal
 
 S = ProposalState
@@ -64,7 +64,7 @@ def test_reaching_the_threshold_moves_to_awaiting_review_once(hall):
 
 
 def _concurrent_seconds(hall_threshold: int, people: int) -> tuple[Proposal, list]:
-    from tests.factories import HallFactory
+    from tests.community.factories import HallFactory
 
     hall = HallFactory(seconding_threshold=hall_threshold)
     p = proposal(hall)

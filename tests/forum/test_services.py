@@ -1,7 +1,5 @@
 """Review, merge, discussion, moderation, rate limits and notifications through the services."""
 
-import io
-
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,19 +20,11 @@ from forum.models import (
     Second,
 )
 from forum.notifications import notifications_mark_read, unread_count
-from tests.factories import ServiceBrandFactory, member
+from tests.community.factories import ServiceBrandFactory, jpeg_with_gps, member
 from tests.forum.factories import proposal
 
 pytestmark = pytest.mark.django_db
 S = ProposalState
-
-
-def jpeg_with_gps() -> bytes:
-    exif = Image.Exif()
-    exif.get_ifd(0x8825).update({1: "N", 2: (23.0, 2.0, 1.0)})
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), "green").save(out, format="JPEG", exif=exif.tobytes())
-    return out.getvalue()
 
 
 # --- proposals

@@ -5,7 +5,7 @@ from asgiref.sync import sync_to_async
 
 from forum import services
 from forum.models import ProposalState
-from tests.factories import HallFactory, UserFactory, member
+from tests.community.factories import HallFactory, UserFactory, member
 from tests.forum.factories import proposal
 from tests.wsclient import command, open_socket, receive, receive_until
 

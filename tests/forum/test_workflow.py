@@ -5,7 +5,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from forum.models import Proposal, ProposalEvent, ProposalState
 from forum.workflow import TRANSITIONS, allowed_targets, proposal_transition
-from tests.factories import member
 from tests.forum.factories import proposal
 
 pytestmark = pytest.mark.django_db
@@ -18,11 +17,6 @@ BY_PERMISSION = {
     "forum.publish_proposal": {"author"},
     "forum.review_proposal": {"executive", "head", "admin"},
 }
-
-
-@pytest.fixture
-def cast(hall, people):
-    return {**people, "author": member(hall, username="p_author")}
 
 
 def _at(p: Proposal, state: str) -> Proposal:

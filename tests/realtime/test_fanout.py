@@ -146,7 +146,7 @@ async def test_one_process_heartbeat_keeps_every_connection_online(settings):
 
     from realtime import presence
     from realtime.models import Presence
-    from tests.factories import HallFactory, member
+    from tests.community.factories import HallFactory, member
     from tests.wsclient import open_socket, receive
 
     settings.FANGHUA = {**settings.FANGHUA, "PRESENCE_HEARTBEAT": 0.3}

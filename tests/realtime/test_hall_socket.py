@@ -6,7 +6,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from community.roles import Role
-from tests.factories import HallFactory, UserFactory, member
+from tests.community.factories import HallFactory, UserFactory, member
 from tests.wsclient import command, open_socket, receive, receive_until
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

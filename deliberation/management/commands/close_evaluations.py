@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from community.models import Hall
 from deliberation.results.evaluation import settle_evaluations
 
 
@@ -12,8 +13,6 @@ class Command(BaseCommand):
         parser.add_argument("--hall", type=int, help="只处理这个议事厅(id)")
 
     def handle(self, *args, **options):
-        from community.models import Hall
-
         hall = Hall.objects.get(pk=options["hall"]) if options.get("hall") else None
         closed = settle_evaluations(hall=hall)
         if options["verbosity"]:

@@ -28,7 +28,7 @@ from deliberation.models import (
     ResultPublication,
 )
 from forum.models import Comment, Proposal, Second
-from tests.factories import (
+from tests.community.factories import (
     BuildingFactory,
     CompoundFactory,
     HallFactory,

@@ -7,24 +7,23 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from community.models import AdminAssignment
 from community.roles import Role
 from deliberation.dashboard import charts
+from tests.community.factories import (
+    CommunityFactory,
+    HallFactory,
+    StreetFactory,
+    UserFactory,
+    client_for,
+    member,
+)
 from tests.deliberation.dashboard.test_dashboard_figures import build
-from tests.factories import CommunityFactory, HallFactory, StreetFactory, UserFactory, member
 
 SVG = "{http://www.w3.org/2000/svg}"
 QS = "?from=2026-03-01&to=2026-05-31"
-
-
-def client_for(user) -> Client:
-    c = Client()
-    if user is not None:
-        c.force_login(user)
-    return c
 
 
 def admin_of(*, street=None, community=None):

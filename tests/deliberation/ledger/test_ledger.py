@@ -21,7 +21,7 @@ from deliberation.ledger.services import (
     ledger_verify,
 )
 from deliberation.models import LedgerEntry
-from tests.factories import HallFactory
+from tests.community.factories import HallFactory
 
 
 def independent_hash(prev: str, entry: LedgerEntry) -> str:

@@ -20,7 +20,7 @@ from deliberation.ledger.services import (
     ledger_append_secret_ballots,
 )
 from deliberation.models import LedgerEntry
-from tests.factories import HallFactory
+from tests.community.factories import HallFactory
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "ledger.md"
 

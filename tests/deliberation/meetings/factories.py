@@ -10,7 +10,7 @@ from community.roles import Role
 from deliberation.meetings import services
 from deliberation.models import Meeting
 from forum.models import Proposal, ProposalEvent, ProposalState
-from tests.factories import member
+from tests.community.factories import member
 
 
 def accepted_proposal(hall, author, title="修复小区喷泉") -> Proposal:

@@ -3,17 +3,16 @@
 import json
 
 import pytest
-from django.test import Client
 
 from deliberation.meetings import services
 from deliberation.models import CheckIn, Meeting
 from forum.models import ProposalState
+from tests.community.factories import UserFactory, client_for
 from tests.deliberation.meetings.factories import (
     accepted_proposal,
     meeting_people,
     scheduled_meeting,
 )
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +21,6 @@ pytestmark = pytest.mark.django_db
 def ctx(hall):
     people = meeting_people(hall)
     return hall, people, scheduled_meeting(hall, people)
-
-
-def client_for(user) -> Client:
-    c = Client()
-    if user is not None:
-        c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return c
 
 
 def test_list_shows_meetings_to_members_only(ctx):

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from community.roles import ALL_ROLES
 from deliberation.models import Meeting
-from tests.factories import member
+from tests.community.factories import member
 
 pytestmark = pytest.mark.django_db
 

@@ -21,12 +21,12 @@ from deliberation.models import (
     SpeechState,
 )
 from forum.models import ProposalState
+from tests.community.factories import HallFactory, UserFactory, member
 from tests.deliberation.meetings.factories import (
     accepted_proposal,
     meeting_people,
     scheduled_meeting,
 )
-from tests.factories import HallFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 

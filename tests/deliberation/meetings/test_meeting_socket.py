@@ -9,12 +9,12 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from deliberation.meetings import services
+from tests.community.factories import HallFactory, UserFactory, member
 from tests.deliberation.meetings.factories import (
     accepted_proposal,
     meeting_people,
     scheduled_meeting,
 )
-from tests.factories import HallFactory, UserFactory, member
 from tests.wsclient import command, open_socket, receive, receive_until
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

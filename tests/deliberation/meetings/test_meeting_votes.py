@@ -15,12 +15,12 @@ from deliberation.models import Ballot, HandCount, Participation
 from deliberation.votes import services as services_votes
 from forum.models import ProposalState
 from realtime import coalesce
+from tests.community.factories import HallFactory
 from tests.deliberation.meetings.factories import (
     accepted_proposal,
     meeting_people,
     scheduled_meeting,
 )
-from tests.factories import HallFactory
 from tests.wsclient import command, open_socket, receive, receive_until
 
 

@@ -11,14 +11,13 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from community.roles import Role
-from deliberation.models import GovernanceTask, Resolution, ResultPublication, TaskState
+from deliberation.models import GovernanceTask, ResultPublication, TaskState
 from deliberation.results.services import result_publish_if_complete
 from deliberation.tasks.workflow import task_transition
-from deliberation.votes import services as sv
 from forum.models import ProposalState
 from forum.workflow import proposal_transition
-from tests.deliberation.votes.factories import make_ballot, proposal_in, voters
-from tests.factories import BuildingFactory, member
+from tests.community.factories import BuildingFactory, member
+from tests.deliberation.tasks.factories import effective_resolution
 
 
 def building(hall, name: str | None = None):
@@ -29,27 +28,6 @@ def building(hall, name: str | None = None):
 def resident(hall, place=None, *roles):
     """An active member of `hall` registered as living in building `place`."""
     return member(hall, *roles, building=place)
-
-
-def effective_resolution(hall, head, *, title: str, now) -> Resolution:
-    """Like factories_tasks.effective_resolution, with a low quorum so earlier members don't matter."""
-    mod = member(hall, Role.MODERATOR)
-    proposal = proposal_in(hall)
-    people = voters(hall, 3)
-    ballot = make_ballot(hall, mod, proposal=proposal, quorum_fraction="0.1")
-    for person in people:
-        sv.ballot_cast(voter=person, ballot=ballot, choices=["for"])
-    sv.ballot_close(actor=mod, ballot=ballot)
-    resolution = sv.resolution_publish(
-        actor=head,
-        ballot=ballot,
-        title=title,
-        text="由物业与志愿者共同落实。",
-        now=now - timedelta(days=hall.notice_period_days + 1),
-    )
-    sv.resolution_settle(resolution=resolution, now=now)
-    resolution.refresh_from_db()
-    return resolution
 
 
 def published_result(

@@ -13,9 +13,9 @@ from django.db import connection, connections
 
 from deliberation.models import Evaluation
 from deliberation.results import evaluation as ev
+from tests.community.factories import HallFactory
 from tests.conftest import need_service
 from tests.deliberation.results.factories import published_result, resident
-from tests.factories import HallFactory
 
 
 @pytest.mark.django_db

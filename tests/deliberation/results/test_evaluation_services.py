@@ -31,8 +31,8 @@ from deliberation.results.evaluation import (
 from deliberation.results.services import result_publish_if_complete, result_summary_update
 from deliberation.tasks.workflow import task_transition
 from forum.models import Notification, NotificationKind, ProposalEvent, ProposalState
+from tests.community.factories import HallFactory, UserFactory, member
 from tests.deliberation.results.factories import building, published_result, resident
-from tests.factories import HallFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 

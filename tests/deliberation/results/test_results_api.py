@@ -10,16 +10,10 @@ from django.test import Client
 from community.models import ApiToken
 from deliberation.models import Evaluation
 from deliberation.results.evaluation import evaluation_close, evaluation_submit
+from tests.community.factories import HallFactory, UserFactory, client_for
 from tests.deliberation.results.factories import building, published_result, resident
-from tests.factories import HallFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return c
 
 
 def post_json(c: Client, url: str, data: dict, **headers):

@@ -12,17 +12,10 @@ from community.roles import Role
 from deliberation.models import Evaluation, Rating, ResultState
 from deliberation.results.evaluation import evaluation_close, evaluation_submit
 from deliberation.results.services import result_summary_update
+from tests.community.factories import HallFactory, UserFactory, client_for, member
 from tests.deliberation.results.factories import building, published_result, resident
-from tests.factories import HallFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    c = Client()
-    if user is not None:
-        c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return c
 
 
 @pytest.fixture

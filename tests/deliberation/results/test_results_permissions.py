@@ -10,8 +10,8 @@ from community.models import AdminAssignment, Membership, MembershipStatus
 from community.roles import Role
 from deliberation.results.evaluation import evaluation_submit
 from deliberation.results.services import result_summary_update
+from tests.community.factories import HallFactory, UserFactory, member
 from tests.deliberation.results.factories import building, published_result, resident
-from tests.factories import HallFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from deliberation.results.services import result_publish_if_complete
 from deliberation.tasks.workflow import task_transition
 from forum.models import ProposalState
 from forum.workflow import proposal_transition
+from tests.community.factories import HallFactory, member
 from tests.deliberation.tasks.factories import effective_resolution
-from tests.factories import HallFactory, member
 
 pytestmark = pytest.mark.django_db
 

@@ -28,7 +28,7 @@ from deliberation.tasks import services as task_services
 from deliberation.votes import services as sv
 from forum import services as fs
 from forum.models import Proposal
-from tests.factories import BuildingFactory, ServiceBrandFactory, member
+from tests.community.factories import BuildingFactory, ServiceBrandFactory, member
 
 
 @dataclass

@@ -13,8 +13,8 @@ from community.roles import Role
 from deliberation.models import LedgerEntry
 from deliberation.story.selectors import proposal_story
 from forum import services as fs
+from tests.community.factories import UserFactory, member
 from tests.deliberation.story.factories import full_flow
-from tests.factories import UserFactory, member
 
 KEYS = [
     "posted",

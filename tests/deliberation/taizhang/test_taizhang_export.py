@@ -35,9 +35,9 @@ from deliberation.tasks.workflow import task_transition
 from deliberation.votes import services as sv
 from forum.models import Proposal, ProposalEvent, ProposalState
 from forum.workflow import proposal_transition
+from tests.community.factories import HallFactory, member
 from tests.deliberation.tasks.factories import effective_resolution
 from tests.deliberation.votes.factories import make_ballot, voters
-from tests.factories import HallFactory, member
 
 pytestmark = pytest.mark.django_db
 

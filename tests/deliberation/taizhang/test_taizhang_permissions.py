@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from deliberation.taizhang.permissions import PERMISSIONS
 from deliberation.taizhang.rows import SHEETS, TASK_HEADERS
+from tests.community.factories import HallFactory, member
 from tests.deliberation.taizhang.test_taizhang_export import SHEET_NAMES, october_story
-from tests.factories import HallFactory, member
 
 pytestmark = pytest.mark.django_db
 

@@ -5,34 +5,19 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
 from deliberation.models import GovernanceTask, ProgressReport, ResultPublication, TaskState
 from forum.models import ProposalState
-from tests.deliberation.tasks.world import task_world
+from tests.community.factories import client_for, jpeg_with_gps
+from tests.deliberation.tasks.factories import task_world
 
 pytestmark = pytest.mark.django_db
 
 
-def client_for(user) -> Client:
-    c = Client()
-    if user is not None:
-        c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return c
-
-
 def post(client, url, body=None):
     return client.post(url, json.dumps(body or {}), content_type="application/json")
-
-
-def jpeg_with_gps() -> bytes:
-    exif = Image.Exif()
-    exif.get_ifd(0x8825).update({1: "N", 2: (23.0, 2.0, 1.0)})
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), "green").save(out, format="JPEG", exif=exif.tobytes())
-    return out.getvalue()
 
 
 def test_round_trip(settings, tmp_path):

@@ -5,29 +5,16 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
 from deliberation.models import GovernanceTask, ProgressReport, TaskState
 from deliberation.tasks import services
-from tests.deliberation.tasks.world import n_tasks, task_world
+from tests.community.factories import client_for
+from tests.community.factories import page_queries as queries
+from tests.deliberation.tasks.factories import n_tasks
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def w():
-    return task_world()
-
-
-def client_for(user) -> Client:
-    c = Client()
-    if user is not None:
-        c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return c
 
 
 def make_overdue(task, days=3):
@@ -68,12 +55,6 @@ def test_list_filters_and_flags_overdue(w):
 def test_empty_list_says_how_tasks_come(w):
     page = client_for(None).get(f"/halls/{w.hall.slug}/tasks/").content.decode()
     assert "还没有治理任务" in page
-
-
-def queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
 
 
 def test_list_paginates_with_constant_queries(w):
@@ -290,7 +271,7 @@ def test_nav_links_to_tasks(w, settings):
 
 
 def test_admin_shows_a_task_with_its_history(w, settings, tmp_path):
-    from tests.factories import UserFactory
+    from tests.community.factories import UserFactory
 
     settings.MEDIA_ROOT = tmp_path
     task = w.task(subtasks=[("放水", 1)])

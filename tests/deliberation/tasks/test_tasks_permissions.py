@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from community.permissions import forget_roles
 from deliberation.models import GovernanceTask, ProgressReport, SubTask, TaskEvent, TaskState
 from deliberation.tasks import services
-from tests.deliberation.tasks.world import task_world
+from tests.deliberation.tasks.factories import task_world
 
 pytestmark = pytest.mark.django_db
 ROLES = ["resident", "member", "volunteer", "owner", "head", "admin", "outsider"]

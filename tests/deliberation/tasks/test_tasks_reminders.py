@@ -11,18 +11,13 @@ from community.roles import Role
 from deliberation.models import GovernanceTask
 from deliberation.tasks import services
 from forum.models import Notification, NotificationKind
-from tests.deliberation.tasks.world import task_world
-from tests.factories import member
+from tests.community.factories import member
+from tests.deliberation.tasks.factories import task_world
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
 DAY0 = date(2030, 3, 1)  # the tasks are created on this day
 NOW0 = datetime(2030, 3, 1, 9, 0, tzinfo=TZ)
-
-
-@pytest.fixture
-def w():
-    return task_world()
 
 
 def run(today: date, *extra: str) -> str:

@@ -1,6 +1,5 @@
 """Governance tasks through their services: creation, the state machine, progress, reports."""
 
-import io
 from datetime import timedelta
 
 import pytest
@@ -23,24 +22,11 @@ from deliberation.models import (
 from deliberation.tasks import services
 from deliberation.tasks.workflow import TRANSITIONS, task_progress
 from forum.models import Notification, NotificationKind, ProposalState
-from tests.deliberation.tasks.world import task_world
-from tests.factories import BuildingFactory, ServiceBrandFactory, member
+from tests.community.factories import BuildingFactory, ServiceBrandFactory, jpeg_with_gps, member
+from tests.deliberation.tasks.factories import task_world
 
 pytestmark = pytest.mark.django_db
 T = TaskState
-
-
-@pytest.fixture
-def w():
-    return task_world()
-
-
-def jpeg_with_gps() -> bytes:
-    exif = Image.Exif()
-    exif.get_ifd(0x8825).update({1: "N", 2: (23.0, 2.0, 1.0)})
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), "blue").save(out, format="JPEG", exif=exif.tobytes())
-    return out.getvalue()
 
 
 def snapshot():

@@ -1,18 +1,19 @@
-"""Helpers for ballot tests: a ready hall, ballots, proposals in a given state."""
+"""Builders of votes: proposals ready for a vote, voters, ballots, a resolution on notice."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
+from community.models import Membership, MembershipRole, MembershipStatus, User
 from community.roles import Role
+from deliberation.models import Resolution
 from deliberation.models.votes import BallotKind, BallotMode
 from deliberation.votes import services as sv
 from forum.models import Proposal, ProposalState
 from forum.workflow import proposal_transition
-from tests.factories import member
+from tests.community.factories import member
 
 PATH = [
     ProposalState.COLLECTING,
@@ -54,16 +55,8 @@ def make_ballot(hall, moderator, *, open_=True, **kwargs):
     return ballot
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    """Test users get their password hashed quickly (PBKDF2 makes each factory user slow)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def bulk_members(hall, n: int, prefix: str = "bulk") -> list:
     """n active residents of `hall`, created in bulk (no usable password)."""
-    from community.models import Membership, MembershipRole, MembershipStatus, User
-
     users = User.objects.bulk_create(
         [User(username=f"{prefix}{i}", display_name=f"居民{i}", password="!") for i in range(n)]
     )
@@ -76,3 +69,26 @@ def bulk_members(hall, n: int, prefix: str = "bulk") -> list:
         [MembershipRole(membership=m, role=Role.RESIDENT) for m in ms]
     )
     return users
+
+
+def resolution_on_notice(hall, head=None, *, title: str = "修复小区喷泉", now=None) -> Resolution:
+    """A proposal voted through and its resolution published, its notice period already over.
+
+    Nothing has settled it: `resolution_settle` (or the close_notices command) makes it effective.
+    """
+    now = now or timezone.now()
+    head = head or member(hall, Role.HEAD)
+    mod = member(hall, Role.MODERATOR)
+    people = voters(hall, 3)
+    # A low quorum: the hall may already have many members who do not vote here.
+    ballot = make_ballot(hall, mod, proposal=proposal_in(hall), quorum_fraction="0.01")
+    for person in people:
+        sv.ballot_cast(voter=person, ballot=ballot, choices=["for"])
+    sv.ballot_close(actor=mod, ballot=ballot)
+    return sv.resolution_publish(
+        actor=head,
+        ballot=ballot,
+        title=title,
+        text="由物业与志愿者共同落实。",
+        now=now - timedelta(days=hall.notice_period_days + 1),
+    )

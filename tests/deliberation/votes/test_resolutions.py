@@ -15,8 +15,8 @@ from deliberation.models import LedgerEntry, Resolution
 from deliberation.models.votes import ResolutionState
 from deliberation.votes import services as sv
 from forum.models import ProposalState
-from tests.deliberation.votes.factories import fast_hashing, make_ballot, proposal_in, voters  # noqa: F401
-from tests.factories import UserFactory, member
+from tests.community.factories import UserFactory, member
+from tests.deliberation.votes.factories import make_ballot, proposal_in, voters
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,8 @@ from deliberation.models.votes import BallotKind, BallotMode, BallotResult, Elec
 from deliberation.votes import services as sv
 from deliberation.votes import tally
 from forum.models import ProposalState, VoteOutcome
-from tests.deliberation.votes.factories import fast_hashing, make_ballot, proposal_in, voters  # noqa: F401
-from tests.factories import BuildingFactory, UserFactory, member
+from tests.community.factories import BuildingFactory, UserFactory, member
+from tests.deliberation.votes.factories import make_ballot, proposal_in, voters
 
 pytestmark = pytest.mark.django_db
 

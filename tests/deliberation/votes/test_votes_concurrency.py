@@ -17,9 +17,9 @@ from community.roles import Role
 from deliberation.models import Participation, VoteRecord
 from deliberation.votes import services as sv
 from realtime import coalesce
+from tests.community.factories import member
 from tests.conftest import need_service
-from tests.deliberation.votes.factories import bulk_members, fast_hashing, make_ballot  # noqa: F401
-from tests.factories import member
+from tests.deliberation.votes.factories import bulk_members, make_ballot
 
 
 def _need_postgres() -> None:

@@ -12,16 +12,10 @@ from django.urls import reverse
 from community.roles import Role
 from deliberation.models import Objection, Participation, Resolution, VoteRecord
 from deliberation.votes import services as sv
-from tests.deliberation.votes.factories import fast_hashing, make_ballot  # noqa: F401
-from tests.factories import UserFactory, member
+from tests.community.factories import UserFactory, client_for, member
+from tests.deliberation.votes.factories import make_ballot
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return c
 
 
 @pytest.fixture

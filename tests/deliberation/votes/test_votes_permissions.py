@@ -5,7 +5,7 @@ import pytest
 from community.roles import Role
 from deliberation.votes import services as sv
 from deliberation.votes.permissions import PERMISSIONS
-from tests.deliberation.votes.factories import fast_hashing, make_ballot  # noqa: F401
+from tests.deliberation.votes.factories import make_ballot
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_role_matrix(perm, hall, people, ballot):
 def test_a_resident_of_the_building_who_is_no_member_may_view_and_vote(hall, people):
     from community.models import Building
     from deliberation.models.votes import ElectorateScope
-    from tests.factories import UserFactory
+    from tests.community.factories import UserFactory
 
     b = Building.objects.create(compound=hall.compound, name="3栋")
     neighbour = UserFactory(building=b)
@@ -59,7 +59,7 @@ def test_a_resident_of_the_building_who_is_no_member_may_view_and_vote(hall, peo
 
 
 def test_roles_in_another_hall_grant_nothing_here(hall, people, ballot):
-    from tests.factories import HallFactory, member
+    from tests.community.factories import HallFactory, member
 
     other = HallFactory()
     mod_elsewhere = member(other, Role.MODERATOR, Role.HEAD)

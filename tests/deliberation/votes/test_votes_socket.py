@@ -6,8 +6,8 @@ from channels.db import database_sync_to_async as sync_to_async
 from community.roles import Role
 from deliberation.votes import services as sv
 from realtime import coalesce
-from tests.deliberation.votes.factories import fast_hashing, make_ballot  # noqa: F401
-from tests.factories import HallFactory, UserFactory, member
+from tests.community.factories import HallFactory, UserFactory, member
+from tests.deliberation.votes.factories import make_ballot
 from tests.wsclient import open_socket, receive, receive_until
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

@@ -1,9 +1,15 @@
-"""factory_boy factories for every model the tests need; no fixture files, no magic ids."""
+"""Builders of community: places, halls, people in roles, a logged-in client, an uploaded photo."""
 
 from __future__ import annotations
 
+import io
+
 import factory
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from factory.django import DjangoModelFactory
+from PIL import Image
 
 from community.models import (
     Building,
@@ -103,3 +109,27 @@ def member(hall: Hall, *roles: str, user: User | None = None, **user_kwargs) -> 
     for role in set(roles) | {Role.RESIDENT}:
         MembershipRole.objects.create(membership=membership, role=role)
     return user
+
+
+def client_for(user: User | None) -> Client:
+    """A test client logged in as `user` (anonymous for None)."""
+    c = Client()
+    if user is not None:
+        c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return c
+
+
+def jpeg_with_gps(colour: str = "green") -> bytes:
+    """A small JPEG photo carrying a GPS position in its EXIF (uploads must strip it)."""
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (23.0, 2.0, 1.0)})
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(out, format="JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def page_queries(client: Client, url: str) -> int:
+    """How many queries a GET of `url` runs (the page must answer 200)."""
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
