@@ -2,7 +2,7 @@
 
 A snapshot is a dict of sections: meeting, agenda, attendance, floor, minutes, votes, presence.
 Every event's data holds the *full new value* of the sections it changes, so applying an event
-is replacing those keys; `apply_event` is mirrored by `applyEvent` in static/js/meeting.js.
+is replacing those keys; `apply_event` is mirrored by `applyEvent` in static/js/meeting/state.js.
 """
 
 from __future__ import annotations

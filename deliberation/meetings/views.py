@@ -16,10 +16,19 @@ from django.views.decorators.http import require_POST
 
 from community import selectors as community_selectors
 from community.markup import render_markdown
-from deliberation.meetings import selectors, services
+from community.models import MajorityRule
+from deliberation.meetings import ballots, selectors, services
 from deliberation.meetings.commands import COMMANDS
 from deliberation.meetings.forms import MeetingForm
 from deliberation.models import Meeting
+from deliberation.models.meetings import (
+    AgendaItemState,
+    CheckInMethod,
+    MeetingState,
+    SpeechState,
+    Stance,
+)
+from deliberation.models.votes import BallotKind, BallotResult, BallotState
 
 
 def _hall(slug: str):
@@ -93,15 +102,34 @@ def meeting_new(request, slug: str):
     return render(request, "deliberation/meetings/meeting_form.html", {"hall": hall, "form": form})
 
 
+def room_labels() -> dict[str, dict[str, str]]:
+    """Return the labels of every value the room's scripts show, from the model choices."""
+    return {
+        "meeting_state": dict(MeetingState.choices),
+        "item_state": dict(AgendaItemState.choices),
+        "speech_state": dict(SpeechState.choices),
+        "stance": dict(Stance.choices),
+        "checkin_method": dict(CheckInMethod.choices),
+        "ballot_state": dict(BallotState.choices),
+        "ballot_kind": dict(BallotKind.choices),
+        "ballot_result": dict(BallotResult.choices),
+        "ballot_source": dict(ballots.SOURCE_LABELS),
+        "majority_rule": dict(MajorityRule.choices),
+    }
+
+
 def _page_context(request, meeting: Meeting) -> dict:
     user = request.user
     can_run = user.has_perm("deliberation.run_meeting", meeting)
+    can_record = user.has_perm("deliberation.write_minutes", meeting)
     return {
+        "labels": room_labels(),
+        "perms": {"run": can_run, "record": can_record},
         "meeting": meeting,
         "hall": meeting.hall,
         "notice_html": render_markdown(meeting.notice),
         "can_run": can_run,
-        "can_record": user.has_perm("deliberation.write_minutes", meeting),
+        "can_record": can_record,
         "checked_in": selectors.is_checked_in(meeting=meeting, user=user),
         "snapshot": selectors.meeting_snapshot(meeting.pk),
         "roster": selectors.roster(meeting=meeting) if can_run else [],
@@ -125,9 +153,10 @@ def meeting_room(request, pk: int):
 @login_required
 def meeting_screen(request, pk: int):
     meeting = _meeting(request, pk)
-    return render(
-        request, "deliberation/meetings/meeting_screen.html", _page_context(request, meeting)
-    )
+    context = _page_context(request, meeting)
+    # The big screen shows the room to everyone in it: no one's controls.
+    context["perms"] = {"run": False, "record": False}
+    return render(request, "deliberation/meetings/meeting_screen.html", context)
 
 
 @login_required

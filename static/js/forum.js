@@ -1,4 +1,7 @@
 /* A proposal's page, live: comments, 认同, seconds and history arrive through room proposal.<id>. */
+import { gettext } from "./i18n.js";
+import { announce, connect } from "./room.js";
+
 (function () {
   "use strict";
   // Confirmation before destructive actions.
@@ -69,7 +72,7 @@
       document.getElementById("thread-empty").hidden = true;
       if (isNew) {
         art.classList.add("fresh");
-        window.FH.announce(i18n["new"] + ":" + c.author.name);
+        announce(i18n["new"] + ":" + c.author.name);
       }
     }
     art.querySelector(".who").textContent = c.author.name;
@@ -80,7 +83,7 @@
     var t = art.querySelector("time");
     if (!t.getAttribute("datetime")) {
       t.setAttribute("datetime", c.created_at);
-      t.textContent = new Date(c.created_at).toLocaleString("zh-CN", { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+      t.textContent = new Date(c.created_at).toLocaleString(document.documentElement.lang || undefined, { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
     }
     art.querySelector(".edited").hidden = !c.edited;
     var body = art.querySelector(":scope > .comment-body");
@@ -115,12 +118,12 @@
     li.dataset.id = e.id;
     var b = document.createElement("span"); b.className = "badge state state-" + e.to_state; b.textContent = e.to_label;
     var t = document.createElement("time"); t.setAttribute("datetime", e.at);
-    t.textContent = new Date(e.at).toLocaleString("zh-CN");
-    var w = document.createElement("span"); w.className = "who"; w.textContent = e.actor || "系统";
+    t.textContent = new Date(e.at).toLocaleString(document.documentElement.lang || undefined);
+    var w = document.createElement("span"); w.className = "who"; w.textContent = e.actor || gettext("系统");
     li.append(b, " ", t, " ", w);
     if (e.note) { var n = document.createElement("span"); n.className = "note"; n.textContent = e.note; li.append(n); }
     list.appendChild(li);
-    window.FH.announce(e.to_label);
+    announce(e.to_label);
   }
 
   if (form) form.addEventListener("submit", function (ev) {
@@ -141,8 +144,8 @@
   });
 
   var path = root.dataset.socket;
-  if (!path || !window.FH) return;
-  room = window.FH.connect(path, {
+  if (!path) return;
+  room = connect(path, {
     snapshot: function (data) {
       myAgreed = {};
       data.my_agreed.forEach(function (id) { myAgreed[id] = true; });

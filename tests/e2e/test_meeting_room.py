@@ -64,10 +64,23 @@ def test_moderator_and_two_residents_run_a_meeting_live(server_url, phone):
     expect(zhang.locator("#m-current")).to_contain_text("第1项")
     expect(zhang.locator("#m-live")).to_contain_text("第1项议程开始")
 
+    # an event re-renders only the sections it changed: mark nodes of other sections first
+    expect(mod.locator("#m-current")).to_contain_text("第1项")
+    mod.evaluate(
+        """() => ['#m-agenda li', '#m-attendance .quorum', '#m-current .item-now', '#m-queue li']
+          .forEach(s => { document.querySelector(s).__kept = true; })"""
+    )
+
     # hands up: for, then against; everyone sees the queue
     wang.locator("#m-hand button", has_text="举手:赞成").click()
     zhang.locator("#m-hand button", has_text="举手:反对").click()
     expect(mod.locator("#m-queue li")).to_have_count(2)
+    # floor.changed redrew the queue, but not the agenda, the attendance or the current item
+    kept = mod.evaluate(
+        """() => ['#m-agenda li', '#m-attendance .quorum', '#m-current .item-now', '#m-queue li']
+          .map(s => document.querySelector(s).__kept === true)"""
+    )
+    assert kept == [True, True, True, False]
     expect(mod.locator("#m-queue li").first).to_contain_text("王阿姨")
     expect(wang.locator("#m-queue")).to_contain_text("张奶奶")
     expect(zhang.locator("#m-hand")).to_contain_text("排在第 2 位")
