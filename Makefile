@@ -50,7 +50,8 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 # Fan-out (and any other bench/*_bench.py); prints figures, writes bench/results.json and the
-# tables in docs/benchmarks.md. Uses its own SQLite file unless DATABASE_URL is set.
+# tables in docs/benchmarks.md. The fan-out runs the app with REALTIME_DIRECT_WRITES on and off
+# and the plain-websockets floor in the same run, and prints one table with the ratios. Uses its own SQLite file unless DATABASE_URL is set.
 # Pass options with BENCH_ARGS, e.g. BENCH_ARGS="--clients 100 --rounds 20 --no-write".
 bench: setup
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -3,9 +3,12 @@
 For each N (100, 500, 1000 by default) it connects N authenticated participants to one room
 of a real daphne server running the app (`bench.asgi`), waits until presence traffic has
 settled, then runs warm-up rounds and 50 timed rounds: take a timestamp, send the moderator's
-command, wait until all N participants have the event it publishes. Then it does the same
-against a plain `websockets` server that `broadcast()`s a frame of the same size (the floor).
-Prints a table, writes bench/results.json and the table in docs/benchmarks.md.
+command, wait until all N participants have the event it publishes. The app runs twice, as two
+daphne servers side by side: one with `REALTIME_DIRECT_WRITES=1` (frames written straight to
+the sockets, realtime/wire.py) and one with `REALTIME_DIRECT_WRITES=0` (every frame through the
+ASGI send). The floor is a plain `websockets` server that `broadcast()`s a frame of the same
+size. Rounds alternate between the three, so all see the same load. Prints one table with the
+ratios, writes bench/results.json and the table in docs/benchmarks.md.
 
 Clients, servers and this script share the machine; clients are asyncio tasks in this process.
 """
@@ -23,6 +26,7 @@ import re
 import secrets
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -448,33 +452,85 @@ async def measure(targets: list[Target], sizes, rounds, warmup, gap) -> dict[int
     return out
 
 
-def run_servers(args, env, room, sessions, sizes) -> dict[int, dict]:
-    """Start the app (and the floor), measure, stop them."""
-    app_port, floor_port = free_port(), free_port()
+# The app's two transport paths, each a daphne server of its own: label → REALTIME_DIRECT_WRITES.
+APP_PATHS = {"direct": "1", "asgi": "0"}
+PATH_NAMES = {
+    "direct": "direct writes (realtime/wire.py)",
+    "asgi": "ASGI send (daphne's own)",
+    "floor": "floor (websockets.broadcast)",
+}
+
+
+def default_path() -> str:
+    """The path the production settings choose (REALTIME_DIRECT_WRITES, default on)."""
+    from django.conf import settings
+
+    return "direct" if settings.FANGHUA.get("REALTIME_DIRECT_WRITES", True) else "asgi"
+
+
+def sqlite_copies(env: dict[str, str]) -> dict[str, str]:
+    """On SQLite, a copy of the prepared bench database for each app server but the first.
+
+    Two server processes writing one SQLite file (presence rows of 1,000 joins, the meeting
+    watchers' polls) wait on each other's locks and WAL, which is no part of the fan-out and
+    stalled joins for seconds; each server alone on its file is what one server in production
+    has. On PostgreSQL both servers share the database. Returns label → DATABASE_URL.
+    """
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return {}
+    source = Path(connection.settings_dict["NAME"])
+    out = {}
+    for label in list(APP_PATHS)[1:]:
+        target = source.with_name(f"{source.stem}-{label}{source.suffix}")
+        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        out[label] = f"sqlite:///{target}"
+    return out
+
+
+def run_servers(args, env, rooms, sessions, sizes, databases) -> dict[int, dict]:
+    """Start the app both ways (and the floor), measure, stop them."""
+    floor_port = free_port()
     # No keep-alive pings during the measurement, like the floor (`ping_interval=None`): daphne
     # pings each connection every 20 s by default, which at N = 1,000 is ~100 pings and pongs
     # inside some rounds, traffic that is no part of the fan-out. Production keeps daphne's.
     daphne = [str(Path(PY).parent / "daphne"), "-v", "0", "-b", "127.0.0.1"]
     daphne += ["--ping-interval", "3600"]
-    servers = [
-        start_server([*daphne, "-p", str(app_port), "bench.asgi:application"], env, app_port)
-    ]
+    servers = []
+    targets = []
     try:
-        print(f"app: daphne bench.asgi on :{app_port}, room {room.name}", flush=True)
-        app = Target(
-            label="app",
-            base=f"ws://127.0.0.1:{app_port}",
-            participant_path=room.participant_path,
-            moderator_path=room.moderator_path,
-            cookies=[cookie for _, cookie in sessions[1:]],
-            moderator_cookie=sessions[0][1],
-            wait_snapshot=True,
-            collector=Collector(f'{{"type":"{room.event_type}"', room.round_of),
-            command=lambda r: room.command(r, TEXT),
-            pid=servers[0].pid,
-            profile=args.profile,
-        )
-        targets = [app]
+        for label, direct in APP_PATHS.items():
+            room, port = rooms[label], free_port()
+            server_env = {**env, "REALTIME_DIRECT_WRITES": direct}
+            if label in databases:
+                server_env["DATABASE_URL"] = databases[label]
+            if args.redis:  # each server its own groups: no event crosses to the other
+                server_env["CHANNEL_PREFIX"] = f"{env.get('CHANNEL_PREFIX', 'bench')}-{label}"
+            cmd = [*daphne, "-p", str(port), "bench.asgi:application"]
+            servers.append(start_server(cmd, server_env, port))
+            print(
+                f"{label}: daphne bench.asgi on :{port}, REALTIME_DIRECT_WRITES={direct}, "
+                f"room {room.name}",
+                flush=True,
+            )
+            targets.append(
+                Target(
+                    label=label,
+                    base=f"ws://127.0.0.1:{port}",
+                    participant_path=room.participant_path,
+                    moderator_path=room.moderator_path,
+                    cookies=[cookie for _, cookie in sessions[1:]],
+                    moderator_cookie=sessions[0][1],
+                    wait_snapshot=True,
+                    collector=Collector(f'{{"type":"{room.event_type}"', room.round_of),
+                    command=lambda r, room=room: room.command(r, TEXT),
+                    pid=servers[-1].pid,
+                    profile=args.profile,
+                )
+            )
+        app = targets[0]
         if not args.no_floor:
             cmd = [PY, "-m", "bench.floor_server", "--port", str(floor_port)]
             servers.append(start_server(cmd, env, floor_port))
@@ -491,7 +547,7 @@ def run_servers(args, env, room, sessions, sizes) -> dict[int, dict]:
                     collector=Collector('{"type":"bench.announce"', lambda f: f["data"]["round"]),
                     # a frame of the size the app's last event had
                     command=lambda r: json.dumps({"round": r, "size": app.collector.sizes[-1]}),
-                    pid=servers[1].pid,
+                    pid=servers[-1].pid,
                 )
             )
         if args.daphne_raw:
@@ -521,19 +577,24 @@ def run_servers(args, env, room, sessions, sizes) -> dict[int, dict]:
 
 
 # --- reporting ---------------------------------------------------------------------------------
-def table(rows: list[dict]) -> str:
+def table(rows: list[dict], default: str) -> str:
+    """One table: each N with the app's two paths and the floor, and the ratios between them."""
     lines = [
-        "| N | p50 ms | p99 ms | floor p50 ms | floor p99 ms | p50 / floor | p99 / floor | target met |",
-        "|---:|---:|---:|---:|---:|---:|---:|:---|",
+        "| N | path | p50 ms | p99 ms | p50 / floor | p99 / floor | p50 / direct | target met |",
+        "|---:|:---|---:|---:|---:|---:|---:|:---|",
     ]
     for row in rows:
-        r50 = row["p50_ms"] / row["floor_p50_ms"]
-        r99 = row["p99_ms"] / row["floor_p99_ms"]
-        met = "yes" if r50 <= 1.5 and r99 <= 2.5 else "**no**"
-        lines.append(
-            f"| {row['clients']} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
-            f"{row['floor_p50_ms']:.1f} | {row['floor_p99_ms']:.1f} | {r50:.2f}× | {r99:.2f}× | {met} |"
-        )
+        floor50, floor99 = row["floor_p50_ms"], row["floor_p99_ms"]
+        direct50 = row["direct_p50_ms"]
+        for path in ("direct", "asgi", "floor"):
+            p50, p99 = row[f"{path}_p50_ms"], row[f"{path}_p99_ms"]
+            r50, r99 = p50 / floor50, p99 / floor99
+            met = "" if path == "floor" else "yes" if r50 <= 1.5 and r99 <= 2.5 else "**no**"
+            name = PATH_NAMES[path] + (" — default" if path == default else "")
+            lines.append(
+                f"| {row['clients']} | {name} | {p50:.1f} | {p99:.1f} | {r50:.2f}× | "
+                f"{r99:.2f}× | {p50 / direct50:.2f}× | {met} |"
+            )
     return "\n".join(lines)
 
 
@@ -611,45 +672,54 @@ def main(argv: list[str] | None = None) -> dict:
     call_command("migrate", verbosity=0)
     hall, moderator, participants = prepare_people(max(sizes))
     actions = (args.warmup + args.rounds) * len(sizes)  # moderator actions in the whole run
-    room = ROOMS[args.room](hall=hall, moderator=moderator, rounds=actions)
-    clear_presence(room.name)
+    # One room per app server (for the meeting room: a meeting each, so that each server's
+    # moderator action changes its own meeting).
+    rooms = {
+        label: ROOMS[args.room](hall=hall, moderator=moderator, rounds=actions)
+        for label in APP_PATHS
+    }
+    for room in rooms.values():
+        clear_presence(room.name)
     sessions = make_sessions([moderator, *participants])
+    databases = sqlite_copies(env)
     connections.close_all()
+    default = default_path()
     started = dt.datetime.now(dt.UTC)
     try:
-        results = run_servers(args, env, room, sessions, sizes)
+        results = run_servers(args, env, rooms, sessions, sizes, databases)
     finally:
         drop_sessions([key for key, _ in sessions])
+        for url in databases.values():
+            for suffix in ("", "-wal", "-shm"):
+                Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
     if args.no_floor:
         return {}
 
     rows = []
     for n in sizes:
-        app, fl = results[n]["app"], results[n]["floor"]
-        rows.append(
-            {
-                "clients": n,
-                "p50_ms": round(percentile(app["latencies"], 50), 1),
-                "p99_ms": round(percentile(app["latencies"], 99), 1),
-                "floor_p50_ms": round(percentile(fl["latencies"], 50), 1),
-                "floor_p99_ms": round(percentile(fl["latencies"], 99), 1),
-                "rounds": args.rounds,
-                "frame_bytes": app["frame_bytes"],
-                "floor_frame_bytes": fl["frame_bytes"],
-                "max_ms": round(max(app["latencies"]), 1),
-                "floor_max_ms": round(max(fl["latencies"]), 1),
-                "server_cpu": round(app["server_cpu"], 2),
-                "floor_server_cpu": round(fl["server_cpu"], 2),
-                "client_cpu": round(app["client_cpu"], 2),
-                "floor_client_cpu": round(fl["client_cpu"], 2),
-                "rounds_with_other_traffic": app["polluted_rounds"],
-                "load_before_rounds": results[n]["load"],
-            }
-        )
+        fl = results[n]["floor"]
+        row = {"clients": n, "default_path": default}
+        for path in (*APP_PATHS, "floor"):
+            got = results[n][path]
+            row[f"{path}_p50_ms"] = round(percentile(got["latencies"], 50), 1)
+            row[f"{path}_p99_ms"] = round(percentile(got["latencies"], 99), 1)
+            row[f"{path}_max_ms"] = round(max(got["latencies"]), 1)
+            row[f"{path}_frame_bytes"] = got["frame_bytes"]
+            row[f"{path}_server_cpu"] = round(got["server_cpu"], 2)
+            row[f"{path}_client_cpu"] = round(got["client_cpu"], 2)
+            if path != "floor":
+                row[f"{path}_rounds_with_other_traffic"] = got["polluted_rounds"]
+        # The default path's figures under the names earlier runs used.
+        row["p50_ms"], row["p99_ms"] = row[f"{default}_p50_ms"], row[f"{default}_p99_ms"]
+        row["floor_p50_ms"] = round(percentile(fl["latencies"], 50), 1)
+        row["floor_p99_ms"] = round(percentile(fl["latencies"], 99), 1)
+        row["rounds"] = args.rounds
+        row["load_before_rounds"] = results[n]["load"]
         if raw := results[n].get("daphne-raw"):
-            rows[-1]["daphne_raw_p50_ms"] = round(percentile(raw["latencies"], 50), 1)
-            rows[-1]["daphne_raw_p99_ms"] = round(percentile(raw["latencies"], 99), 1)
-    text = table(rows)
+            row["daphne_raw_p50_ms"] = round(percentile(raw["latencies"], 50), 1)
+            row["daphne_raw_p99_ms"] = round(percentile(raw["latencies"], 99), 1)
+        rows.append(row)
+    text = table(rows, default)
     print()
     print(text)
     meta = {
@@ -657,6 +727,7 @@ def main(argv: list[str] | None = None) -> dict:
         "machine": machine(),
         "room": args.room,
         "channel_layer": "redis" if args.redis else "in-memory",
+        "default_path": default,
         "load_after": loadavg(),
     }
     print(f"\n{meta['date']}, {meta['machine']}, load average after: {meta['load_after']}")
@@ -665,8 +736,9 @@ def main(argv: list[str] | None = None) -> dict:
         loads = "; ".join(f"N = {r['clients']}: {r['load_before_rounds']}" for r in rows)
         write_doc_table(
             f"Last run: {meta['date']} on {meta['machine']}; room `{args.room}`, "
-            f"{meta['channel_layer']} channel layer, {args.rounds} rounds per N (app and floor "
-            f"alternating), frame {rows[-1]['frame_bytes']} bytes; load average (1, 5, 15 min) "
+            f"{meta['channel_layer']} channel layer, {args.rounds} rounds per N (direct writes, "
+            f"ASGI send and floor alternating), frame {rows[-1]['direct_frame_bytes']} bytes; "
+            "load average (1, 5, 15 min) "
             f"before each N's rounds: {loads}, after the run {meta['load_after']}.\n\n{text}"
         )
         print(f"wrote {RESULTS.relative_to(ROOT)} and the table in {DOC.relative_to(ROOT)}")

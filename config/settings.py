@@ -115,6 +115,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("SQLITE_TEST_NAME", str(BASE_DIR / ".test-db.sqlite3"))
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's own connection pool (psycopg 3): each thread that needs a connection borrows one
+    # and gives it back when Django closes it, so CONN_MAX_AGE must stay 0. One pool per server
+    # process: size it so that processes × DB_POOL_MAX_SIZE stays under PostgreSQL's
+    # max_connections (docs/operations.md).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "2")),
+        "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels: in-memory layer by default, Redis when REDIS_URL is set.
@@ -268,6 +279,9 @@ FANGHUA = {
     "HOME_HALL": os.environ.get("HOME_HALL", "fanghua"),
     # Seconds between a websocket's presence heartbeats; a connection silent for 3x is gone.
     "PRESENCE_HEARTBEAT": int(os.environ.get("PRESENCE_HEARTBEAT", "30")),
+    # Write room frames straight to daphne's sockets (realtime/wire.py) instead of through the
+    # ASGI send; `make bench` measures both (docs/benchmarks.md). 0 switches it off.
+    "REALTIME_DIRECT_WRITES": env_bool("REALTIME_DIRECT_WRITES", True),
 }
 
 # The privacy notice (templates/community/privacy_notice.html, docs/privacy.md): raise the

@@ -946,8 +946,8 @@ def is_seeded(hall) -> bool:
 
 def seed(*, hall, users) -> str:
     """Play the year unless it is there; return what was done (printed by seed_demo)."""
-    # The votes demo's live tally runs on a timer thread: let it finish before the year holds
-    # the database (SQLite has one writer).
+    # The votes demo's live tally is coalesced (realtime.coalesce, on another loop): let it
+    # finish before the year holds the database (SQLite has one writer).
     coalesce.flush()
     return _seed(hall=hall, users=users)
 

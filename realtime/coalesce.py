@@ -1,83 +1,148 @@
-"""Coalesce bursts: run a function at most once per window per key, after the burst (per process).
+"""Coalesce bursts: run a function at most once per window per key, after the burst.
 
 `schedule(key, fn, delay)` starts a timer for `key` unless one is already waiting; when it
-fires, `fn()` runs once on the timer thread, so every call made during the window is served by
-that one run. A call that arrives while `fn` is running schedules one more run, so the last
-state is always published. `fn` should read the current state itself (e.g. counts from the
-database) rather than carry it from the first call. The thread's database connection is closed
-after each run.
+fires, `fn()` runs once, so every call made during the window is served by that one run. A
+call that arrives while `fn` is running schedules one more run after it, so the last state is
+always published. `fn` should read the current state itself (e.g. counts from the database)
+rather than carry it from the first call.
 
-When `schedule` is called from a thread that asgiref started for an event loop (a sync view or
-a websocket handler under daphne), `fn` runs with that loop as asgiref's main loop, so
-`async_to_sync(channel_layer.…)` inside it goes through the loop that owns the layer (needed by
-the in-memory layer; harmless with Redis).
+The timers live on an event loop: the one the process hub runs on (`realtime.loops.server_loop`,
+recorded by `realtime.hub` when it starts), so a server coalesces on the loop that serves its
+connections; in a process that serves none (a management command, a sync test) they live on one
+loop of this module's own, in a daemon thread. `fn` is sync: it
+runs in a worker thread of that loop (`sync_to_async`, not thread-sensitive, so a tally never
+waits behind the websockets' database thread), with Django's `close_old_connections` around it.
+`schedule` and `flush` may be called from any thread; only public asyncio and asgiref calls
+are used.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import os
 import threading
+import time
+import weakref
 from collections.abc import Callable
 
-from asgiref.sync import SyncToAsync
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
 
-from realtime.loops import caller_loop
+from realtime.loops import server_loop
 
 log = logging.getLogger(__name__)
 
+
+class Coalescer:
+    """The coalescing timers of one event loop; `schedule` may be called from any thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = weakref.ref(loop)  # weak: a closed loop (a finished test) may go
+        self._lock = threading.Lock()  # the state is read and changed from several threads
+        self._waiting: set[str] = set()
+        self._running: set[str] = set()
+        self._again: dict[str, tuple[Callable[[], None], float]] = {}
+        self._jobs: set[asyncio.Task] = set()  # strong references until each run is done
+        _coalescers.add(self)
+
+    def schedule(self, key: str, fn: Callable[[], None], delay: float) -> None:
+        """Run `fn` once, `delay` seconds from now, unless a run for `key` is already waiting."""
+        with self._lock:
+            if key in self._waiting:
+                return
+            if key in self._running:
+                self._again[key] = (fn, delay)
+                return
+            self._waiting.add(key)
+        loop = self.loop
+        loop.call_soon_threadsafe(loop.call_later, delay, self._fire, key, fn)
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        loop = self._loop()
+        if loop is None:
+            raise RuntimeError("the coalescer's event loop is gone")
+        return loop
+
+    def pending(self) -> int:
+        """How many keys wait, run or will run again (0 once the loop is closed)."""
+        loop = self._loop()
+        if loop is None or loop.is_closed():
+            return 0
+        with self._lock:
+            return len(self._waiting) + len(self._running) + len(self._again)
+
+    def _fire(self, key: str, fn: Callable[[], None]) -> None:
+        with self._lock:
+            self._waiting.discard(key)
+            self._running.add(key)
+        task = self.loop.create_task(self._run(key, fn))
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+
+    async def _run(self, key: str, fn: Callable[[], None]) -> None:
+        try:
+            await sync_to_async(_run_job, thread_sensitive=False)(fn)
+        except Exception:
+            log.exception("coalesced job %s failed", key)
+        finally:
+            with self._lock:
+                self._running.discard(key)
+                again = self._again.pop(key, None)
+            if again is not None:
+                self.schedule(key, *again)
+
+
+def _run_job(fn: Callable[[], None]) -> None:
+    close_old_connections()
+    try:
+        fn()
+    finally:
+        close_old_connections()  # a worker thread of the loop: give the connection back
+
+
+_coalescers: weakref.WeakSet[Coalescer] = weakref.WeakSet()
 _lock = threading.Lock()
-_waiting: dict[str, threading.Timer] = {}
-_running: set[str] = set()
-_again: dict[str, tuple[Callable[[], None], float]] = {}
+_of_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Coalescer] = (
+    weakref.WeakKeyDictionary()
+)
+_own: Coalescer | None = None
+
+
+def coalescer_of(loop: asyncio.AbstractEventLoop) -> Coalescer:
+    """The coalescer whose timers live on that loop (callable from any thread)."""
+    with _lock:
+        coalescer = _of_loop.get(loop)
+        if coalescer is None:
+            coalescer = _of_loop[loop] = Coalescer(loop)
+        return coalescer
+
+
+def _own_coalescer() -> Coalescer:
+    """The coalescer of this module's own loop, started on first use (no hub in the process)."""
+    global _own
+    with _lock:
+        if _own is None:
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="coalesce", daemon=True).start()
+            _own = Coalescer(loop)  # the thread keeps the loop alive
+        return _own
 
 
 def schedule(key: str, fn: Callable[[], None], delay: float = 0.3) -> None:
     """Run `fn` once, `delay` seconds from now, unless a run for `key` is already waiting."""
-    with _lock:
-        if key in _waiting:
-            return
-        if key in _running:
-            _again[key] = (fn, delay)
-            return
-        timer = threading.Timer(delay, _run, args=(key, fn, caller_loop()))
-        timer.daemon = True
-        _waiting[key] = timer
-    timer.start()
-
-
-def _run(key: str, fn: Callable[[], None], loop=None) -> None:
-    with _lock:
-        _waiting.pop(key, None)
-        _running.add(key)
-    try:
-        if loop is not None and loop.is_running():
-            SyncToAsync.threadlocal.main_event_loop = loop
-            SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
-        fn()
-    except Exception:
-        log.exception("coalesced job %s failed", key)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with _lock:
-            _running.discard(key)
-            again = _again.pop(key, None)
-        if again is not None:
-            schedule(key, *again)
+    loop = server_loop()
+    coalescer = coalescer_of(loop) if loop is not None else _own_coalescer()
+    coalescer.schedule(key, fn, delay)
 
 
 def pending() -> int:
     """How many keys are waiting or running (tests wait for this to reach 0)."""
-    with _lock:
-        return len(_waiting) + len(_running) + len(_again)
+    return sum(c.pending() for c in list(_coalescers))
 
 
 def flush(timeout: float = 5.0) -> bool:
     """Wait until nothing is waiting or running; return whether that happened in time."""
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if pending() == 0:

@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.sessions import InstanceSessionWrapper
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
@@ -34,26 +33,11 @@ from realtime.protocol import (
     parse_command,
 )
 from realtime.publish import snapshot_frame
-from realtime.wire import text_frame, wire_for
+from realtime.wire import direct_send, text_frame, wire_for
 
 log = logging.getLogger(__name__)
 PRESENCE_DEBOUNCE = 0.5  # seconds: a burst of joins makes one presence event
 CLOSE_FORBIDDEN = 4403
-
-
-def direct_send(send):
-    """The ASGI `send` without Channels' session wrapper around it, when it is there.
-
-    That wrapper reads the session on every message to save it on `http.response.start`; a
-    websocket never sends one, so for a room it does nothing but cost: about a quarter of the
-    time of each frame written during a fan-out (docs/benchmarks.md).
-    """
-    wrapper = getattr(send, "__self__", None)
-    if isinstance(wrapper, InstanceSessionWrapper) and callable(
-        getattr(wrapper, "real_send", None)
-    ):
-        return wrapper.real_send
-    return send
 
 
 class PresenceHeartbeat:
@@ -126,8 +110,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.scope = scope
         self.channel_layer = None
         self.channel_name = f"conn.{id(self)}.{time.monotonic_ns()}"
+        # With REALTIME_DIRECT_WRITES on: no session wrapper for frames, and daphne's socket
+        # (realtime.wire); off: the ASGI send as given.
         self.base_send = direct_send(send)
-        self.wire = wire_for(self.base_send)  # daphne's socket, for frames (realtime.wire)
+        self.wire = wire_for(self.base_send)
         try:
             while True:  # one source of messages: no need for Channels' await_many_dispatch
                 await self.dispatch(await receive())

@@ -11,8 +11,13 @@ written to the local connections at once, and sent through the channel layer onl
 of *other* processes (in order, by one sender task; with the in-memory layer there are none).
 Events from other processes arrive through the layer; a hub skips its own. All events go
 through one queue per hub and are written one after another, so every local connection gets
-them in the order the hub received them. Frames go straight to daphne's sockets where possible
-(`realtime.wire`), built once per event.
+them in the order the hub received them. With `REALTIME_DIRECT_WRITES` on, frames go straight
+to daphne's sockets where possible (`realtime.wire`), built once per event; otherwise, and for
+any other server, each connection's ASGI `send`.
+
+The hub records the loop it runs on (`realtime.loops.serve`): sync code of the process (a
+worker thread of that loop, a plain thread) finds it there, to hand committed events to the hub
+(`realtime.publish`) and to coalesce bursts on it (`realtime.coalesce`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any, Protocol
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
+from realtime import loops
 from realtime.loops import stop_if_cancelled
 from realtime.protocol import group_name
 from realtime.wire import RoomWire, text_frame
@@ -62,6 +68,7 @@ class Hub:
         self._writer: asyncio.Task | None = None
         self._outbox: asyncio.Queue | None = None  # events for other processes' hubs
         self._sender: asyncio.Task | None = None
+        _every_hub.add(self)
 
     async def _start(self) -> None:
         if self.channel is None:
@@ -131,8 +138,10 @@ class Hub:
     def _others_listen(self, room: str) -> bool:
         """Whether a hub other than this one may be in the room's group."""
         if isinstance(self.layer, InMemoryChannelLayer):  # one process: only hubs of this one
-            members = getattr(self.layer, "groups", {}).get(group_name(room), {})
-            return any(channel != self.channel for channel in members)
+            return any(
+                hub is not self and hub.layer is self.layer and room in hub.rooms
+                for hub in list(_every_hub)
+            )
         return True
 
     def _forward(self, room: str, seq: int, text: str) -> None:
@@ -242,6 +251,7 @@ def _write(conn: Any, wire: RoomWire, frame: bytes) -> bool:
         return False
 
 
+_every_hub: weakref.WeakSet[Hub] = weakref.WeakSet()  # this process's, for the in-memory layer
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
 
 
@@ -251,6 +261,7 @@ def get_hub() -> Hub:
     hub = _hubs.get(loop)
     if hub is None:
         hub = _hubs[loop] = Hub()
+        loops.serve(loop)
     return hub
 
 

@@ -1,20 +1,38 @@
-"""Which event loop a sync thread works for (asgiref records it for the threads it starts)."""
+"""Which event loop serves this process's connections, and a stop check for long-lived tasks."""
 
 from __future__ import annotations
 
 import asyncio
-import os
+import threading
+import weakref
 
-from asgiref.sync import SyncToAsync
+_lock = threading.Lock()  # the list is read from worker threads while the loop thread adds
+_served: list[weakref.ref[asyncio.AbstractEventLoop]] = []
 
 
-def caller_loop() -> asyncio.AbstractEventLoop | None:
-    """The running event loop whose asgiref worker thread is calling, if any."""
-    local = SyncToAsync.threadlocal
-    if getattr(local, "main_event_loop_pid", None) != os.getpid():
-        return None
-    loop = getattr(local, "main_event_loop", None)
-    return loop if loop is not None and loop.is_running() else None
+def serve(loop: asyncio.AbstractEventLoop) -> None:
+    """Record a loop that serves connections (the hub does when it is created on it)."""
+    with _lock:
+        _served[:] = [ref for ref in _served if ref() not in (None, loop)]
+        _served.append(weakref.ref(loop))
+
+
+def server_loop() -> asyncio.AbstractEventLoop | None:
+    """The running loop that serves connections: the caller's own, else the latest recorded.
+
+    In a server there is one (daphne's); a worker thread of it (a websocket command, a sync
+    view, a coalesced job) and a plain thread of the process get the same. None in a process
+    that serves no connection (a management command) or once that loop has stopped.
+    """
+    with _lock:
+        loops = [loop for ref in reversed(_served) if (loop := ref()) is not None]
+    try:
+        own = asyncio.get_running_loop()
+    except RuntimeError:
+        own = None
+    if own is not None:
+        return own if own in loops else None
+    return next((loop for loop in loops if loop.is_running()), None)
 
 
 def stop_if_cancelled() -> None:

@@ -7,13 +7,12 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F
 
 from realtime.hub import hub_of
-from realtime.loops import caller_loop
+from realtime.loops import server_loop
 from realtime.models import RoomSequence
 from realtime.protocol import SNAPSHOT, check_room, event_frame, group_name
 
@@ -86,31 +85,32 @@ def publish(room: str, type: str, data: dict[str, Any]) -> int:
 def send_frame(room: str, seq: int, frame: str) -> None:
     """Hand an encoded, committed event to the hubs (see realtime.hub).
 
-    From a worker thread of a server's event loop (a websocket command, an HTTP action, a
-    coalesced job), the frame goes to that loop's hub directly: it writes it to this process's
-    connections and forwards it through the channel layer to other processes only. This thread
-    does not wait for either. Elsewhere (a management command, a plain thread, a loop without a
-    hub) it goes through the channel layer.
+    In a process whose hub runs (a server: a websocket command, an HTTP action, a coalesced
+    job), the frame goes to that hub directly, through the loop reference the hub recorded
+    (`realtime.loops.server_loop`): it writes it to this process's connections and forwards it
+    through the channel layer to other processes only. This thread does not wait for either.
+    Elsewhere (a management command, a process nobody is connected to) it goes through the
+    channel layer.
     """
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "hub.frame", "room": room, "seq": seq, "text": frame}
-    loop = caller_loop()
+    loop = server_loop()
+    hub = hub_of(loop) if loop is not None else None
     try:
-        if loop is None:  # a management command or a plain thread: a loop of our own
-            async_to_sync(layer.group_send)(group_name(room), message)
-            return
-        hub = hub_of(loop)
         if hub is not None:
             loop.call_soon_threadsafe(hub.publish, room, seq, frame)
             return
-        # No hub on that loop (nobody connected to this process): the layer, for other
-        # processes. Never wait forever: while the server shuts down its loop stops.
-        future = asyncio.run_coroutine_threadsafe(layer.group_send(group_name(room), message), loop)
-        future.result(timeout=SEND_TIMEOUT)
+        message = {"type": "hub.frame", "room": room, "seq": seq, "text": frame}
+        asyncio.run(_group_send(layer, group_name(room), message))
     except Exception:  # the data is committed; clients resync on the next gap
         log.exception("could not send %s#%s to the channel layer", room, seq)
+
+
+async def _group_send(layer, group: str, message: dict[str, Any]) -> None:
+    # A loop of this call's own, and never waiting forever (a layer that does not answer).
+    async with asyncio.timeout(SEND_TIMEOUT):
+        await layer.group_send(group, message)
 
 
 def snapshot(room: str, build: Callable[[], T]) -> tuple[int, T]:

@@ -1,5 +1,11 @@
 """Writing an event's websocket frame straight to daphne's sockets (the hub's fast path).
 
+The one module that reaches into library internals, behind one switch:
+`settings.FANGHUA["REALTIME_DIRECT_WRITES"]` (env `REALTIME_DIRECT_WRITES`). Off, `wire_for`
+returns None and `direct_send` returns the `send` it was given, so every frame goes through the
+ordinary ASGI `send` (Channels' session wrapper, daphne, autobahn, Twisted) and nothing here
+runs. `make bench` measures the fan-out both ways in the same run (docs/benchmarks.md).
+
 Daphne turns each ASGI `websocket.send` into: autobahn `sendMessage` (UTF-8 encoding, a frame
 header, traffic counters, per connection) → Twisted `transport.write`, which does not write but
 registers the socket with the event loop as a writer (`epoll_ctl`), writes on the next loop turn
@@ -18,9 +24,10 @@ daphne's own. `wire_for(send)` returns None for any other server (the test suite
 `WebsocketCommunicator`, uvicorn, …).
 
 This reaches into daphne (the `send` callable is `partial(Server.handle_reply, protocol)`),
-autobahn (`WebSocketServerProtocol` state and options) and Twisted (`tcp.Connection` buffers);
-`tests/realtime/test_wire.py` checks the frames byte for byte against autobahn's and runs the
-path on a real daphne server, so an upgrade that changes any of it fails there.
+autobahn (`WebSocketServerProtocol` state and options), Twisted (`tcp.Connection` buffers) and
+Channels (`InstanceSessionWrapper.real_send`), at the versions pinned in requirements.txt;
+`tests/realtime/test_wire.py` checks the frames byte for byte against the `websockets` library's
+and runs the path on a real daphne server, so an upgrade that changes any of it fails there.
 """
 
 from __future__ import annotations
@@ -28,6 +35,9 @@ from __future__ import annotations
 import functools
 import logging
 import struct
+
+from channels.sessions import InstanceSessionWrapper
+from django.conf import settings
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +55,29 @@ _PROTOCOL_ATTRIBUTES = (
     "maxMessagePayloadSize",
     "autoFragmentSize",
 )
+
+
+def enabled() -> bool:
+    """Whether frames may bypass the ASGI send (the `REALTIME_DIRECT_WRITES` setting)."""
+    return bool(settings.FANGHUA.get("REALTIME_DIRECT_WRITES", True))
+
+
+def direct_send(send):
+    """The ASGI `send` without Channels' session wrapper around it, when it is there.
+
+    That wrapper reads the session on every message to save it on `http.response.start`; a
+    websocket never sends one, so for a room it does nothing but cost: about a quarter of the
+    time of each frame written during a fan-out (docs/benchmarks.md). Unchanged when direct
+    writes are off.
+    """
+    if not enabled():
+        return send
+    wrapper = getattr(send, "__self__", None)
+    if isinstance(wrapper, InstanceSessionWrapper) and callable(
+        getattr(wrapper, "real_send", None)
+    ):
+        return wrapper.real_send
+    return send
 
 
 def text_frame(text: str) -> bytes:
@@ -112,7 +145,10 @@ class RoomWire:
 
 
 def wire_for(send) -> RoomWire | None:
-    """A `RoomWire` for the connection behind this ASGI `send`, when daphne serves it."""
+    """A `RoomWire` for the connection behind this ASGI `send`, when daphne serves it and
+    direct writes are on."""
+    if not enabled():
+        return None
     if not isinstance(send, functools.partial) or len(send.args) != 1 or send.keywords:
         return None
     try:

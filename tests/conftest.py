@@ -11,7 +11,6 @@ from django.utils import translation
 
 from community.models import AdminAssignment
 from community.roles import Role
-from realtime.db import close_kept_connection
 from tests.community.factories import HallFactory, UserFactory, member
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -58,7 +57,6 @@ def fresh_channel_layer():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
-    close_kept_connection()  # websocket code keeps one (realtime/db.py); flush/drop need it shut
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""The hub's batched fan-out and the consumers' kept database connection (docs/benchmarks.md)."""
+"""The hub's batched fan-out and the consumers' database calls (docs/benchmarks.md)."""
 
 import asyncio
 import json
@@ -7,8 +7,7 @@ import pytest
 from channels.layers import InMemoryChannelLayer
 from django.db import connection, transaction
 
-from realtime import db
-from realtime.db import close_kept_connection, db_call
+from realtime.db import db_call
 from realtime.hub import Hub
 
 
@@ -89,45 +88,61 @@ async def test_a_connection_given_its_snapshot_during_a_fanout_gets_the_frame_ex
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_websocket_database_calls_reuse_one_connection():
-    def raw_connection():
+async def test_a_connection_left_in_a_transaction_is_not_handed_to_the_next_call():
+    def leave_transaction_open():
+        transaction.set_autocommit(False)
         connection.ensure_connection()
-        return connection.connection
 
-    try:
-        first = await db_call(raw_connection)()
-        assert await db_call(raw_connection)() is first
-    finally:
-        close_kept_connection()
+    def clean_state():
+        connection.ensure_connection()
+        return connection.get_autocommit() and not connection.in_atomic_block
+
+    await db_call(leave_transaction_open)()
+    assert await db_call(clean_state)()
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_connection_left_in_a_transaction_or_too_old_is_replaced(monkeypatch):
-    def raw_connection():
+async def test_websocket_database_calls_hold_no_connection_between_calls():
+    """Nothing is kept by hand: after each call the thread's connection is closed (SQLite) or
+    given back to Django's pool (PostgreSQL), so the test database can be flushed and dropped."""
+
+    def use():
         connection.ensure_connection()
-        return connection.connection
+        return connection.connection is not None
 
-    def leave_transaction_open():
-        transaction.set_autocommit(False)
-        return connection.connection
+    def held():
+        return connection.connection is not None
 
-    try:
-        broken = await db_call(leave_transaction_open)()
-        fresh = await db_call(raw_connection)()
-        assert fresh is not broken
-        monkeypatch.setattr(db, "KEEP_SECONDS", 0.0)
-        close_kept_connection()
-        old = await db_call(raw_connection)()
-        await asyncio.sleep(0.01)
-        assert await db_call(raw_connection)() is not old
-    finally:
-        close_kept_connection()
+    assert await db_call(use)()
+    assert not await db_call(held)()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+async def test_on_postgresql_websocket_calls_borrow_from_djangos_pool():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: runs under `make test-pg` (DATABASE_URL=postgres://…)")
+    assert connection.settings_dict["CONN_MAX_AGE"] == 0
+    pool = connection.pool
+    assert pool is not None  # OPTIONS["pool"]: psycopg 3's pool through Django
+
+    def query():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone()[0]
+
+    before = pool.get_stats()
+    for _ in range(20):
+        assert await db_call(query)() == 1
+    after = pool.get_stats()
+    assert after["requests_num"] - before.get("requests_num", 0) >= 20
+    assert after["pool_size"] <= pool.max_size  # 20 calls, at most max_size connections
 
 
 async def test_room_frames_skip_the_session_wrapper_which_only_acts_on_http_responses():
     from channels.sessions import InstanceSessionWrapper
 
-    from realtime.consumers import direct_send
+    from realtime.wire import direct_send
 
     sent = []
 
@@ -169,4 +184,3 @@ async def test_one_process_heartbeat_keeps_every_connection_online(settings):
     assert await sync_to_async(presence.online_count)(f"hall.{hall.pk}") == 3
     for comm in sockets:
         await comm.disconnect()
-    close_kept_connection()

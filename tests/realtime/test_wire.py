@@ -42,10 +42,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def daphne_url():
+def _serve(direct_writes: str):
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DEBUG": "1", "LOG_LEVEL": "WARNING"}
+    env["REALTIME_DIRECT_WRITES"] = direct_writes
     app = "tests.realtime.wire_app:application"
     proc = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), app],
@@ -71,11 +71,24 @@ def daphne_url():
         proc.wait(10)
 
 
-async def _burst(url: str, n: int, size: int, *, slow: bool = False) -> list[str]:
+@pytest.fixture(scope="module")
+def daphne_url():
+    """A daphne with REALTIME_DIRECT_WRITES on (the default)."""
+    yield from _serve("1")
+
+
+@pytest.fixture(scope="module")
+def daphne_url_without_direct_writes():
+    yield from _serve("0")
+
+
+async def _burst(
+    url: str, n: int, size: int, *, slow: bool = False, path: str = "wire"
+) -> list[str]:
     async with connect(
         url, origin="http://127.0.0.1", compression=None, max_size=None, max_queue=None
     ) as ws:
-        assert await asyncio.wait_for(ws.recv(), 10) == "wire"  # the direct path is taken
+        assert await asyncio.wait_for(ws.recv(), 10) == path  # which path the server takes
         await ws.send(f"burst {n} {size}")
         if slow:  # let the server's socket buffer fill up: Twisted has to queue the rest
             await asyncio.sleep(0.5)
@@ -93,3 +106,26 @@ async def test_direct_writes_and_daphnes_own_sends_arrive_whole_and_in_order(dap
 async def test_frames_larger_than_the_socket_buffer_are_finished_by_twisted_in_order(daphne_url):
     # 30 frames of 600 KB: far more than the kernel takes at once while the client is not reading
     assert await _burst(daphne_url, 30, 200_000, slow=True) == _expected(30, 200_000)
+
+
+async def test_with_direct_writes_off_every_frame_goes_through_the_asgi_send(
+    daphne_url_without_direct_writes,
+):
+    # The server reports "no wire": wire_for() gave nothing, so all 200 go through `send`.
+    frames = await _burst(daphne_url_without_direct_writes, 200, 40, path="no wire")
+    assert frames == _expected(200, 40)
+
+
+def test_with_direct_writes_off_the_session_wrapper_is_kept(settings):
+    from channels.sessions import InstanceSessionWrapper
+
+    from realtime.wire import direct_send
+
+    async def server_send(message):
+        pass
+
+    wrapper = InstanceSessionWrapper({"type": "websocket", "cookies": {}}, server_send)
+    settings.FANGHUA = {**settings.FANGHUA, "REALTIME_DIRECT_WRITES": False}
+    assert direct_send(wrapper.send) == wrapper.send
+    settings.FANGHUA = {**settings.FANGHUA, "REALTIME_DIRECT_WRITES": True}
+    assert direct_send(wrapper.send) is server_send

@@ -15,8 +15,7 @@ django.setup()
 
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
-from realtime.consumers import direct_send  # noqa: E402
-from realtime.wire import text_frame, wire_for  # noqa: E402
+from realtime.wire import direct_send, text_frame, wire_for  # noqa: E402
 
 
 async def room(scope, receive, send):
