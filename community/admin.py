@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from community.models import (
     AdminAssignment,
     ApiToken,
+    AuditEntry,
     Building,
     Community,
     Compound,
@@ -147,3 +148,30 @@ class AdminAssignmentAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "prefix", "created_at", "last_used_at")
     readonly_fields = ("prefix", "created_at", "last_used_at")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the log is append-only (entries leave only by age, `prune_audit`)."""
+
+    list_display = (
+        "at",
+        "action",
+        "actor_label",
+        "hall",
+        "target",
+        "ip_address",
+        "superuser_acting",
+    )
+    list_filter = ("action", "superuser_acting", "hall")
+    search_fields = ("actor_label", "target", "detail")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

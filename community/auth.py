@@ -22,4 +22,7 @@ class TokenAuth(HttpBearer):
 
 session_auth = SessionAuth(csrf=True)
 token_auth = TokenAuth()
-AUTH = [session_auth, token_auth]
+# The token first: a request that carries one is not a cookie session, so CSRF (which protects
+# cookies a browser sends by itself) does not apply; without a token, the session and its CSRF
+# check. The other order let the session's CSRF failure refuse every token write.
+AUTH = [token_auth, session_auth]

@@ -30,6 +30,12 @@ class RegisterForm(forms.Form):
         label=_("再输一次密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
+    accept_privacy = forms.BooleanField(
+        label=_("我已阅读并同意《隐私说明》"),
+        required=True,
+        error_messages={"required": _("请先阅读并同意隐私说明。")},
+    )
+
     def __init__(self, *args, compound: Compound | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if compound is not None:
@@ -61,4 +67,28 @@ class JoinForm(forms.Form):
 class RolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
         label=_("角色"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("显示名"), max_length=40)
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    email = forms.EmailField(label=_("电子邮箱"), required=False)
+    building = forms.ModelChoiceField(
+        label=_("居住楼栋"),
+        queryset=Building.objects.none(),
+        required=False,
+        empty_label=_("(不在本小区 / 暂不填写)"),
+    )
+
+    def __init__(self, *args, compound: Compound | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if compound is not None:
+            self.fields["building"].queryset = Building.objects.filter(compound=compound)
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("请输入密码确认注销"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )

@@ -17,6 +17,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # what a phone photo weighs at most
 MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
+# JPEG is decoded straight at a reduced scale (draft: 1/2, 1/4, 1/8), so a 40-megapixel phone
+# photo costs a few megapixels of memory; other formats decode whole, so they are capped lower.
+MAX_PIXELS_FULL_DECODE = 16_000_000
 MAX_SIDE = 2048  # stored images are scaled down to this
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
@@ -51,10 +54,15 @@ def clean_image(
             fmt = probe.format
             if fmt not in ALLOWED_FORMATS:
                 raise ValidationError(_("只支持 JPEG、PNG、WebP 或 GIF 图片。"))
-            if probe.width * probe.height > max_pixels:
+            pixels = probe.width * probe.height
+            if pixels > max_pixels or (
+                fmt != "JPEG" and pixels > min(max_pixels, MAX_PIXELS_FULL_DECODE)
+            ):
                 raise ValidationError(_("图片像素过多,请缩小后再上传。"))
             probe.verify()  # structural check; the object is unusable afterwards
             im = Image.open(io.BytesIO(data))
+            if fmt == "JPEG":
+                im.draft("RGB", (max_side, max_side))  # decode at the smallest scale ≥ max_side
             im.load()
     except ValidationError:
         raise

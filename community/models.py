@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from decimal import Decimal
 
+import rules
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -30,6 +31,9 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="residents",
     )
+    # The version of the privacy notice this person last accepted (history: PrivacyAcceptance);
+    # on the user row so the "please read" banner costs no query.
+    privacy_version = models.CharField(_("已同意的隐私说明版本"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("用户")
@@ -37,6 +41,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        """Our named permissions (`rules`) are asked of their rule, for superusers too.
+
+        Django lets a superuser pass every permission; our rules already give a superuser every
+        role in every hall, but "author only" must stay author only: a superuser may not edit
+        or publish a resident's draft under her name. Django's model permissions are unchanged.
+        """
+        if rules.perm_exists(perm):
+            return self.is_active and rules.has_perm(perm, self, obj)
+        return super().has_perm(perm, obj)
 
 
 class Street(models.Model):
@@ -394,3 +409,66 @@ class ApiToken(models.Model):
     def lookup(cls, raw: str) -> ApiToken | None:
         """Return the token for a raw key, or None."""
         return cls.objects.select_related("user").filter(key_hash=_hash_token(raw)).first()
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOGOUT = "logout", _("退出登录")
+    MEMBERSHIP = "membership", _("成员变动")
+    ROLES = "roles", _("角色变动")
+    MODERATION = "moderation", _("内容审核")
+    EXPORT = "export", _("导出个人信息")
+
+
+class AuditEntry(models.Model):
+    """One line of the audit log (append-only; pruned only by age, `prune_audit`)."""
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    action = models.CharField(_("操作"), max_length=20, choices=AuditAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept as written at the time: the log still reads after an account is renamed or deleted.
+    actor_label = models.CharField(_("操作人(记录时)"), max_length=160, blank=True)
+    hall = models.ForeignKey(
+        Hall, verbose_name=_("议事厅"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    target = models.CharField(_("对象"), max_length=200, blank=True)
+    detail = models.CharField(_("内容"), max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    superuser_acting = models.BooleanField(_("超级管理员操作他人内容"), default=False)
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["hall", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.actor_label}"
+
+
+class PrivacyAcceptance(models.Model):
+    """A person accepted a version of the privacy notice (隐私说明), at a time (PIPL Art. 14)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="privacy_acceptances"
+    )
+    version = models.CharField(_("版本"), max_length=20)
+    at = models.DateTimeField(_("同意时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("隐私说明同意记录")
+        verbose_name_plural = _("隐私说明同意记录")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version"], name="one_acceptance_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.version}"

@@ -111,6 +111,7 @@ PERMISSIONS: dict[str, rules.Predicate] = {
     "community.assign_roles": is_head | is_admin,
     "community.change_hall_settings": is_head | is_admin,
     "community.join_hall_room": is_resident,
+    "community.view_audit": is_head | is_admin,
 }
 
 for _name, _pred in PERMISSIONS.items():

@@ -27,6 +27,10 @@ IMPLIES: dict[str, set[str]] = {
     Role.HEAD: {Role.EXECUTIVE, Role.MEMBER},
 }
 
+# Offices whose holders anyone may see by name (PIPL: everyone else is shown as a count to those
+# outside the hall; docs/privacy.md).
+PUBLIC_OFFICES: tuple[str, ...] = (Role.HEAD, Role.MODERATOR, Role.RECORDER)
+
 # Pseudo-role for federation admins of the hall's community or street.
 ADMIN = "admin"
 ALL_ROLES: list[str] = [*Role.values, ADMIN]

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from community.models import Building, Hall, Membership, MembershipRole, MembershipStatus
-from community.roles import Role
+from community.models import (
+    AuditEntry,
+    Building,
+    Hall,
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+)
+from community.roles import PUBLIC_OFFICES, Role
 
 
 def halls_visible_to(*, user=None) -> QuerySet[Hall]:
@@ -49,6 +58,37 @@ def members_by_role(*, hall: Hall) -> list[tuple[str, str, list[Membership]]]:
     return [(role, Role(role).label, groups[role]) for role in reversed(Role.values)]
 
 
+@dataclass(frozen=True)
+class RosterGroup:
+    role: str
+    label: str
+    count: int
+    members: list[Membership] | None  # None: names hidden from this viewer
+    show_buildings: bool
+
+
+def roster_visible_to(*, user, hall: Hall) -> list[RosterGroup]:
+    """The hall's people by role, as this viewer may see them (privacy by default, PIPL).
+
+    Anyone sees the holders of the public offices (head, moderator, recorder) by name and the
+    other roles as counts; residents of the hall see every name; buildings only those who
+    manage memberships (heads, federation admins), whose work needs them.
+    """
+    names = user.has_perm("community.view_members", hall)
+    buildings = user.has_perm("community.manage_memberships", hall)
+    return [
+        RosterGroup(
+            role=role,
+            label=label,
+            count=len(members),
+            members=members if names or role in PUBLIC_OFFICES else None,
+            show_buildings=buildings,
+        )
+        for role, label, members in members_by_role(hall=hall)
+        if members
+    ]
+
+
 def pending_requests(*, hall: Hall) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(hall=hall, status=MembershipStatus.REQUESTED)
@@ -74,3 +114,8 @@ def membership_of(*, user, hall: Hall) -> Membership | None:
     if not user.is_authenticated:
         return None
     return Membership.objects.filter(user=user, hall=hall).prefetch_related("roles").first()
+
+
+def audit_entries(*, hall: Hall) -> QuerySet[AuditEntry]:
+    """A hall's audit log, newest first."""
+    return AuditEntry.objects.filter(hall=hall).order_by("-at", "-pk")

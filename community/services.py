@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.audit import audit_record
 from community.models import (
     ApiToken,
+    AuditAction,
     Building,
     Hall,
     Membership,
@@ -21,11 +26,30 @@ from community.models import (
 from community.permissions import forget_roles
 from community.roles import Role
 
+# What Django's UnicodeUsernameValidator allows, checked here so the API and pages agree.
+USERNAME_CHARS = re.compile(r"[\w.@+-]+")
+# Offices whose holders' names others may not take (residents would trust the name).
+OFFICE_ROLES = (Role.HEAD, Role.EXECUTIVE, Role.MODERATOR, Role.RECORDER)
+
 
 def require(user, perm: str, obj=None, message: str | None = None) -> None:
     """Raise PermissionDenied unless the user has the permission on the object."""
     if not user.has_perm(perm, obj):
         raise PermissionDenied(message or _("您没有权限执行此操作。"))
+
+
+def _name_key(name: str) -> str:
+    """A display name compared as people read it: NFKC, no spaces, case-folded."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+def display_name_of_office(display_name: str) -> bool:
+    """Whether a person holding an office in a hall already goes by this name (impersonation)."""
+    key = _name_key(display_name)
+    names = User.objects.filter(
+        memberships__status=MembershipStatus.ACTIVE, memberships__roles__role__in=OFFICE_ROLES
+    ).values_list("display_name", flat=True)
+    return any(_name_key(name) == key for name in names.distinct())
 
 
 @transaction.atomic
@@ -39,15 +63,22 @@ def user_register(
     email: str = "",
 ) -> User:
     """Create an account after validating the name and the password."""
-    username = username.strip()
+    # NFKC, as the login form does: "ａｄｍｉｎ" is stored as "admin", or it could never sign in.
+    username = User.normalize_username(username.strip())
     display_name = display_name.strip()
     errors: dict[str, list[str]] = {}
     if not username:
         errors["username"] = [_("请填写用户名。")]
+    elif not USERNAME_CHARS.fullmatch(username):
+        errors["username"] = [_("用户名只能用字母、数字和 @/./+/-/_。")]
     elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = [_("该用户名已被使用,请换一个。")]
     if not display_name:
         errors["display_name"] = [_("请填写显示名(例如:王阿姨)。")]
+    elif display_name_of_office(display_name):
+        errors["display_name"] = [
+            _("这个显示名与议事厅的负责人或主持人重名,为免混淆请换一个(例如加上楼栋:王阿姨(3栋))。")
+        ]
     candidate = User(username=username, display_name=display_name, email=email)
     try:
         validate_password(password, candidate)
@@ -74,6 +105,18 @@ def _record(membership: Membership, actor, from_status: str, note: str = "") -> 
         from_status=from_status,
         to_status=membership.status,
         note=note,
+    )
+    label = MembershipStatus(membership.status).label
+    audit_record(
+        action=AuditAction.ROLES if from_status == membership.status else AuditAction.MEMBERSHIP,
+        actor=actor,
+        hall=membership.hall,
+        target=f"{membership.user}({membership.user.username})",
+        detail=note
+        if from_status == membership.status
+        else f"{MembershipStatus(from_status).label if from_status else '—'} → {label}"
+        + (f":{note}" if note else ""),
+        owner_id=membership.user_id,
     )
 
 

@@ -5,9 +5,15 @@ from community import views
 urlpatterns = [
     path("me/memberships/", views.my_memberships, name="my_memberships"),
     path("me/tokens/", views.api_tokens, name="api_tokens"),
+    path("me/data/", views.my_data, name="my_data"),
+    path("me/data.json", views.my_data_json, name="my_data_json"),
+    path("me/profile/", views.my_profile, name="my_profile"),
+    path("me/delete/", views.delete_account, name="delete_account"),
+    path("privacy/", views.privacy_notice, name="privacy_notice"),
     path("halls/<slug:slug>/", views.hall_page, name="hall"),
     path("halls/<slug:slug>/join/", views.join_hall, name="join_hall"),
     path("halls/<slug:slug>/members/", views.manage_members, name="manage_members"),
+    path("halls/<slug:slug>/audit/", views.audit_log, name="audit_log"),
     path(
         "memberships/<int:pk>/<str:decision>/",
         views.decide_membership,

@@ -1,16 +1,20 @@
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community import selectors, services
-from community.forms import JoinForm, RegisterForm, RolesForm
+from community import privacy, selectors, services
+from community.audit import audit_record
+from community.forms import DeleteAccountForm, JoinForm, ProfileForm, RegisterForm, RolesForm
 from community.markup import render_markdown
-from community.models import Hall, Membership
+from community.models import AuditAction, Hall, Membership
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -36,7 +40,7 @@ def hall_page(request, slug: str):
     context = {
         "hall": hall,
         "brands": [b for b in hall.brands.all() if b.is_active],
-        "groups": selectors.members_by_role(hall=hall),
+        "groups": selectors.roster_visible_to(user=request.user, hall=hall),
         "membership": selectors.membership_of(user=request.user, hall=hall),
         "yearly_plan_html": render_markdown(hall.yearly_plan),
         "rules_html": render_markdown(hall.rules_text),
@@ -62,6 +66,7 @@ def register(request):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
+            privacy.privacy_accept(user=user)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("注册成功,欢迎您!可以申请加入议事厅了。"))
             return redirect("home")
@@ -175,3 +180,106 @@ def api_tokens(request):
         "community/api_tokens.html",
         {"tokens": request.user.api_tokens.order_by("-created_at"), "raw_key": raw_key},
     )
+
+
+def locked_out(request, response=None, credentials=None):
+    """The page django-axes shows after too many wrong passwords (HTTP 429), in Chinese."""
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+
+
+def csrf_failure(request, reason: str = ""):
+    """A refused form (CSRF) explained in the site's layout: usually a page left open too long."""
+    message = _("页面已过期或来源不明,为了安全没有提交。请刷新页面后再试一次。")
+    return render(request, "403.html", {"exception": message}, status=403)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@login_required
+def audit_log(request, slug: str):
+    """The hall's audit log for its heads and federation admins, newest first."""
+    hall = get_object_or_404(selectors.halls_visible_to(), slug=slug)
+    if not request.user.has_perm("community.view_audit", hall):
+        raise PermissionDenied(_("只有微家负责人或妇联管理员可以查看审计日志。"))
+    page = Paginator(selectors.audit_entries(hall=hall), AUDIT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "community/audit.html", {"hall": hall, "page": page})
+
+
+def privacy_notice(request):
+    """The privacy notice (隐私说明); a signed-in person accepts its current version here."""
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('login')}?next={reverse('privacy_notice')}")
+        privacy.privacy_accept(user=request.user)
+        messages.success(request, _("谢谢,已记录您同意本版隐私说明。"))
+        return redirect("home")
+    return render(
+        request, "community/privacy_notice.html", {"version": settings.PRIVACY_NOTICE_VERSION}
+    )
+
+
+@login_required
+def my_data(request):
+    """Everything the platform holds about me, readable (and as JSON to download)."""
+    return render(
+        request, "community/my_data.html", {"sections": privacy.personal_data(request.user)}
+    )
+
+
+@login_required
+def my_data_json(request):
+    data = privacy.personal_data_json(request.user)
+    audit_record(
+        action=AuditAction.EXPORT,
+        actor=request.user,
+        target=_("我的个人信息(JSON)"),
+        request=request,
+    )
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response
+
+
+@login_required
+def my_profile(request):
+    """Correct one's own profile."""
+    hall = selectors.home_hall()
+    user = request.user
+    initial = {
+        "display_name": user.display_name,
+        "phone": user.phone,
+        "email": user.email,
+        "building": user.building_id,
+    }
+    form = ProfileForm(
+        request.POST or None, initial=initial, compound=hall.compound if hall else None
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            privacy.profile_update(user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("个人资料已更新。"))
+            return redirect("my_profile")
+    return render(request, "community/my_profile.html", {"form": form})
+
+
+@login_required
+def delete_account(request):
+    """Delete one's account after confirming with the password."""
+    form = DeleteAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            privacy.account_delete(user=request.user, password=form.cleaned_data["password"])
+        except PermissionDenied as exc:
+            form.add_error("password", str(exc))
+        else:
+            logout(request)
+            messages.success(request, _("您的账户已注销。您发表过的内容将显示为“已注销用户”。"))
+            return redirect("home")
+    return render(request, "community/delete_account.html", {"form": form})

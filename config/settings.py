@@ -6,9 +6,11 @@ See README.md (Configuration) for every variable.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +57,9 @@ INSTALLED_APPS = [
     "community",
     "forum",
     "deliberation",
+    "axes",
+    "ninja",  # serves the API docs' Swagger UI from our own static files (no CDN)
+    "csp",
 ]
 # Demo data and `seed_demo` (a production deployment may set DEMO_APP=0 to leave them out).
 if env_bool("DEMO_APP", True):
@@ -70,6 +75,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "community.middleware.PermissionsPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the 锁定 page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -158,6 +166,7 @@ else:
 
 AUTH_USER_MODEL = "community.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -170,6 +179,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one account,
+# or from one address, that account or address is refused for LOGIN_LOCKOUT_MINUTES — on
+# /accounts/login/ and /admin/login/ alike. A right password resets the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "community.views.locked_out"  # the 锁定 page in the site's layout
+# The address: the socket's, unless TRUSTED_PROXY_COUNT proxies (nginx in deploy/) stand in front,
+# then the one they added to X-Forwarded-For (a header a client sets itself is never trusted).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# The audit log is kept this many days (never under 183: MLPS level 2 asks for six months).
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "200"))
+CSRF_FAILURE_VIEW = "community.views.csrf_failure"  # the 403 page, in Chinese
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -208,6 +237,27 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "芳华议事厅 <nore
 # --- Security: strict when DEBUG is off.
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30  # elderly residents should not be logged out daily
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts only from our own files — no inline script, no
+# CDN; styles may be inline (style attributes on a few templates and the SVG charts); the
+# websocket is same-origin ('self' covers ws: and wss: on this host); no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Powerful features the site never uses are switched off for it and anything it embeds.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
@@ -237,3 +287,7 @@ FANGHUA = {
     # ASGI send; `make bench` measures both (docs/benchmarks.md). 0 switches it off.
     "REALTIME_DIRECT_WRITES": env_bool("REALTIME_DIRECT_WRITES", True),
 }
+
+# The privacy notice (templates/community/privacy_notice.html, docs/privacy.md): raise the
+# version when its text changes, and everyone is asked to read and accept it again.
+PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-12")

@@ -7,13 +7,17 @@ class DeliberationConfig(AppConfig):
     verbose_name = _("议事会议与表决")
 
     def ready(self) -> None:
-        # Parts above votes register for what votes announce (deliberation/votes/hooks.py).
-        # cycle: app loading — both import models, which exist only once apps.py has loaded.
+        # cycle: app loading — these import models, which exist only once apps.py has loaded.
+        from community import privacy
+        from deliberation import personal_data
         from deliberation.meetings import ballots
         from deliberation.results import hooks as result_hooks
         from deliberation.tasks import services as task_services
         from deliberation.votes import hooks
 
+        # Parts above votes register for what votes announce (deliberation/votes/hooks.py).
         hooks.on_ballot_changed(ballots.on_ballot_changed)
         # Tasks sit above results: results announce an unsatisfactory round (results/hooks.py).
         result_hooks.on_round_reopened(task_services.reopen_after_evaluation)
+        # A person's own data (community/privacy.py) includes what they did here.
+        privacy.register_section(personal_data.sections)

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ForumConfig(AppConfig):
     name = "forum"
     verbose_name = _("议题与讨论")
+
+    def ready(self) -> None:
+        # A person's own data (community/privacy.py) includes what they wrote here; deleting the
+        # account erases their notifications and settings (the writings stay, anonymous).
+        from community import privacy
+        from forum import personal_data
+
+        privacy.register_section(personal_data.sections)
+        privacy.register_eraser(personal_data.erase)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from community.ids import is_row_id
 from community.models import Hall
 from forum.models import (
     Comment,
@@ -54,6 +55,9 @@ def proposal_list(
 ) -> QuerySet[Proposal]:
     """The filtered, sorted list; a query of 2+ characters matches title or body (Chinese too)."""
     qs = proposals_visible_to(user=user, hall=hall)
+    # An id no database can hold matches nothing (SQLite and PostgreSQL would fail on it).
+    if (brand_id and not is_row_id(brand_id)) or (building_id and not is_row_id(building_id)):
+        return qs.none()
     if state:
         qs = qs.filter(state=state)
     if brand_id:

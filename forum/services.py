@@ -17,9 +17,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.audit import audit_record
 from community.images import clean_images
 from community.markup import render_markdown
-from community.models import Building, Hall, MembershipStatus, ServiceBrand, User
+from community.models import AuditAction, Building, Hall, MembershipStatus, ServiceBrand, User
 from forum import events
 from forum.models import (
     Comment,
@@ -149,7 +150,6 @@ def _proposal_fields(
     return title, body, errors
 
 
-@transaction.atomic
 def proposal_create(
     *,
     author: User,
@@ -170,8 +170,26 @@ def proposal_create(
         errors["images"] = _("最多上传 %(n)d 张图片。") % {"n": MAX_IMAGES}
     if errors:
         raise ValidationError(errors)
-    _rate_limit("proposal", author)
+    # Photos are decoded and re-encoded before the transaction: inside it, SQLite's write lock
+    # would be held for seconds and other people's writes would fail ("database is locked").
     cleaned = clean_images(images)
+    return _proposal_insert(
+        author=author,
+        hall=hall,
+        title=title,
+        body=body,
+        brand=brand,
+        building=building,
+        cleaned=cleaned,
+        publish_now=publish_now,
+    )
+
+
+@transaction.atomic
+def _proposal_insert(
+    *, author, hall, title, body, brand, building, cleaned, publish_now
+) -> Proposal:
+    _rate_limit("proposal", author)
     now = timezone.now()
     proposal = Proposal.objects.create(
         hall=hall,
@@ -200,15 +218,23 @@ def _store_images(proposal: Proposal, cleaned: list, start: int) -> None:
         )
 
 
-@transaction.atomic
 def proposal_add_images(*, actor: User, proposal: Proposal, images: list) -> Proposal:
     """Add photos to one's own draft (up to 6 in all)."""
+    require(actor, "forum.edit_proposal", proposal, _("只能给自己的草稿添加图片。"))
+    if proposal.images.count() + len(images) > MAX_IMAGES:
+        raise ValidationError({"images": _("最多上传 %(n)d 张图片。") % {"n": MAX_IMAGES}})
+    cleaned = clean_images(images)  # before the transaction, as in proposal_create
+    return _proposal_images_insert(actor=actor, proposal=proposal, cleaned=cleaned)
+
+
+@transaction.atomic
+def _proposal_images_insert(*, actor: User, proposal: Proposal, cleaned: list) -> Proposal:
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     require(actor, "forum.edit_proposal", proposal, _("只能给自己的草稿添加图片。"))
     have = proposal.images.count()
-    if have + len(images) > MAX_IMAGES:
+    if have + len(cleaned) > MAX_IMAGES:
         raise ValidationError({"images": _("最多上传 %(n)d 张图片。") % {"n": MAX_IMAGES}})
-    _store_images(proposal, clean_images(images), start=have)
+    _store_images(proposal, cleaned, start=have)
     return proposal
 
 
@@ -527,6 +553,8 @@ def comment_edit(*, actor: User, comment: Comment, body: str) -> Comment:
         raise PermissionDenied(_("只能修改自己的评论。"))
     if comment.is_deleted or comment.moderation == ModerationState.REMOVED:
         raise ValidationError(_("已删除的评论不能修改。"))
+    if comment.proposal.moderation != ModerationState.VISIBLE:
+        raise ValidationError(_("这个议题正在审核中,暂不能修改评论。"))
     if comment.proposal.locked:
         raise ValidationError(_("讨论已锁定,不能修改评论。"))
     body = _check_body(body)
@@ -566,6 +594,9 @@ def comment_react(*, user: User, comment: Comment, agree: bool = True) -> Commen
         raise ValidationError(_("不能认同自己的评论。"))
     if comment.is_deleted or comment.moderation != ModerationState.VISIBLE:
         raise ValidationError(_("这条评论已不可见。"))
+    if comment.proposal.moderation != ModerationState.VISIBLE:
+        # A hidden proposal's thread is out of sight: nothing in it can be reacted to.
+        raise ValidationError(_("这个议题正在审核中,暂不能认同评论。"))
     if agree:
         Reaction.objects.get_or_create(comment=comment, user=user)
     else:
@@ -667,6 +698,16 @@ def moderation_decide(
         comment=target if comment is not None else None,
         outcome=outcome,
         reason=reason[:200],
+    )
+    audit_record(
+        action=AuditAction.MODERATION,
+        actor=actor,
+        hall=prop.hall,
+        target=(
+            f"评论 #{target.pk}" if comment is not None else f"议题 #{prop.pk}「{prop.title}」"
+        ),
+        detail=f"{ModerationState(outcome).label}" + (f":{reason}" if reason else ""),
+        owner_id=target.author_id,
     )
     what = _("您的评论") if comment is not None else _("您的议题「%(t)s」") % {"t": prop.title}
     verdict = _("经审核已恢复显示") if outcome == ModerationState.VISIBLE else _("经审核已被移除")

@@ -10,6 +10,14 @@ from typing import Any
 from deliberation.taizhang.rows import Percent
 
 BOM = "\ufeff"
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection, OWASP):
+# text people wrote that starts with one is written with a leading apostrophe, shown as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(text: str) -> str:
+    """Text a spreadsheet will show as text, never run as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_value(value: Any) -> str:
@@ -21,7 +29,9 @@ def csv_value(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, Percent):
         return f"{round(value * 100)}%"
-    return str(value)
+    if isinstance(value, int | float):
+        return str(value)  # a negative number is a number, not a formula
+    return neutralised(str(value))
 
 
 def csv_bytes(headers: list[str], rows: list[list[Any]]) -> bytes:

@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.models import Hall
+from community.audit import audit_record
+from community.models import AuditAction, Hall
 from deliberation.taizhang.csvfile import csv_bytes
 from deliberation.taizhang.rows import SHEETS_BY_KEY, Month, all_tables, sheet_table
 from deliberation.taizhang.xlsx import workbook_bytes
@@ -68,6 +69,14 @@ def taizhang_page(request, slug: str):
     )
 
 
+def _audit_export(request, hall, what: str) -> None:
+    # The 台账 names people (proposers, owners, objectors): its export is audited. This is the
+    # one kind of write a GET makes (docs/architecture.md): the audit log records reads.
+    audit_record(
+        action=AuditAction.EXPORT, actor=request.user, hall=hall, target=what, request=request
+    )
+
+
 @login_required
 def taizhang_xlsx(request, slug: str):
     hall = _hall(request, slug)
@@ -78,6 +87,7 @@ def taizhang_xlsx(request, slug: str):
             ";".join(exc.messages), content_type="text/plain; charset=utf-8"
         )
     data = workbook_bytes(hall, month, all_tables(hall, month), now=timezone.now())
+    _audit_export(request, hall, f"台账 {month}(xlsx)")
     return _download(
         data,
         XLSX_TYPE,
@@ -99,6 +109,7 @@ def taizhang_csv(request, slug: str, sheet: str):
             ";".join(exc.messages), content_type="text/plain; charset=utf-8"
         )
     headers, rows = sheet_table(found, hall, month)
+    _audit_export(request, hall, f"台账 {month} {found.title}(CSV)")
     return _download(
         csv_bytes(headers, rows),
         "text/csv; charset=utf-8",

@@ -101,6 +101,19 @@ def write_table(ws: Worksheet, headers: list[str], rows: list[list[Any]]) -> Non
     ws.page_setup.orientation = "landscape"
 
 
+def as_text_only(wb: Workbook) -> None:
+    """Store every cell that openpyxl took for a formula as the text it is.
+
+    openpyxl writes any string starting with "=" as a formula; the workbook holds only text
+    people wrote and our values, never a formula, so a title like `=HYPERLINK(…)` stays text.
+    """
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+
+
 def write_info(ws: Worksheet, hall: Hall, month: Month, tables, now: datetime) -> None:
     compound = hall.compound
     community = compound.community
@@ -145,6 +158,7 @@ def build_workbook(
             ws.oddHeader.center.text = f"{hall.name} · {month.label} · {sheet.title}"
             ws.oddFooter.center.text = "第 &P 页 / 共 &N 页"
         write_info(wb.create_sheet(INFO_TITLE), hall, month, tables, now)
+        as_text_only(wb)
         wb.properties.title = f"{hall.name} 台账 {month.label}"
         wb.properties.subject = f"{hall.slug} {month}"
     wb.properties.creator = "芳华议事厅"

@@ -598,7 +598,6 @@ def _check_manual_progress(task: GovernanceTask, progress) -> None:
 # --- progress reports
 
 
-@transaction.atomic
 def task_report_progress(
     *,
     actor: User,
@@ -613,6 +612,27 @@ def task_report_progress(
     `progress` (owner or head, tasks without sub-tasks) sets the manual figure first; the
     report keeps the task's progress at this moment.
     """
+    if len(images) > MAX_REPORT_IMAGES:
+        raise ValidationError({"images": _("最多上传 %(n)d 张图片。") % {"n": MAX_REPORT_IMAGES}})
+    _require(actor, "deliberation.report_task_progress", task)
+    # Photos are decoded and re-encoded before the transaction: inside it, SQLite's write lock
+    # would be held for seconds and other people's writes would fail ("database is locked").
+    cleaned = clean_images(images)
+    return _task_report_insert(
+        actor=actor, task=task, body=body, cleaned=cleaned, progress=progress, now=now
+    )
+
+
+@transaction.atomic
+def _task_report_insert(
+    *,
+    actor: User,
+    task: GovernanceTask,
+    body: str,
+    cleaned: list,
+    progress: int | None,
+    now: datetime | None,
+) -> ProgressReport:
     now = now or timezone.now()
     locked = _lock(task)
     _require(actor, "deliberation.report_task_progress", locked)
@@ -622,8 +642,6 @@ def task_report_progress(
     body = _clean_text(
         body, field="body", label=_("进展情况"), required=True, limit=MAX_TEXT, errors=errors
     )
-    if len(images) > MAX_REPORT_IMAGES:
-        errors["images"] = _("最多上传 %(n)d 张图片。") % {"n": MAX_REPORT_IMAGES}
     if errors:
         raise ValidationError(errors)
     if progress is not None and progress != "":
@@ -632,7 +650,6 @@ def task_report_progress(
         _check_manual_progress(locked, progress)
         locked.manual_progress = int(progress)
         locked.save(update_fields=["manual_progress"])
-    cleaned = clean_images(images)
     report = ProgressReport.objects.create(
         task=locked,
         author=actor,

@@ -4,11 +4,7 @@ import { announce, connect } from "./room.js";
 
 (function () {
   "use strict";
-  // Confirmation before destructive actions.
-  document.addEventListener("submit", function (ev) {
-    var f = ev.target, msg = f.getAttribute("data-confirm") || (ev.submitter && ev.submitter.getAttribute("data-confirm"));
-    if (msg && !window.confirm(msg)) ev.preventDefault();
-  }, true);
+  // Confirmation before destructive actions: static/js/page.js (every page).
   var root = document.querySelector("[data-proposal]");
   if (!root) return;
   var i18n = document.getElementById("forum-i18n").dataset;

@@ -139,3 +139,23 @@ def test_a_token_needs_a_name_and_others_tokens_cannot_be_revoked(client):
     assert "请为令牌起" in client.post("/me/tokens/", {"name": " "}, follow=True).content.decode()
     client.post("/me/tokens/", {"revoke": token.pk})
     assert ApiToken.objects.filter(pk=token.pk).exists()
+
+
+def test_a_token_writes_even_where_csrf_is_enforced(hall):
+    """A mini-program's token POST works; a cookie session's POST without CSRF token does not."""
+    head = member(hall, Role.HEAD)
+    m = Membership.objects.create(user=UserFactory(), hall=hall, status=MembershipStatus.REQUESTED)
+    _, key = ApiToken.issue(user=head, name="小程序")
+    api = Client(enforce_csrf_checks=True)
+    r = api.post(f"/api/v1/memberships/{m.pk}/approve", headers={"authorization": f"Bearer {key}"})
+    assert r.status_code == 200, r.content
+    m.refresh_from_db()
+    assert m.status == MembershipStatus.ACTIVE
+    other = Membership.objects.create(
+        user=UserFactory(), hall=hall, status=MembershipStatus.REQUESTED
+    )
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(head)
+    assert browser.post(f"/api/v1/memberships/{other.pk}/approve").status_code == 403
+    other.refresh_from_db()
+    assert other.status == MembershipStatus.REQUESTED

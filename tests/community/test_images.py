@@ -91,3 +91,27 @@ def test_unsupported_formats_are_refused():
     Image.new("RGB", (10, 10)).save(out, format="BMP")
     with pytest.raises(ValidationError, match="只支持"):
         clean_image(SimpleUploadedFile("x.jpg", out.getvalue()))
+
+
+def test_a_png_too_large_to_decode_whole_is_refused_but_a_jpeg_of_that_size_is_read_reduced(
+    monkeypatch,
+):
+    """Non-JPEG formats decode whole, so they are capped lower; a JPEG is decoded reduced."""
+    monkeypatch.setattr("community.images.MAX_PIXELS_FULL_DECODE", 1_000_000)
+    png = io.BytesIO()
+    Image.new("L", (1200, 1000)).save(png, format="PNG")
+    with pytest.raises(ValidationError, match="像素过多"):
+        clean_image(SimpleUploadedFile("big.png", png.getvalue()))
+    jpeg = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (200, 120, 40)).save(jpeg, format="JPEG")
+    decoded = []
+    real_load = Image.Image.load
+
+    def spy(im):
+        decoded.append(im.size)
+        return real_load(im)
+
+    monkeypatch.setattr(Image.Image, "load", spy)
+    _file, w, h = clean_image(SimpleUploadedFile("big.jpg", jpeg.getvalue()), max_side=200)
+    assert (w, h) == (200, 150)
+    assert decoded[0] == (400, 300)  # decoded at 1/4 scale (the smallest covering 200 × 200)

@@ -24,6 +24,7 @@ def register(client, **overrides):
         "password1": "huaman-mingyuan-88",
         "password2": "huaman-mingyuan-88",
         "building": "",
+        "accept_privacy": "on",
         **overrides,
     }
     return client.post(reverse("register"), data)
@@ -44,6 +45,31 @@ def test_register_refuses_a_duplicate_username_whatever_its_case(client, home):
     assert response.status_code == 200
     assert "该用户名已被使用" in response.content.decode()
     assert User.objects.filter(username__iexact="wangayi").count() == 1
+
+
+def test_a_fullwidth_username_is_stored_as_it_signs_in(client, home):
+    """ａｄｍｉｎ is admin to the login form (NFKC): taken if admin exists, else stored as admin."""
+    UserFactory(username="admin")
+    response = register(client, username="ａｄｍｉｎ")
+    assert "该用户名已被使用" in response.content.decode()
+    assert register(client, username="ｗａｎｇａｙｉ").status_code == 302
+    client.logout()
+    signed_in = client.post(
+        reverse("login"), {"username": "ｗａｎｇａｙｉ", "password": "huaman-mingyuan-88"}
+    )
+    assert signed_in.status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_nobody_registers_under_the_name_of_an_office_holder(client, home):
+    member(home, Role.HEAD, display_name="黄秀芬")
+    response = register(client, display_name=" 黄 秀芬 ")
+    assert response.status_code == 200 and "重名" in response.content.decode()
+    assert not User.objects.filter(username="wangayi").exists()
+    with pytest.raises(ValidationError):
+        services.user_register(username="x1", display_name="黄秀芬", password="huaman-mingyuan-88")
+    # An ordinary resident's name may be shared (many 王阿姨 live in one compound).
+    member(home, Role.RESIDENT, display_name="王阿姨")
+    assert register(client).status_code == 302
 
 
 @pytest.mark.parametrize("weak", ["12345678", "password", "abc"])

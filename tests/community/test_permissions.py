@@ -15,6 +15,7 @@ EXPECTED = {
     "community.request_membership": {"outsider", "admin"},
     "community.view_members": set(WHO) - {"outsider", "applicant"},
     "community.manage_memberships": {"head", "admin"},
+    "community.view_audit": {"head", "admin"},
     "community.assign_roles": {"head", "admin"},
     "community.change_hall_settings": {"head", "admin"},
     "community.join_hall_room": set(WHO) - {"outsider", "applicant"},

@@ -115,8 +115,27 @@ def browser():
 
 
 @pytest.fixture
-def phone(browser):
-    """Make browser contexts sized like a phone; all are closed after the test."""
+def csp_violations():
+    """Console messages of Content-Security-Policy refusals seen by the test's pages."""
+    return []
+
+
+def watch_csp(ctx, violations: list) -> None:
+    """Record every CSP refusal (an inline handler, a CDN script…) a page of `ctx` reports."""
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.page.url if message.page else ''}: {message.text}")
+
+    ctx.on("console", on_console)
+
+
+@pytest.fixture
+def phone(browser, csp_violations):
+    """Make browser contexts sized like a phone; all are closed after the test.
+
+    Every page they open runs under the site's Content-Security-Policy: a refusal fails the test.
+    """
     contexts = []
 
     def make(**kwargs):
@@ -129,12 +148,14 @@ def phone(browser):
             **kwargs,
         )
         ctx.set_default_timeout(10_000)
+        watch_csp(ctx, csp_violations)
         contexts.append(ctx)
         return ctx
 
     yield make
     for ctx in contexts:
         ctx.close()
+    assert not csp_violations, "\n".join(csp_violations)
 
 
 def log_in(page, base_url: str, username: str, password: str) -> None:

@@ -4,6 +4,7 @@ another resident's open ballot page shows the turnout rise live."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from deliberation.models import VoteRecord
 from deliberation.models.votes import BallotMode
@@ -48,5 +49,5 @@ def test_two_residents_vote_from_their_phones(server_url, phone):
     assert VoteRecord.objects.get(ballot=ballot).receipt == receipt
 
     # the other phone updates without reloading (coalesced ballot.tally)
-    watcher.wait_for_function("document.querySelector('#live-tally strong').textContent === '1'")
+    expect(watcher.locator("#live-tally strong").first).to_have_text("1")
     assert "赞成" in watcher.locator("#live-tally").inner_text()

@@ -34,6 +34,7 @@ def test_register_and_ask_to_join_then_head_approves(server_url, phone):
     page.select_option("select[name=building]", label="3栋")
     page.fill("input[name=password1]", "mingyuan-huakai-2024")
     page.fill("input[name=password2]", "mingyuan-huakai-2024")
+    page.check("input[name=accept_privacy]")
     page.click("form button[type=submit].primary")
     page.wait_for_url(server_url + "/")
     page.fill("textarea[name=message]", "我是3栋新住户")

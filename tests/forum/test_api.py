@@ -142,3 +142,14 @@ def test_reports_through_the_api(hall):
     r = post(c, "/api/v1/reports", {"reason": "x"}, bearer(member(hall)))
     assert r.status_code == 400
     assert post(c, "/api/v1/reports", {"proposal_id": p.pk, "reason": "x"}, {}).status_code == 401
+
+
+def test_filters_with_ids_no_database_holds_answer_an_empty_list(hall):
+    proposal(hall, title="楼道杂物清理")
+    huge = str(2**64)
+    c = Client()
+    for params in ({"brand": huge}, {"building": huge}):
+        r = c.get(f"/api/v1/halls/{hall.pk}/proposals", params)
+        assert r.status_code == 200 and r.json()["count"] == 0
+        page = c.get(f"/halls/{hall.slug}/proposals/", params)
+        assert page.status_code == 200

@@ -6,7 +6,7 @@ from django.test import Client
 
 from forum import services
 from forum.models import Proposal, ProposalState
-from tests.community.factories import BuildingFactory, ServiceBrandFactory, member
+from tests.community.factories import BuildingFactory, ServiceBrandFactory, UserFactory, member
 from tests.forum.factories import proposal
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +102,22 @@ def test_api_rewrites_a_draft(hall):
         content_type="application/json",
     )
     assert r.status_code == 403
+
+
+def test_a_superuser_can_neither_rewrite_nor_publish_a_residents_draft(hall):
+    """Author-only is author-only for everyone: the superuser holds every role, not authorship."""
+    author = member(hall)
+    draft = proposal(hall, author, state=S.DRAFT, title="我的草稿")
+    root = UserFactory(is_superuser=True, is_staff=True)
+    c = Client()
+    c.force_login(root)
+    assert c.get(f"/proposals/{draft.pk}/edit/").status_code == 403
+    c.post(f"/proposals/{draft.pk}/edit/", {"title": "被改写", "body": "x", "action": "publish"})
+    c.post(f"/proposals/{draft.pk}/publish/")
+    draft.refresh_from_db()
+    assert (draft.title, draft.state) == ("我的草稿", S.DRAFT)
+    with pytest.raises(PermissionDenied):
+        services.proposal_publish(actor=root, proposal=draft)
+    # What a superuser does hold: reviewing, as a federation admin of every hall.
+    assert root.has_perm("forum.review_proposal", draft)
+    assert root.has_perm("community.change_hall")  # Django's model permissions are unchanged

