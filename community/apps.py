@@ -11,7 +11,7 @@ class CommunityConfig(AppConfig):
         # only through these signals.
         from django.contrib.auth import signals
 
-        from community import audit
+        from community import audit  # cycle: app loading — audit imports models (and axes')
 
         signals.user_logged_in.connect(audit.on_logged_in, dispatch_uid="audit-login")
         signals.user_logged_out.connect(audit.on_logged_out, dispatch_uid="audit-logout")

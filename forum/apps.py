@@ -9,6 +9,7 @@ class ForumConfig(AppConfig):
     def ready(self) -> None:
         # A person's own data (community/privacy.py) includes what they wrote here; deleting the
         # account erases their notifications and settings (the writings stay, anonymous).
+        # cycle: app loading — these import models, which exist only once apps.py has loaded.
         from community import privacy
         from forum import personal_data
 
