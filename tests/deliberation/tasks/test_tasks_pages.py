@@ -106,7 +106,7 @@ def test_buttons_follow_permissions(w):
     assert "清洗喷泉池" in anonymous and "报告进展" not in anonymous and "开始落实" not in anonymous
     head_page = client_for(w.head).get(f"/tasks/{task.pk}/").content.decode()
     assert "取消任务" in head_page and "修改任务" in head_page
-    assert "confirm(" in head_page  # cancelling asks first
+    assert "data-confirm=" in head_page  # cancelling asks first (static/js/page.js)
 
 
 def test_task_page_constant_queries(w, settings, tmp_path):
