@@ -413,9 +413,16 @@ def ballot_cast(
             raise PermissionDenied(_("%(name)s 没有委托您代投。") % {"name": on_behalf_of})
     if not Elector.objects.filter(ballot=locked, user=person).exists():
         raise PermissionDenied(_("不在本次表决的投票人名册中,不能投票。"))
-    hand = HandCount.objects.filter(ballot=locked).only("counted_user_ids").first()
+    hand = HandCount.objects.filter(ballot=locked).only("counted_user_ids", "voters").first()
     if hand is not None and person.pk in set(hand.counted_user_ids):
-        raise ValidationError(_("已在现场举手表决中计票,不能再线上投票。"))
+        # A show of hands counts a number, not names: of the people present who had not voted
+        # when it was entered, only as many as it did not count may still vote online.
+        counted = set(hand.counted_user_ids)
+        since = Participation.objects.filter(ballot=locked, user_id__in=counted).count()
+        if since >= len(counted) - hand.voters:
+            raise ValidationError(
+                _("现场举手已计 %(n)d 票,到会者的票已经计满,不能再线上投票。") % {"n": hand.voters}
+            )
     picked = clean_choices(locked, choices)
     try:
         with transaction.atomic():

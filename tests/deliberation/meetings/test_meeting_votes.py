@@ -11,6 +11,7 @@ from django.test import Client
 from deliberation.meetings import selectors, services
 from deliberation.meetings.commands import COMMANDS
 from deliberation.meetings.protocol import comparable
+from deliberation.meetings.selectors import hand_full
 from deliberation.models import Ballot, HandCount, Participation
 from deliberation.votes import services as services_votes
 from forum.models import ProposalState
@@ -285,3 +286,12 @@ def test_done_when_meeting_vote_goes_on_notice_and_the_ledger_verifies_until_edi
     with pytest.raises(CommandError) as exc:
         call_command("verify_ledger")
     assert exc.value.returncode != 0 and f"seq {entry.seq}" in str(exc.value)
+
+
+def test_the_room_holds_back_online_votes_only_when_the_show_of_hands_is_full():
+    hand = HandCount(voters=1, votes={"for": 1}, counted_user_ids=[1, 2, 3])
+    assert not hand_full(hand, voted=[])
+    assert not hand_full(hand, voted=[1])
+    assert hand_full(hand, voted=[1, 2])  # two online + one by hand = the three present
+    assert not hand_full(HandCount(voters=0, votes={}, counted_user_ids=[1, 2]), voted=[1])
+    assert not hand_full(None, voted=[])

@@ -353,6 +353,27 @@ def test_hand_count_ceiling_excludes_people_who_voted_online(hall, mod):
     assert ledger.HAND_COUNT_ENTERED in kinds(hall)
 
 
+def test_a_hand_count_holds_back_only_as_many_as_it_counted(hall, mod):
+    """voters: 0 blocks nobody; voters: 1 of 3 present leaves two online votes, not three."""
+    people = voters(hall, 3)
+    present = {p.pk for p in people}
+    ballot = make_ballot(hall, mod, mode=BallotMode.LIVE, quorum_basis="present")
+    sv.ballot_enter_hand_count(
+        actor=mod, ballot=ballot, voters=0, votes={}, present_user_ids=present
+    )
+    sv.ballot_cast(voter=people[0], ballot=ballot, choices=["for"])
+    other = make_ballot(hall, mod, mode=BallotMode.LIVE, quorum_basis="present")
+    sv.ballot_enter_hand_count(
+        actor=mod, ballot=other, voters=1, votes={"for": 1}, present_user_ids=present
+    )
+    sv.ballot_cast(voter=people[0], ballot=other, choices=["against"])
+    sv.ballot_cast(voter=people[1], ballot=other, choices=["against"])
+    with pytest.raises(ValidationError, match="计满"):
+        sv.ballot_cast(voter=people[2], ballot=other, choices=["for"])
+    sv.ballot_close(actor=mod, ballot=other)
+    assert other.outcome["totals"]["for"] == 1 and other.outcome["totals"]["against"] == 2
+
+
 def test_hand_counts_must_add_up(hall, mod):
     people = voters(hall, 3)
     ballot = make_ballot(hall, mod, mode=BallotMode.LIVE)
