@@ -23,6 +23,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.lengths import too_long
 from community.models import Hall, Membership, MembershipStatus, User
 from community.services import require
 from deliberation import locks
@@ -213,6 +214,9 @@ def meeting_schedule(
         errors["title"] = [_("请填写会议名称。")]
     if not venue:
         errors["venue"] = [_("请填写会议地点。")]
+    too_long(Meeting, errors, title=title, venue=venue, notice=notice.strip())
+    for item_title, _budget in free_items or []:
+        too_long(AgendaItem, errors, title=(item_title or "").strip())
     if starts_at is None:
         errors["starts_at"] = [_("请填写开始时间。")]
     if not _is_active_member(moderator, hall):

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.lengths import too_long
 from community.models import Building, Hall, MajorityRule, MembershipStatus, User
 from deliberation import locks
 from deliberation.ledger import services as ledger
@@ -161,6 +162,11 @@ def ballot_create(
     title = (title or "").strip()
     if not title:
         errors["title"] = [_("请填写表决事项。")]
+    too_long(Ballot, errors, title=title, description=(description or "").strip())
+    for option in options or []:
+        too_long(BallotOption, errors, label=(option or "").strip())
+    if "label" in errors:
+        errors["options"] = errors.pop("label")[:1]
     if kind not in BallotKind.values:
         errors["kind"] = [_("未知的表决方式。")]
     labels = [o.strip() for o in (options or []) if o and o.strip()]
@@ -730,6 +736,7 @@ def resolution_publish(
         errors["title"] = [_("请填写决议标题。")]
     if not text:
         errors["text"] = [_("请填写决议内容。")]
+    too_long(Resolution, errors, title=title, text=text)
     if errors:
         raise ValidationError(errors)
     hall = locked.hall
