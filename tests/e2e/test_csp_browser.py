@@ -33,7 +33,8 @@ def test_pages_and_the_api_docs_run_under_the_policy(server_url, phone, csp_viol
     # A confirmation still asks before a destructive action (page.js, no inline handler).
     page.goto(server_url + "/me/tokens/")
     page.fill("input[name=name]", "小程序")
-    page.click("button.primary")
+    with page.expect_navigation(wait_until="load"):  # page.js, a module, runs before "load"
+        page.click("button.primary")
     asked = []
     page.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))
     page.locator("form[data-confirm] button").first.click()
