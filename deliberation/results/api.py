@@ -12,7 +12,7 @@ from datetime import datetime
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from community.auth import AUTH, token_auth
 from community.models import Building, Hall, MembershipStatus
@@ -202,10 +202,14 @@ def submit_evaluation(request, pk: int, payload: EvaluationIn):
     auth=None,
     summary="A hall's published results, newest first (public)",
 )
-def list_results(request, hall_id: int, limit: int = 50, offset: int = 0):
+def list_results(
+    request,
+    hall_id: int,
+    limit: int = Query(50, ge=1, le=200),  # out of range: 422 with the reason, never a 500
+    offset: int = Query(0, ge=0, le=2**31),
+):
     hall = get_object_or_404(Hall, pk=hall_id)
     user = _viewer(request)
-    limit = max(1, min(limit, 200))
     results = sel.effective_results(sel.results_of_hall(hall=hall)[offset : offset + limit])
     names = dict(Building.objects.filter(compound_id=hall.compound_id).values_list("pk", "name"))
     mine: dict[int, Evaluation] = {}

@@ -118,3 +118,14 @@ def test_list_a_halls_results(setup, django_assert_max_num_queries):
     assert by_id[second.pk]["counts_visible"] is False
     assert Client().get(f"/api/v1/halls/{hall.pk}/results").status_code == 200
     assert Client().get("/api/v1/halls/999999/results").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "params", [{"offset": -1}, {"limit": -5}, {"limit": 0}, {"offset": 2**64}, {"limit": 201}]
+)
+def test_paging_out_of_range_is_a_422_with_the_reason_not_a_500(setup, params):
+    hall = setup[0]
+    r = Client().get(f"/api/v1/halls/{hall.pk}/results", params)
+    assert r.status_code == 422 and r.json()["detail"]
+    ok = Client().get(f"/api/v1/halls/{hall.pk}/results", {"offset": 1, "limit": 1})
+    assert ok.status_code == 200
