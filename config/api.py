@@ -1,6 +1,6 @@
 """The JSON API at /api/v1/: each app adds its router; errors map to clear JSON replies."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -40,6 +40,13 @@ def on_permission_denied(request, exc: PermissionDenied):
 @api.exception_handler(Http404)
 def on_not_found(request, exc: Http404):
     return api.create_response(request, {"detail": _("找不到该对象。")}, status=404)
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_does_not_exist(request, exc: ObjectDoesNotExist):
+    # A command naming an agenda item, a person or a speech that is not there (as the room's
+    # websocket answers `not_found`).
+    return api.create_response(request, {"detail": _("找不到要操作的对象。")}, status=404)
 
 
 def _register() -> None:

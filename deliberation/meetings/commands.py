@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from community.ids import MAX_ID
 from deliberation.meetings import ballots as meeting_votes
 from deliberation.meetings import services
 from deliberation.models import Meeting
@@ -25,6 +26,8 @@ def _int(data: dict[str, Any], key: str, *, required: bool = True) -> int | None
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(_("参数 %(k)s 应为整数。") % {"k": key})
+    if not -MAX_ID <= value <= MAX_ID:  # no database holds it: refused before any query
+        raise ValidationError(_("参数 %(k)s 超出范围。") % {"k": key})
     return value
 
 

@@ -163,3 +163,25 @@ def test_api_state_schedule_and_minutes(ctx):
     assert r.json() == {"meeting_id": meeting.pk, "markdown": "", "notes": "", "locked": False}
     listing = client_for(people["zhang"]).get(f"/api/v1/halls/{hall.pk}/meetings").json()
     assert {m["title"] for m in listing} == {"十月议事会", "API 会议"}
+
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [
+        ("remove_item", {"item_id": 999999}),
+        ("set_budget", {"item_id": 999999, "budget_minutes": 5}),
+        ("add_item", {"proposal_id": 999999}),
+        ("check_in_member", {"user_id": 999999}),
+    ],
+)
+def test_http_commands_on_unknown_ids_are_404_and_huge_ids_400(ctx, action, body):
+    """As the room's websocket answers not_found: never a 500 (issue 11 #10)."""
+    _hall, people, meeting = ctx
+    services.meeting_open(actor=people["moderator"], meeting=meeting)
+    c = client_for(people["moderator"])
+    url = f"/api/v1/meetings/{meeting.pk}/actions/{action}"
+    r = c.post(url, json.dumps(body), content_type="application/json")
+    assert r.status_code == 404 and r.json()["detail"]
+    huge = {k: (2**70 if k.endswith("_id") else v) for k, v in body.items()}
+    r = c.post(url, json.dumps(huge), content_type="application/json")
+    assert r.status_code == 400 and "超出范围" in r.json()["detail"]
