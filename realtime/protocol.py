@@ -96,6 +96,22 @@ class ProtocolError(Exception):
         self.in_reply_to = in_reply_to
 
 
+MAX_DEPTH = 16  # no command needs more than a few levels
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value` (iteratively: no recursion to exhaust)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                children = item.values() if isinstance(item, dict) else item
+                stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def parse_command(text: str | None) -> Command:
     """Parse and validate the shape of a client frame; raise ProtocolError if it is wrong."""
     if text is None:
@@ -106,6 +122,10 @@ def parse_command(text: str | None) -> Command:
         raw = json.loads(text)
     except ValueError:
         raise ProtocolError("bad_json", "消息不是有效的 JSON (not valid JSON).") from None
+    except RecursionError:  # thousands of nested brackets fit in 16 KiB
+        raise ProtocolError("bad_json", "消息嵌套过深 (nested too deeply).") from None
+    if _depth(raw) > MAX_DEPTH:
+        raise ProtocolError("bad_json", "消息嵌套过深 (nested too deeply).")
     if not isinstance(raw, dict):
         raise ProtocolError("bad_json", "消息必须是 JSON 对象 (must be an object).")
     cid = raw.get("id")

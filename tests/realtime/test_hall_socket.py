@@ -116,6 +116,13 @@ async def test_bad_frames_get_errors_that_name_the_request(hall_and_people):
     )
     err = await receive_until(comm, "error")
     assert err["code"] == "too_large"
+    # Nested far past the recursion limit, and just too deep, both under 16 KiB: error frames,
+    # and the socket stays open (issue 11 #11).
+    await comm.send_to(text_data="[" * 8000 + "]" * 8000)
+    assert (await receive_until(comm, "error"))["code"] == "bad_json"
+    nested = '{"id": "c5", "type": "ping", "data": {"x": ' + "[" * 40 + "]" * 40 + "}}"
+    await comm.send_to(text_data=nested)
+    assert (await receive_until(comm, "error"))["code"] == "bad_json"
     assert (await command(comm, "c4", "ping"))["type"] == "ok"
     await comm.disconnect()
 
