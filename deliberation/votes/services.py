@@ -855,6 +855,10 @@ def objection_lodge(
         raise ValidationError({"reason": [_("请写明异议理由(至少 5 个字)。")]})
     if len(reason) > 2000:
         raise ValidationError({"reason": [_("异议理由不能超过 2000 字。")]})
+    # One per person per notice (the resolution's row is locked, so a double submit waits and
+    # finds the first): each objection is a public ledger entry and must be answered.
+    if Objection.objects.filter(resolution=locked, author=author).exists():
+        raise ValidationError(_("您已对这项决议提出过异议,请等待答复;如需补充,请联系微家负责人。"))
     objection = Objection.objects.create(
         resolution=locked, author=author, reason=reason, lodged_at=now
     )

@@ -174,3 +174,17 @@ def test_a_ballot_has_one_resolution(hall, head, passed):
     with pytest.raises(ValidationError):
         publish(passed, head)
     assert Resolution.objects.count() == 1
+
+
+def test_one_objection_per_person_per_notice(hall, head, passed):
+    """A double submit (or a second objection) is refused: one ledger entry, one to answer."""
+    res = publish(passed, head)
+    resident = member(hall)
+    sv.objection_lodge(author=resident, resolution=res, reason="扶手会占用楼道通道。")
+    with pytest.raises(ValidationError, match="已对这项决议提出过异议"):
+        sv.objection_lodge(author=resident, resolution=res, reason="扶手会占用楼道通道。")
+    assert res.objections.count() == 1
+    lodged = LedgerEntry.objects.filter(hall=hall, kind=ledger.OBJECTION_LODGED).count()
+    assert lodged == 1
+    sv.objection_lodge(author=member(hall), resolution=res, reason="另一位居民的意见。")
+    assert res.objections.count() == 2
