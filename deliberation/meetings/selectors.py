@@ -376,14 +376,6 @@ def option_labels(ballot: Ballot) -> dict[str, str]:
     return votes_selectors.option_labels(ballot)
 
 
-def hand_full(hand: HandCount | None, voted: list[int]) -> bool:
-    """Whether a show of hands leaves no online vote to the people present it may have counted."""
-    if hand is None:
-        return False
-    counted = set(hand.counted_user_ids)
-    return len(counted & set(voted)) >= len(counted) - hand.voters
-
-
 def ballot_out(ballot: Ballot, *, now: datetime | None = None) -> dict[str, Any]:
     """A ballot as the meeting room shows it (the same for everyone in the room).
 
@@ -421,7 +413,9 @@ def ballot_out(ballot: Ballot, *, now: datetime | None = None) -> dict[str, Any]
         else {"voters": hand.voters, "votes": hand.votes if visible else None},
         # Held back from voting online: the people present the show of hands may have counted,
         # once as many of them as it did not count have voted online (votes.services).
-        "hand_counted": sorted(hand.counted_user_ids) if hand_full(hand, voted) else [],
+        "hand_counted": sorted(hand.counted_user_ids)
+        if votes_selectors.hand_full(hand, voted)
+        else [],
         "hand_ceiling": len((present & electors) - set(voted)),
         "results_visible": visible,
         "totals": live.get("totals") if visible else None,

@@ -179,8 +179,10 @@ def _add_item(
     title = title.strip()
     if not title:
         raise ValidationError(_("请填写议程名称。"))
-    if len(title) > 80:
-        raise ValidationError(_("议程名称不能超过 80 字。"))
+    errors: dict[str, list[str]] = {}
+    too_long(AgendaItem, errors, title=title)
+    if errors:
+        raise ValidationError(errors)
     last = AgendaItem.objects.filter(meeting=m).aggregate(n=Max("order"))["n"]
     return AgendaItem.objects.create(
         meeting=m,
@@ -215,8 +217,6 @@ def meeting_schedule(
     if not venue:
         errors["venue"] = [_("请填写会议地点。")]
     too_long(Meeting, errors, title=title, venue=venue, notice=notice.strip())
-    for item_title, _budget in free_items or []:
-        too_long(AgendaItem, errors, title=(item_title or "").strip())
     if starts_at is None:
         errors["starts_at"] = [_("请填写开始时间。")]
     if not _is_active_member(moderator, hall):

@@ -62,13 +62,16 @@ def present_voters(ballot: Ballot) -> set[int]:
     )
 
 
-def ballot_meeting_id(ballot_id: int) -> int | None:
-    """The meeting of a ballot on an agenda item (None for other ballots)."""
-    return (
-        Ballot.objects.filter(pk=ballot_id)
-        .values_list("agenda_item__meeting_id", flat=True)
-        .first()
-    )
+def hand_full(hand: HandCount | None, voted: Iterable[int]) -> bool:
+    """Whether a show of hands leaves no online vote to the people present it may have counted.
+
+    A show of hands counts a number, not names: of the people present who had not voted when it
+    was entered, only as many as it did not count may still vote online (`voted`: who has).
+    """
+    if hand is None:
+        return False
+    counted = set(hand.counted_user_ids)
+    return len(counted & set(voted)) >= len(counted) - hand.voters
 
 
 def ballot_spec(ballot: Ballot) -> tally.BallotSpec:

@@ -47,11 +47,11 @@ from deliberation.votes.choices import (
     ResolutionState,
     Source,
 )
-from deliberation.votes.selectors import (  # ballot_meeting_id: read by meetings (use selectors)
-    ballot_meeting_id,  # noqa: F401
+from deliberation.votes.selectors import (
     ballot_rule,
     ballot_spec,
     closing_outcome,
+    hand_full,
     present_voters,
     tally_data,
 )
@@ -421,11 +421,10 @@ def ballot_cast(
         raise PermissionDenied(_("不在本次表决的投票人名册中,不能投票。"))
     hand = HandCount.objects.filter(ballot=locked).only("counted_user_ids", "voters").first()
     if hand is not None and person.pk in set(hand.counted_user_ids):
-        # A show of hands counts a number, not names: of the people present who had not voted
-        # when it was entered, only as many as it did not count may still vote online.
-        counted = set(hand.counted_user_ids)
-        since = Participation.objects.filter(ballot=locked, user_id__in=counted).count()
-        if since >= len(counted) - hand.voters:
+        voted = Participation.objects.filter(
+            ballot=locked, user_id__in=hand.counted_user_ids
+        ).values_list("user_id", flat=True)
+        if hand_full(hand, voted):
             raise ValidationError(
                 _("现场举手已计 %(n)d 票,到会者的票已经计满,不能再线上投票。") % {"n": hand.voters}
             )

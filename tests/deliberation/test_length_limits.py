@@ -61,3 +61,19 @@ def test_a_resolution_text_over_its_limit_is_refused(hall):
     with pytest.raises(ValidationError, match="不能超过"):
         sv.resolution_publish(actor=head, ballot=ballot, title="决议", text="文" * 20001)
     assert not Resolution.objects.exists()
+
+
+def test_an_agenda_item_title_over_its_limit_is_refused_and_no_meeting_is_left(hall):
+    people = meeting_people(hall)
+    with pytest.raises(ValidationError, match="不能超过 80 字"):
+        ms.meeting_schedule(
+            actor=people["head"],
+            hall=hall,
+            title="十月议事会",
+            starts_at=timezone.now() + timedelta(days=1),
+            venue="活动室",
+            moderator=people["moderator"],
+            recorder=people["recorder"],
+            free_items=[("议" * 81, None)],
+        )
+    assert not Meeting.objects.exists()

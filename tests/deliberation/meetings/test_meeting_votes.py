@@ -11,9 +11,9 @@ from django.test import Client
 from deliberation.meetings import selectors, services
 from deliberation.meetings.commands import COMMANDS
 from deliberation.meetings.protocol import comparable
-from deliberation.meetings.selectors import hand_full
 from deliberation.models import Ballot, HandCount, Participation
 from deliberation.votes import services as services_votes
+from deliberation.votes.selectors import hand_full
 from forum.models import ProposalState
 from realtime import coalesce
 from tests.community.factories import HallFactory
