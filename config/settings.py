@@ -286,6 +286,9 @@ FANGHUA = {
     # Write room frames straight to daphne's sockets (realtime/wire.py) instead of through the
     # ASGI send; `make bench` measures both (docs/benchmarks.md). 0 switches it off.
     "REALTIME_DIRECT_WRITES": env_bool("REALTIME_DIRECT_WRITES", True),
+    # The meeting room's lock query written out once and run with `raw()` (deliberation/locks.py)
+    # instead of a queryset compiled on every command; 0 switches back to the queryset.
+    "MEETING_LOCK_RAW_SQL": env_bool("MEETING_LOCK_RAW_SQL", True),
 }
 
 # The privacy notice (templates/community/privacy_notice.html, docs/privacy.md): raise the

@@ -12,7 +12,14 @@ returns the locked row (or nothing, for the pure locks), and must run inside `tr
 
 from __future__ import annotations
 
+import datetime
+import functools
+from decimal import Decimal
+
+from django.conf import settings
 from django.db import connection
+from django.db.models import DateTimeField, DecimalField
+from django.utils import timezone
 
 from community.models import Hall
 from deliberation.models import Ballot, Meeting, Resolution, ResultPublication, ResultState
@@ -26,8 +33,99 @@ def lock_meeting(meeting_id: int, *related: str, only: tuple[str, ...] = ()) -> 
     `FOR UPDATE OF` the meeting only: the joined rows (hall, people) are read, not locked.
     `only` limits the columns read (Django's `only()`), e.g. people to the fields shown.
     """
+    if only and settings.FANGHUA["MEETING_LOCK_RAW_SQL"] and connection.vendor in _RAW_VENDORS:
+        return _lock_meeting_raw(meeting_id, related, only)
     qs = Meeting.objects.select_related(*related).select_for_update(of=("self",))
     return (qs.only(*only) if only else qs).get(pk=meeting_id)
+
+
+# --- the meeting room's lock as one written-out query -----------------------------------------
+# Every command of the meeting room starts with `lock_meeting`. The ORM compiles the joined,
+# column-limited queryset (and prepares its row converters) anew on every call: most of a
+# command's fixed cost (docs/benchmarks.md). This path writes the same query out once per
+# shape, runs it on a cursor and builds the rows with `Model.from_db()`, each value read as the
+# queryset reads it (`_python`). Public APIs only; `MEETING_LOCK_RAW_SQL=0` switches back to the
+# queryset, and tests/deliberation/meetings/test_lock_sql.py compares both, value and type, on
+# SQLite and PostgreSQL.
+_RAW_VENDORS = ("sqlite", "postgresql")
+
+
+def _concrete(model, wanted=None) -> list:
+    """The model's columns in `from_db()` order (all, or the primary key and `wanted` names)."""
+    return [
+        f
+        for f in model._meta.get_fields()
+        if f.concrete
+        and not f.many_to_many
+        and (wanted is None or f.primary_key or f.name in wanted)
+    ]
+
+
+@functools.cache
+def _raw_shape(vendor: str, related: tuple[str, ...], only: tuple[str, ...]):
+    """(sql, [(relation name or None, model, fields)]) for one lock shape, in the row's order."""
+    quote = connection.ops.quote_name
+    meeting_fields = _concrete(Meeting, {c for c in only if "__" not in c})
+    columns = [f"m.{quote(f.column)}" for f in meeting_fields]
+    joins, parts = [], [(None, Meeting, meeting_fields)]
+    for index, name in enumerate(related):
+        if "__" in name:
+            raise ValueError(f"the written-out lock joins direct relations only, not {name!r}")
+        fk, alias = Meeting._meta.get_field(name), f"r{index}"
+        model = fk.related_model
+        fields = _concrete(model, {c.split("__", 1)[1] for c in only if c.startswith(name + "__")})
+        columns += [f"{alias}.{quote(f.column)}" for f in fields]
+        joins.append(
+            f"{'LEFT OUTER JOIN' if fk.null else 'INNER JOIN'} {quote(model._meta.db_table)} "
+            f"{alias} ON m.{quote(fk.column)} = {alias}.{quote(fk.target_field.column)}"
+        )
+        parts.append((name, model, fields))
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(Meeting._meta.db_table)} m {' '.join(joins)} "
+        f"WHERE m.{quote(Meeting._meta.pk.column)} = %s"
+    )
+    if vendor == "postgresql":  # SQLite's write transactions (BEGIN IMMEDIATE) lock the file
+        sql += " FOR UPDATE OF m"
+    return sql, parts
+
+
+def _python(field, value):
+    """A column's value as the queryset reads it: the field's own conversion (`to_python`, and
+    `from_db_value` where the field has one), a decimal with its decimal places, and a datetime
+    aware (SQLite hands back naive datetimes, stored in UTC)."""
+    if value is None:
+        return None
+    if hasattr(field, "from_db_value"):
+        value = field.from_db_value(value, None, connection)
+    value = field.to_python(value)
+    if isinstance(field, DecimalField):
+        value = value.quantize(Decimal(1).scaleb(-field.decimal_places))
+    elif isinstance(field, DateTimeField) and settings.USE_TZ and timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value
+
+
+def _lock_meeting_raw(meeting_id: int, related: tuple[str, ...], only: tuple[str, ...]):
+    sql, parts = _raw_shape(connection.vendor, tuple(related), tuple(only))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [meeting_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Meeting.DoesNotExist("Meeting matching query does not exist.")
+    meeting, start = None, 0
+    for name, model, fields in parts:
+        values = row[start : start + len(fields)]
+        start += len(fields)
+        if name is not None and values[0] is None:  # the primary key: an empty LEFT JOIN
+            setattr(meeting, name, None)
+            continue
+        values = [_python(f, v) for f, v in zip(fields, values, strict=True)]
+        loaded = model.from_db(connection.alias, [f.attname for f in fields], values)
+        if name is None:
+            meeting = loaded
+        else:
+            setattr(meeting, name, loaded)
+    return meeting
 
 
 def lock_meeting_of_ballot(ballot_id: int) -> None:
