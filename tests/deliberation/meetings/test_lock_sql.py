@@ -93,3 +93,44 @@ def test_every_kind_of_column(meeting, settings):
     assert snapshot(raw, related) == snapshot(orm, related)
     assert raw.closed_at == now and timezone.is_aware(raw.moderator_confirmed_at)
     assert raw.checkin_open is True and str(raw.moderator_confirmed_by) == "陈红"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_written_out_lock_makes_a_second_command_wait(hall, settings):
+    """On PostgreSQL the row is locked (FOR UPDATE OF the meeting): a second command waits."""
+    import threading
+    import time
+
+    from django.db import connection, connections
+
+    from tests.deliberation.votes.test_votes_concurrency import _need_postgres
+
+    _need_postgres()
+    assert settings.FANGHUA["MEETING_LOCK_RAW_SQL"] and connection.vendor == "postgresql"
+    people = meeting_people(hall)
+    m = scheduled_meeting(hall, people)
+    related = selectors.related_for("meeting")
+    held, released, second_done = threading.Event(), [], []
+
+    def first():
+        with transaction.atomic():
+            locks.lock_meeting(m.pk, *related, only=selectors.columns_for(related))
+            held.set()
+            time.sleep(0.5)
+            released.append(time.monotonic())
+        connections.close_all()
+
+    def second():
+        held.wait(5)
+        with transaction.atomic():
+            locks.lock_meeting(m.pk, *related, only=selectors.columns_for(related))
+            second_done.append(time.monotonic())
+        connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert released and second_done and second_done[0] >= released[0]
