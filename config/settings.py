@@ -195,6 +195,14 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
 )
 
+# Sign-up throttle (community/throttle.py, counted in the cache): at most this many new accounts
+# per client address (the address rule above) and over the whole site in a clock hour; 0 = no
+# limit. A registration morning at the community centre, many phones behind one Wi-Fi, may need
+# REGISTRATION_LIMIT_PER_HOUR raised for the day. With several processes the cache must be shared
+# (REDIS_URL), or each process counts alone.
+REGISTRATION_LIMIT_PER_HOUR = int(os.environ.get("REGISTRATION_LIMIT_PER_HOUR", "10"))
+REGISTRATION_LIMIT_TOTAL_PER_HOUR = int(os.environ.get("REGISTRATION_LIMIT_TOTAL_PER_HOUR", "60"))
+
 # The audit log is kept this many days (never under 183: MLPS level 2 asks for six months).
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "200"))
 CSRF_FAILURE_VIEW = "community.views.csrf_failure"  # the 403 page, in Chinese
