@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "community.submissions.SubmissionOnceMiddleware",  # a form sent twice makes one record
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "community.middleware.PermissionsPolicyMiddleware",
@@ -202,6 +203,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # (REDIS_URL), or each process counts alone.
 REGISTRATION_LIMIT_PER_HOUR = int(os.environ.get("REGISTRATION_LIMIT_PER_HOUR", "10"))
 REGISTRATION_LIMIT_TOTAL_PER_HOUR = int(os.environ.get("REGISTRATION_LIMIT_TOTAL_PER_HOUR", "60"))
+
+# A second POST of the same form (community/submissions.py) waits this long for the first to finish.
+SUBMISSION_WAIT_SECONDS = float(os.environ.get("SUBMISSION_WAIT_SECONDS", "10"))
 
 # The audit log is kept this many days (never under 183: MLPS level 2 asks for six months).
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "200"))
