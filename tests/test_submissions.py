@@ -204,3 +204,39 @@ def test_every_create_form_carries_a_submission_token(template):
         matching = [f for f in forms if marker in f.split(">", 1)[0] + ">"]
         assert matching, (template, marker)
         assert all("{% submission_token %}" in f for f in matching), (template, marker)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_comment_sent_eight_times_at_once_makes_one(hall):
+    """Concurrent sends (a phone retrying on a poor line): one claims the token, the rest wait."""
+    import os
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        pytest.skip("needs PostgreSQL: runs under `make test-pg` (DATABASE_URL=postgres://…)")
+    p = make_proposal(hall)
+    person = member(hall)
+    token = token_in(
+        client_for(person).get(reverse("proposal", args=[p.pk])).content.decode(), "comment-form"
+    )
+    data = {"body": "同意,尽快修。", "stance": "", "parent": "", "submission_token": token}
+    barrier = threading.Barrier(8)
+
+    def send(_):
+        try:
+            c = client_for(person)
+            barrier.wait(timeout=10)
+            response = c.post(reverse("comment_create", args=[p.pk]), data)
+            return response.status_code, response["Location"]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(send, range(8)))
+    assert Comment.objects.filter(proposal=p).count() == 1
+    comment = Comment.objects.get(proposal=p)
+    assert set(answers) == {(302, reverse("proposal", args=[p.pk]) + f"#c{comment.pk}")}
