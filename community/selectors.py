@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from community.models import (
     Membership,
     MembershipRole,
     MembershipStatus,
+    User,
 )
 from community.roles import PUBLIC_OFFICES, Role
 
@@ -47,6 +49,21 @@ def active_members(*, hall: Hall) -> QuerySet[Membership]:
         .prefetch_related(Prefetch("roles", queryset=MembershipRole.objects.order_by("role")))
         .order_by("user__display_name", "pk")
     )
+
+
+def approved_residents(*, hall: Hall, building_ids: Iterable[int] | None = None) -> QuerySet[User]:
+    """The people a head approved into the hall, in the given buildings (None: wherever they live).
+
+    The one rule of who counts as a resident of a place (electorates, ratings): an active
+    membership — only a head's approval makes one — and the building recorded on that membership,
+    which the head saw when approving. The building an account chose for itself at registration
+    (or changed later in its profile) never counts, so a fresh account, member of no hall, is
+    nobody's elector.
+    """
+    approved = Membership.objects.filter(hall=hall, status=MembershipStatus.ACTIVE)
+    if building_ids is not None:
+        approved = approved.filter(building_id__in=list(building_ids))
+    return User.objects.filter(pk__in=approved.values("user_id"), is_active=True)
 
 
 def members_by_role(*, hall: Hall) -> list[tuple[str, str, list[Membership]]]:

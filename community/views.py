@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community import privacy, selectors, services
-from community.audit import audit_record
+from community import privacy, selectors, services, throttle
+from community.audit import audit_record, client_ip
 from community.forms import DeleteAccountForm, JoinForm, ProfileForm, RegisterForm, RolesForm
 from community.markup import render_markdown
 from community.models import AuditAction, Hall, Membership
@@ -57,6 +57,13 @@ def register(request):
     form = RegisterForm(request.POST or None, compound=compound)
     if request.method == "POST" and form.is_valid():
         try:
+            place = throttle.reserve(client_ip(request))
+        except throttle.RegistrationThrottled as refused:
+            form.add_error(None, refused.message)
+            response = render(request, "registration/register.html", {"form": form}, status=429)
+            response["Retry-After"] = str(refused.retry_after)
+            return response
+        try:
             user = services.user_register(
                 username=form.cleaned_data["username"],
                 display_name=form.cleaned_data["display_name"],
@@ -64,6 +71,7 @@ def register(request):
                 building=form.cleaned_data["building"],
             )
         except ValidationError as exc:
+            throttle.release(place)
             _form_errors(form, exc)
         else:
             privacy.privacy_accept(user=user)

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "community.submissions.SubmissionOnceMiddleware",  # a form sent twice makes one record
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "community.middleware.PermissionsPolicyMiddleware",
@@ -194,6 +195,17 @@ AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
 )
+
+# Sign-up throttle (community/throttle.py, counted in the cache): at most this many new accounts
+# per client address (the address rule above) and over the whole site in a clock hour; 0 = no
+# limit. A registration morning at the community centre, many phones behind one Wi-Fi, may need
+# REGISTRATION_LIMIT_PER_HOUR raised for the day. With several processes the cache must be shared
+# (REDIS_URL), or each process counts alone.
+REGISTRATION_LIMIT_PER_HOUR = int(os.environ.get("REGISTRATION_LIMIT_PER_HOUR", "10"))
+REGISTRATION_LIMIT_TOTAL_PER_HOUR = int(os.environ.get("REGISTRATION_LIMIT_TOTAL_PER_HOUR", "60"))
+
+# A second POST of the same form (community/submissions.py) waits this long for the first to finish.
+SUBMISSION_WAIT_SECONDS = float(os.environ.get("SUBMISSION_WAIT_SECONDS", "10"))
 
 # The audit log is kept this many days (never under 183: MLPS level 2 asks for six months).
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "200"))

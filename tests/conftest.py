@@ -60,6 +60,15 @@ def fresh_channel_layer():
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache (sign-up counters, remembered form submissions)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def default_language():
     """Each test starts in the default language (zh-hans).
 

@@ -11,13 +11,14 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.markup import render_markdown
-from community.models import Hall, Membership, MembershipStatus, User
+from community.models import Hall, MembershipStatus
 from community.roles import Role
+from community.selectors import approved_residents
 from deliberation import locks
 from deliberation.ledger import services as ledger
 from deliberation.models import (
@@ -44,13 +45,11 @@ def place_building_ids(tasks) -> list[int]:
 
 
 def residents_of_place(*, hall: Hall, building_ids: list[int]):
-    """Active members of the hall who live in the place ([] = the whole compound): a User queryset."""
-    members = Membership.objects.filter(hall=hall, status=MembershipStatus.ACTIVE)
-    if building_ids:
-        members = members.filter(
-            Q(building_id__in=building_ids) | Q(user__building_id__in=building_ids)
-        )
-    return User.objects.filter(pk__in=members.values("user_id"), is_active=True)
+    """Active members of the hall who live in the place ([] = the whole compound): a User queryset.
+
+    The building is the one recorded on the membership a head approved (as for electorates).
+    """
+    return approved_residents(hall=hall, building_ids=building_ids or None)
 
 
 def default_summary(tasks) -> str:

@@ -41,7 +41,11 @@ class BallotForm(forms.Form):
     results_live = forms.BooleanField(
         label=_("投票中实时显示结果(仅记名投票;否则结束后公布)"), required=False
     )
-    electorate_scope = forms.ChoiceField(label=_("投票范围"), choices=ElectorateScope.choices)
+    electorate_scope = forms.ChoiceField(
+        label=_("投票范围"),
+        choices=ElectorateScope.choices,
+        help_text=_("投票人只来自微家负责人批准加入的成员;按楼栋表决时,以批准时登记的楼栋为准。"),
+    )
     electorate_building = forms.ModelChoiceField(
         label=_("楼栋/网格(范围为一个楼栋时)"), queryset=Building.objects.none(), required=False
     )

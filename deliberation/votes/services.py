@@ -15,12 +15,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.lengths import too_long
-from community.models import Building, Hall, MajorityRule, MembershipStatus, User
+from community.models import Building, Hall, MajorityRule, User
+from community.selectors import approved_residents
 from deliberation import locks
 from deliberation.ledger import services as ledger
 from deliberation.models import (
@@ -95,23 +95,23 @@ def _publish_meeting(ballot_id: int, *names: str) -> None:
 
 
 def electorate_user_ids(*, hall: Hall, scope: str, building: Building | None = None) -> set[int]:
-    """Who may vote: the hall's active members, the compound's residents, or one building's."""
-    members = Q(memberships__hall=hall, memberships__status=MembershipStatus.ACTIVE)
-    if scope == ElectorateScope.MEMBERS:
-        cond = members
-    elif scope == ElectorateScope.COMPOUND:
-        cond = (
-            Q(building__compound_id=hall.compound_id)
-            | (members & Q(memberships__building__compound_id=hall.compound_id))
-            | members
-        )
+    """Who may vote: people a head approved into the hall — all of them, or one building's.
+
+    Only active memberships count (a head approved each), and a building is the one recorded on
+    the membership (shown to the head at approval), never the one an account chose for itself:
+    an account registered a minute ago, member of no hall, is on no electorate. The hall is
+    the compound's: its approved residents are the compound's residents as the hall knows them
+    (docs/votes.md, "Electorates").
+    """
+    if scope in (ElectorateScope.MEMBERS, ElectorateScope.COMPOUND):
+        people = approved_residents(hall=hall)
     elif scope == ElectorateScope.BUILDING:
         if building is None:
             raise ValidationError(_("请选择楼栋/网格。"))
-        cond = Q(building=building) | (members & Q(memberships__building=building))
+        people = approved_residents(hall=hall, building_ids=[building.pk])
     else:
         raise ValidationError(_("未知的投票范围。"))
-    return set(User.objects.filter(cond, is_active=True).values_list("pk", flat=True).distinct())
+    return set(people.values_list("pk", flat=True))
 
 
 # --- creating and opening -----------------------------------------------------------------

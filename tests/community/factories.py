@@ -105,7 +105,12 @@ class MembershipFactory(DjangoModelFactory):
 def member(hall: Hall, *roles: str, user: User | None = None, **user_kwargs) -> User:
     """An active member of `hall` holding `roles` (resident when none are given)."""
     user = user or UserFactory(**user_kwargs)
-    membership = MembershipFactory(user=user, hall=hall)
+    # As `membership_request` does: the account's building, if in the hall's compound, is the one
+    # the head approves with the membership (and the only one electorates and ratings read).
+    place = (
+        user.building if user.building and user.building.compound_id == hall.compound_id else None
+    )
+    membership = MembershipFactory(user=user, hall=hall, building=place)
     for role in set(roles) | {Role.RESIDENT}:
         MembershipRole.objects.create(membership=membership, role=role)
     return user

@@ -231,3 +231,22 @@ def test_english_switch(client, home):
 def test_chinese_by_default_whatever_the_browser_asks(client, home):
     page = client.get("/", headers={"accept-language": "en-US,en;q=0.9"}).content.decode()
     assert 'lang="zh-hans"' in page and "登录" in page
+
+
+def test_the_head_approves_the_building_the_applicant_gave(client, home):
+    """The building electorates read is the one on the membership, shown to the head to approve."""
+    head = member(home, Role.HEAD)
+    b3 = BuildingFactory(compound=home.compound, name="3栋")
+    applicant = UserFactory(display_name="李阿姨", building=b3)
+    services.membership_request(user=applicant, hall=home)
+    client.force_login(head)
+    page = client.get(reverse("manage_members", args=[home.slug])).content.decode()
+    assert "自报楼栋:3栋" in page and "批准即确认" in page
+    membership = Membership.objects.get(user=applicant, hall=home)
+    client.post(reverse("decide_membership", args=[membership.pk, "approve"]))
+    membership.refresh_from_db()
+    assert (membership.status, membership.building, membership.decided_by) == (
+        MembershipStatus.ACTIVE,
+        b3,
+        head,
+    )

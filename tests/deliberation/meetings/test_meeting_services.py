@@ -413,3 +413,26 @@ def test_every_moderator_or_recorder_command_is_refused_to_a_resident(ctx, name)
     with pytest.raises(PermissionDenied):
         COMMANDS[name](people["zhang"], meeting.pk, data)
     assert comparable(selectors.meeting_snapshot(meeting.pk)) == before
+
+
+def test_an_account_no_head_approved_neither_counts_nor_checks_in(ctx):
+    """The meeting's electorate and check-in follow the ballots' rule (issue 11 #2)."""
+    from community.models import Building
+    from community.services import membership_request, user_register
+
+    hall, people, _proposal, meeting = ctx
+    before = selectors.attendance_section(meeting)["electorate"]
+    b1 = Building.objects.create(compound=hall.compound, name="9栋")
+    puppet = user_register(
+        username="puppet", display_name="马甲", password="sTr0ng-pass-9", building=b1
+    )
+    membership_request(user=puppet, hall=hall)  # asked to join; no head approved it
+    assert selectors.attendance_section(meeting)["electorate"] == before
+    services.meeting_set_checkin(actor=people["moderator"], meeting=meeting, open=True)
+    with pytest.raises(PermissionDenied, match="只有本议事厅的成员可以签到"):
+        services.meeting_check_in(user=puppet, meeting=meeting, token=meeting.checkin_token)
+    with pytest.raises(ValidationError, match="不是本议事厅的成员"):
+        services.meeting_check_in_member(
+            actor=people["moderator"], meeting=meeting, user_id=puppet.pk
+        )
+    assert not CheckIn.objects.filter(meeting=meeting).exists()

@@ -71,16 +71,19 @@ def test_a_resident_of_the_place_rates_once_with_a_plain_comment():
     assert list(Evaluation.objects.values_list("rating", flat=True)) == [S]
 
 
-def test_the_registered_building_of_the_membership_or_of_the_account_counts():
+def test_the_building_approved_with_the_membership_counts_not_the_accounts():
     hall = HallFactory()
-    b1 = building(hall)
+    b1, b2 = building(hall, "1栋"), building(hall, "2栋")
     result = published_result(hall, places=[b1])
-    via_account = resident(hall, b1)
-    via_membership = member(hall)
-    Membership.objects.filter(user=via_membership, hall=hall).update(building=b1)
-    evaluation_submit(user=via_account, result=result, rating=S)
-    evaluation_submit(user=via_membership, result=result, rating=B)
-    assert Evaluation.objects.count() == 2
+    approved_b1 = member(hall)
+    Membership.objects.filter(user=approved_b1, hall=hall).update(building=b1)
+    moved_to_b1 = resident(hall, b2)  # approved as 2栋, later set her account to 1栋
+    moved_to_b1.building = b1
+    moved_to_b1.save(update_fields=["building"])
+    evaluation_submit(user=approved_b1, result=result, rating=S)
+    with pytest.raises(PermissionDenied, match="涉及1栋"):
+        evaluation_submit(user=moved_to_b1, result=result, rating=B)
+    assert Evaluation.objects.count() == 1
 
 
 def test_a_whole_compound_result_is_open_to_every_member():

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from community.models import MajorityRule
+from community.models import MajorityRule, Membership, MembershipStatus
 from community.roles import Role
 from deliberation.ledger import selectors as ledger_selectors
 from deliberation.ledger import services as ledger
@@ -25,7 +25,7 @@ from deliberation.models.votes import BallotKind, BallotMode, BallotResult, Elec
 from deliberation.votes import services as sv
 from deliberation.votes import tally
 from forum.models import ProposalState, VoteOutcome
-from tests.community.factories import BuildingFactory, UserFactory, member
+from tests.community.factories import BuildingFactory, HallFactory, UserFactory, member
 from tests.deliberation.votes.factories import make_ballot, proposal_in, voters
 
 pytestmark = pytest.mark.django_db
@@ -130,30 +130,83 @@ def test_electorate_is_snapshotted_when_the_ballot_opens(hall, mod):
     assert ballot.electorate_size == Elector.objects.filter(ballot=ballot).count()
 
 
-def test_building_electorate_only_lets_that_building_vote(hall, mod):
+def test_building_electorate_only_lets_that_buildings_approved_members_vote(hall, mod):
     b1 = BuildingFactory(compound=hall.compound)
     inside = member(hall, building=b1)
-    resident_not_member = UserFactory(building=b1)
+    says_b1 = UserFactory(building=b1)  # chose 1栋 at registration, no hall approved her
     outside = member(hall)
     ballot = make_ballot(
         hall, mod, electorate_scope=ElectorateScope.BUILDING, electorate_building=b1
     )
     assert set(Elector.objects.filter(ballot=ballot).values_list("user_id", flat=True)) == {
-        inside.pk,
-        resident_not_member.pk,
+        inside.pk
     }
-    sv.ballot_cast(voter=resident_not_member, ballot=ballot, choices=["for"])
+    sv.ballot_cast(voter=inside, ballot=ballot, choices=["for"])
+    for refused in (says_b1, outside):
+        with pytest.raises(PermissionDenied, match="不在本次表决的投票人名册中"):
+            sv.ballot_cast(voter=refused, ballot=ballot, choices=["for"])
+    assert Participation.objects.filter(ballot=ballot).count() == 1
+
+
+def test_the_building_is_the_one_the_head_approved_not_the_accounts(hall, mod):
+    """A member who moves her account to 1栋 after approval is still 2栋's elector, not 1栋's."""
+    b1, b2 = BuildingFactory(compound=hall.compound), BuildingFactory(compound=hall.compound)
+    member(hall, building=b1)
+    mover = member(hall, building=b2)
+    mover.building = b1
+    mover.save(update_fields=["building"])
+    in_b1 = make_ballot(
+        hall, mod, electorate_scope=ElectorateScope.BUILDING, electorate_building=b1
+    )
+    in_b2 = make_ballot(
+        hall, mod, electorate_scope=ElectorateScope.BUILDING, electorate_building=b2
+    )
     with pytest.raises(PermissionDenied):
-        sv.ballot_cast(voter=outside, ballot=ballot, choices=["for"])
+        sv.ballot_cast(voter=mover, ballot=in_b1, choices=["for"])
+    assert sv.ballot_cast(voter=mover, ballot=in_b2, choices=["for"])
 
 
-def test_compound_electorate_includes_residents_who_are_not_members(hall, mod):
+@pytest.mark.parametrize("scope", [ElectorateScope.COMPOUND, ElectorateScope.BUILDING])
+def test_sock_puppets_are_on_no_electorate_and_cannot_vote(hall, mod, scope):
+    """Issue 11 #2: accounts registered seconds ago, members of no hall (or only applicants)."""
+    from community import services as community_services
+
     b1 = BuildingFactory(compound=hall.compound)
-    neighbour = UserFactory(building=b1)
-    stranger = UserFactory(building=BuildingFactory())
+    real = member(hall, building=b1)
+    puppets = [
+        community_services.user_register(
+            username=f"puppet{i}", display_name=f"马甲{i}", password="sTr0ng-pass-9", building=b1
+        )
+        for i in range(5)
+    ]
+    community_services.membership_request(user=puppets[0], hall=hall)  # asked, not approved
+    ballot = make_ballot(
+        hall,
+        mod,
+        electorate_scope=scope,
+        electorate_building=b1 if scope == ElectorateScope.BUILDING else None,
+    )
+    ids = set(Elector.objects.filter(ballot=ballot).values_list("user_id", flat=True))
+    assert real.pk in ids and not ids & {p.pk for p in puppets}
+    assert ballot.electorate_size == len(ids)
+    for puppet in puppets:
+        assert not puppet.has_perm("deliberation.cast_vote", ballot)
+        with pytest.raises(PermissionDenied, match="不在本次表决的投票人名册中"):
+            sv.ballot_cast(voter=puppet, ballot=ballot, choices=["for"])
+    assert not Participation.objects.filter(ballot=ballot).exists()
+
+
+def test_compound_electorate_is_the_halls_approved_residents(hall, mod):
+    b1 = BuildingFactory(compound=hall.compound)
+    neighbour = member(hall, building=b1)
+    unapproved = UserFactory(building=b1)
+    left = member(hall, building=b1)
+    Membership.objects.filter(user=left, hall=hall).update(status=MembershipStatus.LEFT)
+    elsewhere = member(HallFactory(), building=BuildingFactory())
     ballot = make_ballot(hall, mod, electorate_scope=ElectorateScope.COMPOUND)
     ids = set(Elector.objects.filter(ballot=ballot).values_list("user_id", flat=True))
-    assert neighbour.pk in ids and mod.pk in ids and stranger.pk not in ids
+    assert neighbour.pk in ids and mod.pk in ids
+    assert not ids & {unapproved.pk, left.pk, elsewhere.pk}
 
 
 def test_choices_are_checked(hall, mod):
@@ -423,6 +476,19 @@ def test_proxy_vote_is_recorded_with_who_cast_it_and_capped(hall, mod):
     sv.ballot_close(actor=mod, ballot=ballot)
     assert ballot.outcome["by_source"]["proxy"]["for"] == 1
     assert ballot.outcome["by_source"]["online"]["against"] == 1
+
+
+@pytest.mark.parametrize("open_", [False, True])
+def test_a_proxy_to_or_from_an_unapproved_account_is_refused(hall, mod, open_):
+    """Proxies follow the electorate's rule, before the snapshot (draft) and after (open)."""
+    b1 = BuildingFactory(compound=hall.compound)
+    real = member(hall, building=b1)
+    puppet = UserFactory(building=b1)
+    ballot = make_ballot(hall, mod, open_=open_, electorate_scope=ElectorateScope.COMPOUND)
+    with pytest.raises(ValidationError, match="委托人不在投票范围内"):
+        sv.ballot_authorize_proxy(actor=mod, ballot=ballot, grantor=puppet, holder=real)
+    with pytest.raises(ValidationError, match="受托人须在投票范围内"):
+        sv.ballot_authorize_proxy(actor=mod, ballot=ballot, grantor=real, holder=puppet)
 
 
 def test_only_moderators_record_proxies(hall, mod):

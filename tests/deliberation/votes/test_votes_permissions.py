@@ -44,7 +44,10 @@ def test_role_matrix(perm, hall, people, ballot):
     assert granted == EXPECTED[perm]
 
 
-def test_a_resident_of_the_building_who_is_no_member_may_view_and_vote(hall, people):
+def test_a_neighbour_no_head_approved_may_neither_view_nor_vote(hall, people):
+    """The building an account chose for itself puts it on no electorate (issue 11 #2)."""
+    from django.core.exceptions import PermissionDenied
+
     from community.models import Building
     from deliberation.models.votes import ElectorateScope
     from tests.community.factories import UserFactory
@@ -52,10 +55,10 @@ def test_a_resident_of_the_building_who_is_no_member_may_view_and_vote(hall, peo
     b = Building.objects.create(compound=hall.compound, name="3栋")
     neighbour = UserFactory(building=b)
     ballot = make_ballot(hall, people[Role.MODERATOR], electorate_scope=ElectorateScope.COMPOUND)
-    assert neighbour.has_perm("deliberation.view_ballot", ballot)
-    assert neighbour.has_perm("deliberation.cast_vote", ballot)
-    assert not neighbour.has_perm("deliberation.view_ballot", hall)
-    assert sv.ballot_cast(voter=neighbour, ballot=ballot, choices=["for"])
+    assert not neighbour.has_perm("deliberation.view_ballot", ballot)
+    assert not neighbour.has_perm("deliberation.cast_vote", ballot)
+    with pytest.raises(PermissionDenied):
+        sv.ballot_cast(voter=neighbour, ballot=ballot, choices=["for"])
 
 
 def test_roles_in_another_hall_grant_nothing_here(hall, people, ballot):
