@@ -286,6 +286,10 @@ FANGHUA = {
     # Write room frames straight to daphne's sockets (realtime/wire.py) instead of through the
     # ASGI send; `make bench` measures both (docs/benchmarks.md). 0 switches it off.
     "REALTIME_DIRECT_WRITES": env_bool("REALTIME_DIRECT_WRITES", True),
+    # A websocket re-authorises at once when a service says the person's access changed
+    # (docs/realtime.md); in case that word is lost on the way, it also re-authorises before a
+    # command when its last check is older than this many seconds.
+    "REALTIME_REAUTHORIZE_SECONDS": int(os.environ.get("REALTIME_REAUTHORIZE_SECONDS", "60")),
 }
 
 # The privacy notice (templates/community/privacy_notice.html, docs/privacy.md): raise the
