@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "community.middleware.IdleTimeoutMiddleware",  # after auth and messages: it uses both
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "community.middleware.PermissionsPolicyMiddleware",
@@ -236,6 +237,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "芳华议事厅 <nore
 
 # --- Security: strict when DEBUG is off.
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30  # elderly residents should not be logged out daily
+# Heads of halls and admins (staff, superusers, federation admins) are signed out after this many
+# minutes without a page request (community.middleware.IdleTimeoutMiddleware; 0 switches it off);
+# residents keep the long session above. docs/operations.md, "Session idle timeout".
+SESSION_IDLE_TIMEOUT_MINUTES = int(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", "30"))
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp): scripts only from our own files — no inline script, no
 # CDN; styles may be inline (style attributes on a few templates and the SVG charts); the
