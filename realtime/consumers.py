@@ -175,6 +175,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.hub.watch(self._uid, self)
             self._access_seen = self.hub.access_version(self._uid)
         self._authorised_at = time.monotonic()
+        self._reauth_every = settings.FANGHUA.get(
+            "REALTIME_REAUTHORIZE_SECONDS", REAUTHORIZE_SECONDS
+        )
         self._reauth_lock = asyncio.Lock()
         self._reauth_tasks: set[asyncio.Task] = set()
         room = await db_call(self.authorize)(user)
@@ -244,8 +247,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return False
         if self.hub.access_version(self._uid) != self._access_seen:
             return True
-        limit = settings.FANGHUA.get("REALTIME_REAUTHORIZE_SECONDS", REAUTHORIZE_SECONDS)
-        return time.monotonic() - self._authorised_at >= limit
+        return time.monotonic() - self._authorised_at >= self._reauth_every
 
     def _authorize_again(self) -> tuple[Any, str | None]:
         """The person's account read afresh (no roles cached on it), and the room it may join."""

@@ -134,13 +134,13 @@ async def test_a_lost_word_is_caught_by_the_periodic_check_before_the_next_comma
     on fresh roles all the same."""
     hall, p, wang = scene
     monkeypatch.setattr(publish_module, "send_access", lambda user_id: None)
+    settings.FANGHUA = {**settings.FANGHUA, "REALTIME_REAUTHORIZE_SECONDS": 0}
     w, ok, _ = await open_socket(f"/ws/proposals/{p.pk}/", wang)
     assert ok
     await receive(w)
     membership = await sync_to_async(Membership.objects.get)(user=wang, hall=hall)
     await sync_to_async(community_services.membership_leave)(user=wang, membership=membership)
     assert await w.receive_nothing(timeout=0.2)  # nobody told this socket
-    settings.FANGHUA = {**settings.FANGHUA, "REALTIME_REAUTHORIZE_SECONDS": 0}
     await w.send_to(text_data=json.dumps({"id": "c1", "type": "second", "data": {}}))
     frames, code = await until_closed(w)
     assert code == 4403 and revoked(frames)["in_reply_to"] == "c1"
