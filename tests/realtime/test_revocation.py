@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -19,10 +20,12 @@ from community import services as community_services
 from community.models import Membership
 from community.privacy import account_delete
 from forum.models import Comment, Proposal
+from realtime import hub as hub_module
 from realtime import publish as publish_module
 from realtime.hub import Hub, get_hub
 from realtime.publish import send_access
 from tests.community.factories import PASSWORD, HallFactory, UserFactory, member
+from tests.conftest import need_service
 from tests.forum.factories import proposal
 from tests.wsclient import command, open_socket, receive
 
@@ -211,6 +214,34 @@ async def test_the_hubs_of_other_processes_hear_of_the_change_through_the_layer(
     await here.unwatch(7, near)
     assert here.access_version(7) == 0 and 7 not in here.people
     for hub in (here, there):
+        for task in (hub._task, hub._refresh, hub._sender):
+            if task is not None:
+                task.cancel()
+
+
+async def test_through_redis_each_process_hears_once(monkeypatch):
+    need_service("Redis", "127.0.0.1", 6379)
+    from channels_redis.core import RedisChannelLayer
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    prefix = os.environ.get("CHANNEL_PREFIX", "fanghua") + "-test-access"
+    layers = iter([RedisChannelLayer(hosts=[url], prefix=prefix) for _ in range(2)])
+    monkeypatch.setattr(hub_module, "get_channel_layer", lambda: next(layers))
+    hub_a, hub_b = Hub(), Hub()
+    person = os.getpid()
+    here, there = Person(), Person()
+    await hub_a.watch(person, here)
+    await hub_b.watch(person, there)
+    hub_a.access_changed(person)  # a change committed in process A
+    for _ in range(500):
+        if there.told:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)  # A's own copy comes back through Redis and is skipped
+    assert (here.told, there.told) == (1, 1)
+    await hub_a.unwatch(person, here)
+    await hub_b.unwatch(person, there)
+    for hub in (hub_a, hub_b):
         for task in (hub._task, hub._refresh, hub._sender):
             if task is not None:
                 task.cancel()
