@@ -16,3 +16,7 @@ class CommunityConfig(AppConfig):
         signals.user_logged_in.connect(audit.on_logged_in, dispatch_uid="audit-login")
         signals.user_logged_out.connect(audit.on_logged_out, dispatch_uid="audit-logout")
         signals.user_login_failed.connect(audit.on_login_failed, dispatch_uid="audit-failed")
+        # Heads' and admins' sessions end when idle (community/middleware.py).
+        from community.middleware import start_idle_clock  # cycle: app loading, as above
+
+        signals.user_logged_in.connect(start_idle_clock, dispatch_uid="idle-clock")

@@ -72,6 +72,24 @@ def forget_roles(user) -> None:
     user.__dict__.pop(_CACHE_ATTR, None)
 
 
+def heads_or_administers(user) -> bool:
+    """Whether the person heads a hall or is an admin (staff, superuser, federation admin).
+
+    Their sessions end after a short idle time (community.middleware.IdleTimeoutMiddleware)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return (
+        AdminAssignment.objects.filter(user=user).exists()
+        or MembershipRole.objects.filter(
+            membership__user=user,
+            membership__status=MembershipStatus.ACTIVE,
+            role=Role.HEAD,
+        ).exists()
+    )
+
+
 def has_role(role: str) -> rules.Predicate:
     """A predicate: the user holds `role` (or a role that implies it) in the object's hall."""
 

@@ -29,8 +29,7 @@ from community.models import (
     PrivacyAcceptance,
     User,
 )
-from community.permissions import forget_roles
-from community.services import display_name_of_office
+from community.services import display_name_of_office, roles_changed
 
 DELETED_NAME = "已注销用户"
 
@@ -213,4 +212,4 @@ def account_delete(*, user: User, password: str) -> None:
     user.is_active = user.is_staff = user.is_superuser = False
     user.set_unusable_password()
     user.save()
-    forget_roles(user)
+    roles_changed(user)  # her open websockets close

@@ -25,6 +25,7 @@ from community.models import (
 )
 from community.permissions import forget_roles
 from community.roles import Role
+from realtime.publish import access_changed
 
 # What Django's UnicodeUsernameValidator allows, checked here so the API and pages agree.
 USERNAME_CHARS = re.compile(r"[\w.@+-]+")
@@ -36,6 +37,14 @@ def require(user, perm: str, obj=None, message: str | None = None) -> None:
     """Raise PermissionDenied unless the user has the permission on the object."""
     if not user.has_perm(perm, obj):
         raise PermissionDenied(message or _("您没有权限执行此操作。"))
+
+
+def roles_changed(*users: User) -> None:
+    """What these people may do has changed: forget their cached roles now, and after commit
+    make their open websockets re-authorise (rooms they may no longer see close with 4403)."""
+    for user in users:
+        forget_roles(user)
+        access_changed(user.pk)
 
 
 def _name_key(name: str) -> str:
@@ -148,6 +157,7 @@ def membership_request(*, user: User, hall: Hall, message: str = "") -> Membersh
     membership.decided_by = None
     membership.save()
     _record(membership, user, previous, message)
+    roles_changed(user)
     return membership
 
 
@@ -169,7 +179,7 @@ def membership_approve(
     membership.save()
     _set_roles(membership, roles or [Role.RESIDENT], actor)
     _record(membership, actor, MembershipStatus.REQUESTED, _("批准加入"))
-    forget_roles(membership.user)
+    roles_changed(membership.user)
     return membership
 
 
@@ -185,6 +195,7 @@ def membership_decline(*, actor: User, membership: Membership, reason: str = "")
     membership.decided_by = actor
     membership.save()
     _record(membership, actor, MembershipStatus.REQUESTED, reason)
+    roles_changed(membership.user)
     return membership
 
 
@@ -229,7 +240,7 @@ def membership_set_roles(*, actor: User, membership: Membership, roles: list[str
             "after": ",".join(sorted(set(roles))),
         },
     )
-    forget_roles(membership.user)
+    roles_changed(membership.user)
     forget_roles(actor)
     return membership
 
@@ -247,7 +258,7 @@ def membership_leave(*, user: User, membership: Membership) -> Membership:
     membership.save()
     membership.roles.all().delete()
     _record(membership, user, previous)
-    forget_roles(user)
+    roles_changed(user)
     return membership
 
 

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "community.middleware.IdleTimeoutMiddleware",  # after auth and messages: it uses both
     "community.submissions.SubmissionOnceMiddleware",  # a form sent twice makes one record
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -248,6 +249,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "芳华议事厅 <nore
 
 # --- Security: strict when DEBUG is off.
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30  # elderly residents should not be logged out daily
+# Heads of halls and admins (staff, superusers, federation admins) are signed out after this many
+# minutes without a page request (community.middleware.IdleTimeoutMiddleware; 0 switches it off);
+# residents keep the long session above. docs/operations.md, "Session idle timeout".
+SESSION_IDLE_TIMEOUT_MINUTES = int(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", "30"))
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp): scripts only from our own files — no inline script, no
 # CDN; styles may be inline (style attributes on a few templates and the SVG charts); the
@@ -298,9 +303,13 @@ FANGHUA = {
     # Write room frames straight to daphne's sockets (realtime/wire.py) instead of through the
     # ASGI send; `make bench` measures both (docs/benchmarks.md). 0 switches it off.
     "REALTIME_DIRECT_WRITES": env_bool("REALTIME_DIRECT_WRITES", True),
-    # The meeting room's lock query written out once and run with `raw()` (deliberation/locks.py)
+    # The meeting room's lock query written out once and run on a cursor (deliberation/locks.py)
     # instead of a queryset compiled on every command; 0 switches back to the queryset.
     "MEETING_LOCK_RAW_SQL": env_bool("MEETING_LOCK_RAW_SQL", True),
+    # A websocket re-authorises at once when a service says the person's access changed
+    # (docs/realtime.md); in case that word is lost on the way, it also re-authorises before a
+    # command when its last check is older than this many seconds.
+    "REALTIME_REAUTHORIZE_SECONDS": int(os.environ.get("REALTIME_REAUTHORIZE_SECONDS", "60")),
 }
 
 # The privacy notice (templates/community/privacy_notice.html, docs/privacy.md): raise the

@@ -3,12 +3,20 @@
 An app subclasses `RoomConsumer` and fills in `authorize` (which room, or refuse),
 `build_snapshot` (sync, reads through the app's selectors) and `handlers` (command type →
 sync function calling the app's service). Only this package imports Channels.
+
+Powers end when they are taken away: `authorize` runs again, on the person's account and roles
+read afresh, as soon as a service says her access changed (`realtime.publish.access_changed`,
+through the hub), before the first command after that, and at least every
+`REALTIME_REAUTHORIZE_SECONDS` before a command. A room she may no longer see is closed with
+4403 after an error frame `revoked` giving the reason; otherwise her commands run with her new
+roles, and the services refuse what she may no longer do.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 import weakref
@@ -18,7 +26,9 @@ from typing import Any, ClassVar
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy
 
 from realtime import presence
 from realtime.db import db_call
@@ -38,6 +48,7 @@ from realtime.wire import direct_send, text_frame, wire_for
 log = logging.getLogger(__name__)
 PRESENCE_DEBOUNCE = 0.5  # seconds: a burst of joins makes one presence event
 CLOSE_FORBIDDEN = 4403
+REAUTHORIZE_SECONDS = 60.0  # default of settings.FANGHUA["REALTIME_REAUTHORIZE_SECONDS"]
 
 
 class PresenceHeartbeat:
@@ -102,8 +113,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
     rate_per_second: ClassVar[float] = 10.0
     rate_burst: ClassVar[int] = 20
 
+    # Why the room closes when the person may no longer be in it (a room may say it its way).
+    revoked_message: ClassVar[Any] = gettext_lazy(
+        "您的成员身份或角色已经变更,不能再留在这里,连接已关闭。"
+    )
+    account_closed_message: ClassVar[Any] = gettext_lazy("您的账户已注销或已停用,连接已关闭。")
+    # Added to a refusal once the person's access changed while this socket was open.
+    changed_note: ClassVar[Any] = gettext_lazy("(您的角色或成员身份刚刚变更,相应的权限已经收回。)")
+
     room: str | None = None
     wire = None  # realtime.wire.RoomWire when daphne serves the connection
+    hub = None
+    _uid: int | None = None  # the person, while the hub tells this connection about her access
+    _revoked = False  # closed because the person may no longer be here: frames are ignored
+    _access_changed = False  # her access changed while this socket was open
 
     async def __call__(self, scope, receive, send):
         # No per-connection channel: rooms are fanned out by the process hub (realtime.hub).
@@ -144,15 +167,28 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return self.scope.get("user")
 
     async def connect(self) -> None:
-        room = await db_call(self.authorize)(self.user)
+        self.hub = get_hub()
+        user = self.user
+        if user is not None and user.is_authenticated:
+            # Listen before reading her roles: a change that commits meanwhile is not missed.
+            self._uid = user.pk
+            await self.hub.watch(self._uid, self)
+            self._access_seen = self.hub.access_version(self._uid)
+        self._authorised_at = time.monotonic()
+        self._reauth_every = settings.FANGHUA.get(
+            "REALTIME_REAUTHORIZE_SECONDS", REAUTHORIZE_SECONDS
+        )
+        self._reauth_lock = asyncio.Lock()
+        self._reauth_tasks: set[asyncio.Task] = set()
+        room = await db_call(self.authorize)(user)
         if room is None:
+            await self._unwatch()
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.room = room
         self._tokens = float(self.rate_burst)
         self._stamp = time.monotonic()
         await self.accept()
-        self.hub = get_hub()
         await self.hub.join(room, self)
         await self.send_snapshot()
         if self.track_presence:
@@ -161,18 +197,105 @@ class RoomConsumer(AsyncWebsocketConsumer):
             )
             self._presence_changed()
             get_heartbeat().add(self.channel_name)
+        if self._reauthorize_due():  # her access changed while she was connecting
+            await self.reauthorize()
 
     async def disconnect(self, code) -> None:
-        if self.room is None:
+        await self._leave_room()
+        await self._unwatch()
+
+    async def _unwatch(self) -> None:
+        if self._uid is not None and self.hub is not None:
+            await self.hub.unwatch(self._uid, self)
+            self._uid = None
+
+    async def _leave_room(self) -> None:
+        """Stop the room's frames and presence for this connection (once)."""
+        room, self.room = self.room, None
+        if room is None:
             return
-        await self.hub.leave(self.room, self)
+        await self.hub.leave(room, self)
         if self.track_presence:
             get_heartbeat().discard(self.channel_name)
             await db_call(presence.leave)(channel_name=self.channel_name)
-            self._presence_changed()
+            self._presence_changed(room)
+        await self.left_room(room)
 
-    def _presence_changed(self) -> None:
-        room = self.room
+    async def left_room(self, room: str) -> None:
+        """Called once this connection has left its room (closed, or the person was removed)."""
+
+    # --- re-authorisation (docs/realtime.md, "Powers end when they are taken away")
+    def access_changed(self) -> None:
+        """Called by the hub when a service said this person's access changed."""
+        if self.room is None or self._revoked:
+            return  # still connecting: `connect` checks the count when it is done
+        # A context of its own (not the caller's): it runs like a command of this connection.
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(self._reauthorize_now(), context=contextvars.Context())
+        self._reauth_tasks.add(task)
+        task.add_done_callback(self._reauth_tasks.discard)
+
+    async def _reauthorize_now(self) -> None:
+        try:
+            await self.reauthorize()
+        except Exception:
+            log.exception("re-authorising a connection to %s failed", self.room)
+
+    def _reauthorize_due(self) -> bool:
+        """Whether her access changed since it was last checked, or the check is old (O(1))."""
+        if self._uid is None:
+            return False
+        if self.hub.access_version(self._uid) != self._access_seen:
+            return True
+        return time.monotonic() - self._authorised_at >= self._reauth_every
+
+    def _authorize_again(self) -> tuple[Any, str | None]:
+        """The person's account read afresh (no roles cached on it), and the room it may join."""
+        user = get_user_model()._default_manager.filter(pk=self._uid).first()
+        if user is None or not user.is_active:
+            return None, None
+        return user, self.authorize(user)
+
+    async def reauthorize(self, in_reply_to: str | None = None) -> bool:
+        """Check the room again with the person's account and roles as they are now.
+
+        Returns False, having closed the room (4403, after an error frame `revoked` that names
+        `in_reply_to`), when she may no longer be here; True otherwise, her commands from now on
+        running with her current roles.
+        """
+        async with self._reauth_lock:
+            if self._revoked or self.room is None:
+                return not self._revoked
+            if not self._reauthorize_due():  # done meanwhile by another call
+                return True
+            version = self.hub.access_version(self._uid)
+            changed = version != self._access_seen
+            user, room = await db_call(self._authorize_again)()
+            self._access_seen, self._authorised_at = version, time.monotonic()
+            if user is None:
+                await self.revoke(self.account_closed_message, in_reply_to)
+                return False
+            if room != self.room:
+                await self.revoke(self.revoked_message, in_reply_to)
+                return False
+            self.scope["user"] = user
+            self._access_changed = self._access_changed or changed
+            return True
+
+    async def revoke(self, message, in_reply_to: str | None = None) -> None:
+        """Close the room for this person: say why, stop its frames, close with 4403."""
+        if self._revoked:
+            return
+        self._revoked = True
+        await self._leave_room()
+        await self._unwatch()
+        with contextlib.suppress(Exception):
+            await self.send_text(error_frame(in_reply_to, "revoked", str(message)))
+        with contextlib.suppress(Exception):
+            await self.close(code=CLOSE_FORBIDDEN)
+
+    def _presence_changed(self, room: str | None = None) -> None:
+        room = room or self.room
 
         async def job() -> None:
             await db_call(presence.publish_presence)(room)
@@ -206,6 +329,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return True
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
+        if self._revoked:  # closing: the reason was sent
+            return
         try:
             command = parse_command(text_data)
         except ProtocolError as exc:
@@ -217,6 +342,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if command.type == PING:
             await self.send_text(ok_frame(command.id, {"pong": True}))
             return
+        if self._reauthorize_due() and not await self.reauthorize(command.id):
+            return  # refused with the reason, and the room closed
         if command.type == RESYNC:
             await self.send_snapshot()
             await self.send_text(ok_frame(command.id))
@@ -231,7 +358,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         try:
             result = await db_call(method)(self.user, command.data)
         except PermissionDenied as exc:
-            frame = error_frame(command.id, "forbidden", error_message(exc))
+            message = error_message(exc)
+            if self._access_changed:
+                message += str(self.changed_note)
+            frame = error_frame(command.id, "forbidden", message)
         except ValidationError as exc:
             frame = error_frame(command.id, "invalid", error_message(exc))
         except ObjectDoesNotExist:

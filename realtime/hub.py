@@ -11,7 +11,12 @@ written to the local connections at once, and sent through the channel layer onl
 of *other* processes (in order, by one sender task; with the in-memory layer there are none).
 Events from other processes arrive through the layer; a hub skips its own. All events go
 through one queue per hub and are written one after another, so every local connection gets
-them in the order the hub received them. With `REALTIME_DIRECT_WRITES` on, frames go straight
+them in the order the hub received them.
+
+The hub also knows whose connections it serves: it joins a person's access group
+(`access.<user id>`) while it has a connection of hers, and when a service says her access
+changed (`realtime.publish.access_changed`: a membership, role, admin assignment or the account)
+it counts one more change for her and asks each of her local connections to re-authorise. With `REALTIME_DIRECT_WRITES` on, frames go straight
 to daphne's sockets where possible (`realtime.wire`), built once per event; otherwise, and for
 any other server, each connection's ASGI `send`.
 
@@ -34,7 +39,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from realtime import loops
 from realtime.loops import stop_if_cancelled
-from realtime.protocol import group_name
+from realtime.protocol import access_group, group_name
 from realtime.wire import RoomWire, text_frame
 
 log = logging.getLogger(__name__)
@@ -49,6 +54,9 @@ class Connection(Protocol):
     wire: RoomWire | None
 
     async def send_text(self, text: str) -> None: ...
+
+    def access_changed(self) -> None:
+        """The person's access changed: re-authorise (called on the hub's loop; must not block)."""
 
 
 class Hub:
@@ -68,6 +76,10 @@ class Hub:
         self._writer: asyncio.Task | None = None
         self._outbox: asyncio.Queue | None = None  # events for other processes' hubs
         self._sender: asyncio.Task | None = None
+        # user id → that person's local connections (any room), and how often her access
+        # changed while she was connected here (connections compare it on every command)
+        self.people: dict[int, set[Connection]] = {}
+        self.access: dict[int, int] = {}
         _every_hub.add(self)
 
     async def _start(self) -> None:
@@ -109,6 +121,57 @@ class Hub:
                 with contextlib.suppress(Exception):
                     await self.layer.group_discard(group_name(room), self.channel)
 
+    # --- whose connections: re-authorisation when a person's access changes
+    async def watch(self, user_id: int, conn: Connection) -> None:
+        """Serve this person's connection: hear about changes to her access from now on."""
+        async with self._lock:
+            await self._start()
+            conns = self.people.get(user_id)
+            if conns is None:
+                conns = self.people[user_id] = set()
+                await self.layer.group_add(access_group(user_id), self.channel)
+            conns.add(conn)
+
+    async def unwatch(self, user_id: int, conn: Connection) -> None:
+        async with self._lock:
+            conns = self.people.get(user_id)
+            if conns is None:
+                return
+            conns.discard(conn)
+            if not conns:
+                del self.people[user_id]
+                self.access.pop(user_id, None)
+                with contextlib.suppress(Exception):
+                    await self.layer.group_discard(access_group(user_id), self.channel)
+
+    def access_version(self, user_id: int) -> int:
+        """How often this person's access changed while she was connected here (O(1))."""
+        return self.access.get(user_id, 0)
+
+    def access_changed(self, user_id: int, *, forward: bool = True) -> None:
+        """A person's access changed: her local connections re-authorise now; other processes'
+        hubs are told through the channel layer (runs on the hub's loop)."""
+        conns = self.people.get(user_id)
+        if conns:
+            self.access[user_id] = self.access.get(user_id, 0) + 1
+            for conn in list(conns):
+                try:
+                    conn.access_changed()
+                except Exception:  # one broken connection must not keep the others open
+                    log.exception("re-authorising a connection failed")
+        if forward and self._others_watch(user_id):
+            message = {"type": "hub.access", "user": user_id, "origin": self.channel}
+            self._send_later(access_group(user_id), message)
+
+    def _others_watch(self, user_id: int) -> bool:
+        """Whether a hub other than this one may serve a connection of this person."""
+        if isinstance(self.layer, InMemoryChannelLayer):
+            return any(
+                hub is not self and hub.layer is self.layer and user_id in hub.people
+                for hub in list(_every_hub)
+            )
+        return True
+
     def local_count(self, room: str) -> int:
         return len(self.rooms.get(room, ()))
 
@@ -145,30 +208,31 @@ class Hub:
         return True
 
     def _forward(self, room: str, seq: int, text: str) -> None:
+        message = {"type": "hub.frame", "room": room, "seq": seq, "text": text}
+        self._send_later(group_name(room), {**message, "origin": self.channel})
+
+    def _send_later(self, group: str, message: dict[str, Any]) -> None:
         if self._outbox is None:
             self._outbox = asyncio.Queue()
             self._sender = asyncio.ensure_future(self._send_out())
-        message = {"type": "hub.frame", "room": room, "seq": seq, "text": text}
-        self._outbox.put_nowait({**message, "origin": self.channel})
+        self._outbox.put_nowait((group, message))
 
     async def _send_out(self) -> None:
         """Hand events to the channel layer one at a time, so they leave in order."""
         while True:
             stop_if_cancelled()
-            message = await self._outbox.get()
+            group, message = await self._outbox.get()
             try:
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
                 # cancellation that races the send's completion, and this loop would then run
                 # on after its event loop asked it to stop (a hang when the loop closes).
                 async with asyncio.timeout(SEND_TIMEOUT):
-                    await self.layer.group_send(group_name(message["room"]), message)
+                    await self.layer.group_send(group, message)
             except asyncio.CancelledError:
                 raise
             except Exception:  # the data is committed; clients resync on the next gap
                 stop_if_cancelled()
-                log.exception(
-                    "could not send %s#%s to the channel layer", message["room"], message["seq"]
-                )
+                log.exception("could not send %s to the channel layer", message.get("room", group))
 
     async def _run(self) -> None:
         while True:
@@ -182,8 +246,12 @@ class Hub:
                 log.exception("hub receive failed; retrying")
                 await asyncio.sleep(1)
                 continue
-            if message.get("type") == "hub.frame" and message.get("origin") != self.channel:
+            if message.get("origin") == self.channel:
+                continue
+            if message.get("type") == "hub.frame":
                 self._enqueue(message["room"], message["seq"], message["text"])
+            elif message.get("type") == "hub.access":
+                self.access_changed(message["user"], forward=False)
 
     # --- events out
     def _enqueue(self, room: str, seq: int, text: str) -> None:
@@ -236,9 +304,11 @@ class Hub:
         while True:
             stop_if_cancelled()
             await asyncio.sleep(GROUP_REFRESH_SECONDS)
-            for room in list(self.rooms):
+            groups = [group_name(room) for room in list(self.rooms)]
+            groups += [access_group(user_id) for user_id in list(self.people)]
+            for group in groups:
                 with contextlib.suppress(Exception):
-                    await self.layer.group_add(group_name(room), self.channel)
+                    await self.layer.group_add(group, self.channel)
 
 
 def _write(conn: Any, wire: RoomWire, frame: bytes) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -14,7 +15,7 @@ from django.db.models import F
 from realtime.hub import hub_of
 from realtime.loops import server_loop
 from realtime.models import RoomSequence
-from realtime.protocol import SNAPSHOT, check_room, event_frame, group_name
+from realtime.protocol import SNAPSHOT, access_group, check_room, event_frame, group_name
 
 log = logging.getLogger(__name__)
 SEND_TIMEOUT = 5.0  # seconds to hand a frame to the channel layer before giving up
@@ -105,6 +106,39 @@ def send_frame(room: str, seq: int, frame: str) -> None:
         asyncio.run(_group_send(layer, group_name(room), message))
     except Exception:  # the data is committed; clients resync on the next gap
         log.exception("could not send %s#%s to the channel layer", room, seq)
+
+
+def access_changed(user_id: int) -> None:
+    """After commit, make every open socket of this person re-authorise at once.
+
+    For services that change what a person may do or see: a membership's state, the roles held,
+    an admin assignment, the account deactivated or deleted. Each socket of hers, in every
+    process, reloads her account and roles and asks its room again (`RoomConsumer.reauthorize`):
+    a room she may no longer see is closed with 4403, and her next command runs with her new
+    roles. A rolled-back change tells nobody.
+    """
+    user_id = int(user_id)
+    transaction.on_commit(lambda: send_access(user_id))
+
+
+def send_access(user_id: int) -> None:
+    """Tell the hubs that a person's access changed (like `send_frame`: the process's own hub
+    directly, which forwards to the others; without a running hub, through the channel layer)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    loop = server_loop()
+    hub = hub_of(loop) if loop is not None else None
+    try:
+        if hub is not None:
+            # A context of its own: the re-authorisations it starts must not inherit this
+            # thread's (asgiref would take them for calls nested in this worker thread).
+            loop.call_soon_threadsafe(hub.access_changed, user_id, context=contextvars.Context())
+            return
+        message = {"type": "hub.access", "user": user_id}
+        asyncio.run(_group_send(layer, access_group(user_id), message))
+    except Exception:  # the change is committed; sockets still re-authorise within a minute
+        log.exception("could not tell the hubs that user %s's access changed", user_id)
 
 
 async def _group_send(layer, group: str, message: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deliberation.meetings import selectors, services
 from deliberation.meetings.commands import COMMANDS
@@ -48,6 +49,9 @@ async def _watch(hub, room: str, meeting_id: int) -> None:
 
 class MeetingConsumer(RoomConsumer):
     handlers = {name: f"cmd_{name}" for name in COMMANDS}
+    revoked_message = _(
+        "您已不再是本议事厅的成员,不能继续留在会议室,连接已关闭。如有疑问,请联系议事厅负责人。"
+    )
 
     def authorize(self, user) -> str | None:
         if user is None or not user.is_authenticated:
@@ -81,10 +85,9 @@ class MeetingConsumer(RoomConsumer):
         if task is None or task.done():
             _watchers[key] = asyncio.ensure_future(_watch(self.hub, self.room, self.meeting_id))
 
-    async def disconnect(self, code) -> None:
-        await super().disconnect(code)
-        if self.room is None or self.hub.local_count(self.room) > 0:
+    async def left_room(self, room: str) -> None:
+        if self.hub.local_count(room) > 0:
             return
-        task = _watchers.pop((id(asyncio.get_running_loop()), self.room), None)
+        task = _watchers.pop((id(asyncio.get_running_loop()), room), None)
         if task is not None:
             task.cancel()

@@ -4,7 +4,9 @@
  *   const room = connect("/ws/halls/1/", {
  *     snapshot(data, frame) { ...replace the whole view... },
  *     event(type, data, frame) { ...apply one delta (idempotently)... },
- *     status(state) { ..."connecting" | "live" | "offline" | "forbidden"... },
+ *     status(state, reason) { ..."connecting" | "live" | "offline" | "forbidden"... },
+ *     // "forbidden": closed with 4403 — refused, or the person's access was withdrawn while
+ *     // connected (reason: the server's `revoked` message, if it sent one). Never reconnects.
  *   });
  *   room.send("raise_hand", {stance: "for"}).then(okData => ..., err => alert(err.message));
  */
@@ -26,10 +28,11 @@ export function connect(path, handlers = {}) {
   let seq = null;
   let attempts = 0;
   let closedByUs = false;
+  let revokedReason = null; // the server's reason, sent just before it closes with 4403
   let pingTimer = null;
   const pending = {};
 
-  const status = (s) => handlers.status && handlers.status(s);
+  const status = (s, reason) => handlers.status && handlers.status(s, reason);
 
   function open() {
     status("connecting");
@@ -44,6 +47,7 @@ export function connect(path, handlers = {}) {
       } catch (e) {
         return;
       }
+      if (frame.type === "error" && frame.code === "revoked") revokedReason = frame.message;
       if (frame.type === "ok" || frame.type === "error") {
         const p = pending[frame.in_reply_to];
         if (p) {
@@ -70,14 +74,14 @@ export function connect(path, handlers = {}) {
       if (handlers.event) handlers.event(frame.type, frame.data, frame);
     };
     socket.onclose = (ev) => {
-      status("offline");
+      if (ev.code !== 4403) status("offline");
       clearInterval(pingTimer);
       for (const id of Object.keys(pending)) {
         pending[id].reject(offlineError());
         delete pending[id];
       }
       if (closedByUs || ev.code === 4403) {
-        if (ev.code === 4403) status("forbidden");
+        if (ev.code === 4403) status("forbidden", revokedReason);
         return;
       }
       // Exponential backoff with jitter: 1 s, 2 s, 4 s … 30 s, each ±50 %.

@@ -26,6 +26,10 @@ function toast(text) {
 export function startCommands(ctx) {
   function send(cmd, data) {
     if (!ctx.room) return;
+    if (ctx.closed) {
+      toast(ctx.closed); // the room was closed to this person: say why instead of "offline"
+      return;
+    }
     ctx.room.send(cmd, data || {}).then(
       (reply) => {
         const b = ballot(ctx.state);

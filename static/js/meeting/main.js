@@ -69,7 +69,7 @@ function start(root) {
       if (data.server_now) setOffset(data.server_now);
       update(applyEvent(ctx.state, type, data));
     },
-    status: (s) => showConnection(ctx, s),
+    status: (s, reason) => showConnection(ctx, s, reason),
   });
   // For tests and debugging: the state after the events applied so far.
   window.FHMeeting = { applyEvent, sections: SECTIONS, state: () => ctx.state, room: ctx.room };
