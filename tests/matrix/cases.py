@@ -303,7 +303,9 @@ def page_cases(i: dict[str, Any]) -> dict[str, Case]:
         f"/results/{i['result']}/evaluate/",
         {"rating": "satisfied", "confirm": "1"},
     )
-    both("result_summary", f"/results/{i['result']}/summary/", {"text": "补充说明。"})
+    both(
+        "result_summary", f"/results/{i['result']}/summary/", {"text": "补充说明。", "append": "1"}
+    )
     get("proposal_story", f"/proposals/{i['flow_proposal']}/story/")
     get("hall_dashboard", f"/halls/{slug}/dashboard/")
     get("community_dashboard", f"/communities/{i['community']}/dashboard/")

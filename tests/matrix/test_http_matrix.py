@@ -206,7 +206,7 @@ GET result                                                          A  A  A  A  
 GET result_evaluate                                                 L  M  M  M  M  M  M  M  M  M  M  M  M  M
 POST result_evaluate                                                L  D  D  A  A  A  A  A  A  A  D  D  D  D
 GET result_summary                                                  L  M  M  M  M  M  M  M  M  M  M  M  M  M
-POST result_summary                                                 L  D  D  D  D  D  D  D  D  D  D  D  D  D
+POST result_summary                                                 L  D  D  D  D  D  D  D  D  A  A  A  A  D
 GET proposal_story                                                  A  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET hall_dashboard                                                  L  D  D  D  D  D  D  D  A  A  A  A  A  D
 GET community_dashboard                                             L  D  D  D  D  D  D  D  D  D  A  A  A  D
