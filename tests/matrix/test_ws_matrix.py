@@ -11,6 +11,7 @@ rooms' state moves on as allowed roles act, so for each command the refused role
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -27,12 +28,12 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 # Who gets into each room: A let in (a snapshot follows), D refused (closed with 4403).
 ROOMS = parse(
     """
-                                an ou ap re me vo rc mo ex hd ca sa su oh
-    WS /ws/halls/{hall}/         D  D  D  A  A  A  A  A  A  A  A  A  A  D
-    WS /ws/me/                   D  A  A  A  A  A  A  A  A  A  A  A  A  A
-    WS /ws/proposals/{collecting}/  D  D  D  A  A  A  A  A  A  A  A  A  A  D
-    WS /ws/meetings/{live_meeting}/ D  D  D  A  A  A  A  A  A  A  A  A  A  D
-    WS /ws/ballots/{open_ballot}/   D  D  D  A  A  A  A  A  A  A  A  A  A  D
+                                     an ou ap re me vo rc mo ex hd ca sa su oh
+    WS /ws/halls/{hall}/             D  D  D  A  A  A  A  A  A  A  A  A  A  D
+    WS /ws/me/                       D  A  A  A  A  A  A  A  A  A  A  A  A  A
+    WS /ws/proposals/{collecting}/   D  D  D  A  A  A  A  A  A  A  A  A  A  D
+    WS /ws/meetings/{live_meeting}/  D  D  D  A  A  A  A  A  A  A  A  A  A  D
+    WS /ws/ballots/{open_ballot}/    D  D  D  A  A  A  A  A  A  A  A  A  A  D
     """
 )
 assert len(COLUMNS) == len(ROLES)
@@ -45,7 +46,19 @@ PROPOSAL_COMMANDS = {
 }
 
 
-def test_every_room_command_has_a_row():
+def test_every_room_and_command_has_a_row():
+    """A new websocket route or room command without a row fails here."""
+    from config.routing import websocket_urlpatterns
+
+    routes = {
+        re.sub(r"<(?:\w+:)?\w+>", "{}", str(p.pattern))
+        for p in websocket_urlpatterns
+        if str(p.pattern) not in ("", "^")  # the catch-all answering 4404
+    }
+    rows = {re.sub(r"\{\w+\}", "{}", row.split()[1].lstrip("/")) for row in ROOMS}
+    assert routes == rows, (
+        f"rooms without a row: {routes - rows}; rows without a room: {rows - routes}"
+    )
     consumers = {"meeting": set(COMMANDS), "proposal": set(ProposalConsumer.handlers)}
     assert consumers["proposal"] == set(PROPOSAL_COMMANDS), "a proposal-room command has no row"
     assert set(meeting_command_data({k: 0 for k in _IDS})) == set(COMMANDS)
