@@ -7,6 +7,7 @@ import secrets
 from decimal import Decimal
 
 import rules
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -48,10 +49,36 @@ class User(AbstractUser):
         Django lets a superuser pass every permission; our rules already give a superuser every
         role in every hall, but "author only" must stay author only: a superuser may not edit
         or publish a resident's draft under her name. Django's model permissions are unchanged.
+
+        A few rules share their name with a model permission of Django's (`community.view_hall`,
+        `deliberation.view_ballot`, `deliberation.view_meeting`). Our code asks them about an
+        object; the admin asks the model permission about none. Without an object the name is
+        Django's: otherwise `view_hall` (always allowed, for the public hall page) let every staff
+        member read the halls' admin, their settings and change history.
         """
+        if obj is None and rules.perm_exists(perm) and _is_model_permission(perm):
+            # Django's model permission alone (the backends that list them: `rules`' backend
+            # would answer with the rule).
+            return self.is_active and (self.is_superuser or perm in self.get_all_permissions())
         if rules.perm_exists(perm):
             return self.is_active and rules.has_perm(perm, self, obj)
         return super().has_perm(perm, obj)
+
+
+_MODEL_ACTIONS = ("add", "change", "delete", "view")
+
+
+def _is_model_permission(perm: str) -> bool:
+    """Whether `perm` is also one of Django's model permissions (`app.view_model`, …)."""
+    app_label, _dot, codename = perm.partition(".")
+    action, _sep, model_name = codename.partition("_")
+    if action not in _MODEL_ACTIONS:
+        return False
+    try:
+        apps.get_model(app_label, model_name)
+    except LookupError:
+        return False
+    return True
 
 
 class Street(models.Model):

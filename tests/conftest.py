@@ -11,7 +11,7 @@ from django.utils import translation
 
 from community.models import AdminAssignment
 from community.roles import Role
-from tests.community.factories import HallFactory, UserFactory, member
+from tests.community.factories import BrowserClient, HallFactory, UserFactory, member
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -78,6 +78,13 @@ def default_language():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def client() -> BrowserClient:
+    """pytest-django's `client`, but as a browser meets CSRF: enforced, the token sent from the
+    cookie (tests/community/factories.py, BrowserClient)."""
+    return BrowserClient()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
@@ -23,7 +22,7 @@ from deliberation.meetings import services as ms
 from deliberation.models import Ballot, ResultPublication, Speech, SpeechState
 from deliberation.taizhang.rows import SHEETS_BY_KEY
 from forum.models import ProposalState
-from tests.community.factories import HallFactory, UserFactory, member
+from tests.community.factories import BrowserClient, HallFactory, UserFactory, member
 from tests.deliberation.meetings.factories import (
     accepted_proposal,
     meeting_people,
@@ -194,7 +193,7 @@ def urls_for(route: str, pattern: URLPattern, hall, objects) -> list[str]:
 def test_no_page_or_api_get_writes_to_the_database(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     hall, head, objects = busy_hall()
-    client = Client()
+    client = BrowserClient()
     client.force_login(head)  # before the guard: logging in writes the session and last_login
 
     writes = Writes()

@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
-from django.test import Client
 
+from tests.community.factories import BrowserClient
 from tests.deliberation.meetings.factories import meeting_people, scheduled_meeting
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +124,7 @@ def test_meeting_room_scripts_are_modules_without_html_strings():
 def room(hall):
     people = meeting_people(hall)
     meeting = scheduled_meeting(hall, people)
-    c = Client()
+    c = BrowserClient()
     c.force_login(people["zhang"], backend="django.contrib.auth.backends.ModelBackend")
     return c, meeting, hall
 

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 
 from community import services
@@ -12,7 +11,7 @@ from community.models import AuditAction, AuditEntry, Membership
 from community.roles import Role
 from forum import services as forum_services
 from forum.models import ModerationState, Proposal
-from tests.community.factories import PASSWORD, UserFactory, member
+from tests.community.factories import PASSWORD, BrowserClient, UserFactory, member
 from tests.forum.factories import proposal
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +23,7 @@ def actions():
 
 def test_sign_ins_and_failures_are_logged_with_the_address_never_the_password():
     user = UserFactory(username="wangayi")
-    c = Client(REMOTE_ADDR="192.0.2.7")
+    c = BrowserClient(REMOTE_ADDR="192.0.2.7")
     c.post("/accounts/login/", {"username": "wangayi", "password": "wrong-password-1"})
     c.post("/accounts/login/", {"username": "wangayi", "password": PASSWORD})
     assert actions() == [AuditAction.LOGIN_FAILED, AuditAction.LOGIN]
@@ -60,7 +59,7 @@ def test_moderation_by_a_superuser_on_anothers_content_is_flagged(hall):
 def test_heads_read_the_log_others_are_refused(hall):
     head = member(hall, Role.HEAD)
     services.membership_request(user=UserFactory(display_name="美玲"), hall=hall)
-    c = Client()
+    c = BrowserClient()
     c.force_login(head)
     page = c.get(f"/halls/{hall.slug}/audit/")
     assert page.status_code == 200 and "美玲" in page.content.decode()
@@ -70,7 +69,7 @@ def test_heads_read_the_log_others_are_refused(hall):
 
 def test_the_taizhang_export_is_logged(hall):
     head = member(hall, Role.HEAD)
-    c = Client()
+    c = BrowserClient()
     c.force_login(head)
     assert c.get(f"/halls/{hall.slug}/taizhang/xlsx/", {"month": "2026-10"}).status_code == 200
     entry = AuditEntry.objects.get(action=AuditAction.EXPORT)

@@ -5,7 +5,7 @@ from django.test import Client, override_settings
 from django.urls import path
 
 from community.roles import Role
-from tests.community.factories import UserFactory, member
+from tests.community.factories import BrowserClient, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ urlpatterns = [path("boom/", boom)]
 
 
 def test_a_refusal_shows_the_services_reason_and_the_next_step(hall):
-    c = Client()
+    c = BrowserClient()
     c.force_login(member(hall, Role.MEMBER))
     r = c.get(f"/halls/{hall.slug}/members/")
     page = r.content.decode()
@@ -28,7 +28,7 @@ def test_a_refusal_shows_the_services_reason_and_the_next_step(hall):
 
 
 def test_an_anonymous_refusal_offers_to_sign_in(hall):
-    r = Client().get(f"/halls/{hall.slug}/members/", follow=False)
+    r = BrowserClient().get(f"/halls/{hall.slug}/members/", follow=False)
     if r.status_code == 302:  # login_required sends people to sign in: fine too
         assert "/accounts/login/" in r["Location"]
     else:
@@ -36,7 +36,7 @@ def test_an_anonymous_refusal_offers_to_sign_in(hall):
 
 
 def test_not_found_is_a_page_of_the_site_in_the_chosen_language():
-    c = Client()
+    c = BrowserClient()
     r = c.get("/no-such-page/")
     assert r.status_code == 404 and "找不到这个页面" in r.content.decode()
     c.post("/i18n/setlang/", {"language": "en", "next": "/"})
@@ -53,6 +53,6 @@ def test_a_stale_form_explains_itself():
 
 @override_settings(ROOT_URLCONF=__name__)
 def test_a_server_error_is_a_plain_chinese_page():
-    c = Client(raise_request_exception=False)
+    c = BrowserClient(raise_request_exception=False)
     r = c.get("/boom/")
     assert r.status_code == 500 and "出错了" in r.content.decode()

@@ -1,10 +1,9 @@
 """Sign-in throttling (django-axes): wrong passwords lock the account and the address for a while."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from tests.community.factories import PASSWORD, UserFactory
+from tests.community.factories import PASSWORD, BrowserClient, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +15,7 @@ def attempt(client, username, password, url=None):
 @pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
 def test_after_five_wrong_passwords_even_the_right_one_is_refused(url):
     user = UserFactory(username="wangayi", is_staff=True, is_superuser=True)
-    c = Client()
+    c = BrowserClient()
     for _ in range(4):
         assert attempt(c, user.username, "wrong-password-1", url).status_code == 200
     assert attempt(c, user.username, "wrong-password-1", url).status_code == 429  # the fifth
@@ -29,17 +28,20 @@ def test_after_five_wrong_passwords_even_the_right_one_is_refused(url):
 
 def test_one_address_cannot_try_many_accounts():
     people = [UserFactory() for _ in range(6)]
-    c = Client(REMOTE_ADDR="10.9.8.7")
+    c = BrowserClient(REMOTE_ADDR="10.9.8.7")
     for person in people[:5]:
         attempt(c, person.username, "wrong-password-1")
     assert attempt(c, people[5].username, PASSWORD).status_code == 429
     # Another address signs in to that account as usual.
-    assert attempt(Client(REMOTE_ADDR="10.9.8.8"), people[5].username, PASSWORD).status_code == 302
+    assert (
+        attempt(BrowserClient(REMOTE_ADDR="10.9.8.8"), people[5].username, PASSWORD).status_code
+        == 302
+    )
 
 
 def test_a_forged_forwarded_for_header_does_not_reset_the_count():
     user = UserFactory()
-    c = Client()
+    c = BrowserClient()
     for i in range(5):
         c.post(
             reverse("login"),
@@ -51,7 +53,7 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_count():
 
 def test_a_right_password_resets_the_count():
     user = UserFactory()
-    c = Client()
+    c = BrowserClient()
     for _ in range(4):
         attempt(c, user.username, "wrong-password-1")
     assert attempt(c, user.username, PASSWORD).status_code == 302

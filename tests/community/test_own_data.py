@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from community import privacy
@@ -11,7 +10,7 @@ from community.models import Membership, MembershipStatus, PrivacyAcceptance, Us
 from community.roles import Role
 from forum import services as forum_services
 from forum.models import Comment, Notification
-from tests.community.factories import PASSWORD, BuildingFactory, member
+from tests.community.factories import PASSWORD, BrowserClient, BuildingFactory, member
 from tests.forum.factories import proposal
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +27,7 @@ def zhang(hall):
 
 
 def test_a_resident_sees_and_downloads_everything_held_about_her(hall, zhang):
-    c = Client()
+    c = BrowserClient()
     c.force_login(zhang["user"])
     page = c.get(reverse("my_data")).content.decode()
     for text in ("张奶奶", "13800000000", "楼道装扶手", "我家孙子也说好", "喷泉维修", hall.name):
@@ -42,7 +41,7 @@ def test_a_resident_sees_and_downloads_everything_held_about_her(hall, zhang):
 
 
 def test_she_corrects_her_profile_and_bad_input_changes_nothing(hall, zhang):
-    c = Client()
+    c = BrowserClient()
     c.force_login(zhang["user"])
     b3 = BuildingFactory(compound=hall.compound, name="3栋")
     r = c.post(
@@ -59,7 +58,7 @@ def test_she_corrects_her_profile_and_bad_input_changes_nothing(hall, zhang):
 
 def test_deleting_the_account_erases_her_and_keeps_the_record_anonymous(hall, zhang):
     user = zhang["user"]
-    c = Client()
+    c = BrowserClient()
     c.force_login(user)
     wrong = c.post(reverse("delete_account"), {"password": "not-it"})
     assert wrong.status_code == 200 and User.objects.get(pk=user.pk).is_active
@@ -72,15 +71,17 @@ def test_deleting_the_account_erases_her_and_keeps_the_record_anonymous(hall, zh
     assert Membership.objects.get(user=gone).status == MembershipStatus.LEFT
     assert not Notification.objects.filter(recipient=gone).exists()
     comment = Comment.objects.get(author=gone)
-    page = Client().get(f"/proposals/{comment.proposal_id}/").content.decode()
+    page = BrowserClient().get(f"/proposals/{comment.proposal_id}/").content.decode()
     assert "我家孙子也说好" in page and "已注销用户" in page and "张奶奶" not in page
-    again = Client().post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    again = BrowserClient().post(
+        reverse("login"), {"username": user.username, "password": PASSWORD}
+    )
     assert again.status_code == 200  # the form again: the account no longer signs in
 
 
 def test_registration_records_the_privacy_notice_and_others_are_asked(hall, settings):
     settings.FANGHUA = {**settings.FANGHUA, "HOME_HALL": hall.slug}
-    c = Client()
+    c = BrowserClient()
     data = {
         "username": "meiling",
         "display_name": "美玲",

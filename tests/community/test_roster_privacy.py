@@ -1,11 +1,10 @@
 """Privacy by default (PIPL): who sees the hall's people by name, and who sees their buildings."""
 
 import pytest
-from django.test import Client
 
 from community.models import Membership
 from community.roles import Role
-from tests.community.factories import BuildingFactory, UserFactory, member
+from tests.community.factories import BrowserClient, BuildingFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +23,7 @@ def people(hall):
 
 
 def hall_page(hall, user=None):
-    c = Client()
+    c = BrowserClient()
     if user is not None:
         c.force_login(user)
     return c.get(f"/halls/{hall.slug}/").content.decode()

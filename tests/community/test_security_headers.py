@@ -4,14 +4,15 @@ import re
 from pathlib import Path
 
 import pytest
-from django.test import Client
+
+from tests.community.factories import BrowserClient
 
 pytestmark = pytest.mark.django_db
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 def test_every_page_sends_the_policy():
-    r = Client().get("/accounts/login/")
+    r = BrowserClient().get("/accounts/login/")
     csp = r["Content-Security-Policy"]
     script_src = re.search(r"script-src ([^;]*)", csp).group(1)
     assert script_src.strip() == "'self'"  # no 'unsafe-inline', no CDN

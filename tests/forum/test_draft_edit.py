@@ -2,11 +2,16 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 
 from forum import services
 from forum.models import Proposal, ProposalState
-from tests.community.factories import BuildingFactory, ServiceBrandFactory, UserFactory, member
+from tests.community.factories import (
+    BrowserClient,
+    BuildingFactory,
+    ServiceBrandFactory,
+    UserFactory,
+    member,
+)
 from tests.forum.factories import proposal
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +61,7 @@ def test_bad_input_changes_nothing(hall):
 def test_edit_page_saves_and_publishes(hall):
     author = member(hall)
     draft = proposal(hall, author, state=S.DRAFT)
-    c = Client()
+    c = BrowserClient()
     c.force_login(author)
     page = c.get(f"/proposals/{draft.pk}/")
     assert f"/proposals/{draft.pk}/edit/" in page.content.decode()
@@ -76,7 +81,7 @@ def test_edit_page_saves_and_publishes(hall):
 def test_edit_page_error_keeps_the_draft(hall):
     author = member(hall)
     draft = proposal(hall, author, state=S.DRAFT, title="原标题")
-    c = Client()
+    c = BrowserClient()
     c.force_login(author)
     r = c.post(f"/proposals/{draft.pk}/edit/", {"title": "", "body": "x", "action": "publish"})
     assert r.status_code == 200 and "必填" in r.content.decode()
@@ -87,7 +92,7 @@ def test_edit_page_error_keeps_the_draft(hall):
 def test_api_rewrites_a_draft(hall):
     author = member(hall)
     draft = proposal(hall, author, state=S.DRAFT)
-    c = Client()
+    c = BrowserClient()
     c.force_login(author)
     r = c.put(
         f"/api/v1/proposals/{draft.pk}",
@@ -109,7 +114,7 @@ def test_a_superuser_can_neither_rewrite_nor_publish_a_residents_draft(hall):
     author = member(hall)
     draft = proposal(hall, author, state=S.DRAFT, title="我的草稿")
     root = UserFactory(is_superuser=True, is_staff=True)
-    c = Client()
+    c = BrowserClient()
     c.force_login(root)
     assert c.get(f"/proposals/{draft.pk}/edit/").status_code == 403
     c.post(f"/proposals/{draft.pk}/edit/", {"title": "被改写", "body": "x", "action": "publish"})

@@ -9,7 +9,7 @@ from PIL import Image
 
 from forum import services
 from forum.models import Comment, Proposal, ProposalState
-from tests.community.factories import ServiceBrandFactory, member
+from tests.community.factories import BrowserClient, ServiceBrandFactory, member
 from tests.community.factories import page_queries as queries
 from tests.forum.factories import proposal
 
@@ -18,7 +18,7 @@ S = ProposalState
 
 
 def logged_in(user) -> Client:
-    c = Client()
+    c = BrowserClient()
     c.force_login(user)
     return c
 

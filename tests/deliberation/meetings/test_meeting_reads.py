@@ -17,7 +17,6 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connection
-from django.test import Client
 from django.utils import timezone
 
 from config.asgi import application
@@ -25,7 +24,7 @@ from deliberation.meetings.commands import COMMANDS
 from deliberation.models import Ballot, Speech, SpeechState
 from deliberation.models.votes import BallotState
 from realtime import coalesce
-from tests.community.factories import HallFactory
+from tests.community.factories import BrowserClient, HallFactory
 from tests.deliberation.meetings.factories import (
     accepted_proposal,
     meeting_people,
@@ -95,7 +94,7 @@ def assert_shown_due_and_nothing_persisted(snapshot: dict, meeting, ballot_id: i
 @pytest.mark.django_db
 def test_the_meeting_api_and_the_room_page_show_due_state_without_writing(hall):
     people, meeting, ballot_id = room_with_due_things(hall)
-    client = Client()
+    client = BrowserClient()
     client.force_login(people["zhang"], backend="django.contrib.auth.backends.ModelBackend")
     with connection.execute_wrapper(refuse_writes()):
         api = client.get(f"/api/v1/meetings/{meeting.pk}")

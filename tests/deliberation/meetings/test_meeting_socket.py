@@ -6,10 +6,9 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.test import Client
 
 from deliberation.meetings import services
-from tests.community.factories import HallFactory, UserFactory, member
+from tests.community.factories import BrowserClient, HallFactory, UserFactory, member
 from tests.deliberation.meetings.factories import (
     accepted_proposal,
     meeting_people,
@@ -186,7 +185,7 @@ async def test_http_api_actions_reach_the_room(ctx):
 
     @sync_to_async
     def post(user, action, body):
-        c = Client()
+        c = BrowserClient()
         c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         return c.post(
             f"/api/v1/meetings/{meeting.pk}/actions/{action}",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 
 from deliberation.meetings import selectors, services
 from deliberation.meetings.commands import COMMANDS
@@ -16,7 +15,7 @@ from deliberation.votes import services as services_votes
 from deliberation.votes.selectors import hand_full
 from forum.models import ProposalState
 from realtime import coalesce
-from tests.community.factories import HallFactory
+from tests.community.factories import BrowserClient, HallFactory
 from tests.deliberation.meetings.factories import (
     accepted_proposal,
     meeting_people,
@@ -181,12 +180,12 @@ def test_closing_moves_the_proposal_and_the_minutes_include_the_vote(hall):
 @pytest.mark.django_db
 def test_http_api_runs_the_same_vote_commands(hall):
     people, _p, meeting = live_meeting(hall, "wang")
-    client = Client()
+    client = BrowserClient()
     client.force_login(people["wang"])
     url = f"/api/v1/meetings/{meeting.pk}/actions/"
     r = client.post(url + "ballot_open", {}, content_type="application/json")
     assert r.status_code == 403 and not Ballot.objects.exists()
-    mod = Client()
+    mod = BrowserClient()
     mod.force_login(people["moderator"])
     r = mod.post(url + "ballot_open", {"secret": False}, content_type="application/json")
     assert r.status_code == 200, r.content
@@ -267,11 +266,11 @@ def test_done_when_meeting_vote_goes_on_notice_and_the_ledger_verifies_until_edi
     assert res.state == "on_notice" and proposal.state == ProposalState.ON_NOTICE
     services.meeting_close(actor=people["moderator"], meeting=meeting)
 
-    client = Client()
+    client = BrowserClient()
     for url in (f"/resolutions/{res.pk}/", f"/resolutions/{res.pk}/print/"):
         html = client.get(url).content.decode()
         assert f"/meetings/{meeting.pk}/minutes/" in html  # linked to the meeting's minutes
-    ballot_page = Client()
+    ballot_page = BrowserClient()
     ballot_page.force_login(people["zhang"])
     assert (
         f'href="/meetings/{meeting.pk}/"'

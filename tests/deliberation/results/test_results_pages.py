@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 
 from community.roles import Role
@@ -14,7 +13,7 @@ from deliberation.ledger import services as ledger
 from deliberation.models import Evaluation, LedgerEntry, Rating, ResultState
 from deliberation.results.evaluation import evaluation_close, evaluation_submit
 from deliberation.results.services import result_summary_update
-from tests.community.factories import HallFactory, UserFactory, client_for, member
+from tests.community.factories import BrowserClient, HallFactory, UserFactory, client_for, member
 from tests.deliberation.results.factories import building, published_result, resident
 from tests.deliberation.votes.factories import no_writes
 
@@ -54,7 +53,7 @@ def test_people_who_may_not_rate_are_told_why_and_see_no_form(setup):
     assert 'name="rating"' not in elsewhere and "只有住在那里的居民可以评议" in elsewhere
     outsider = client_for(UserFactory()).get(f"/results/{result.pk}/").content.decode()
     assert 'name="rating"' not in outsider and "只有本议事厅的成员可以评议" in outsider
-    anonymous = Client().get(f"/results/{result.pk}/")
+    anonymous = BrowserClient().get(f"/results/{result.pk}/")
     assert anonymous.status_code == 200
     assert "登录后参加评议" in anonymous.content.decode()
 
@@ -113,7 +112,7 @@ def test_counts_are_hidden_from_those_who_did_not_rate_until_closed(setup):
     head_page = client_for(head).get(f"/results/{result.pk}/").content.decode()
     assert "1</span> 人已评议" in head_page and "100.0%" not in head_page
     evaluation_close(result=result, now=result.evaluation_ends_at)
-    anonymous = Client().get(f"/results/{result.pk}/").content.decode()
+    anonymous = BrowserClient().get(f"/results/{result.pk}/").content.decode()
     assert "1 人 · 100.0%" in anonymous and "评议通过" in anonymous
 
 
@@ -123,11 +122,11 @@ def test_a_round_past_its_end_is_shown_closed_without_a_write_and_cron_records_i
         hall, places=[b1], now=timezone.now() - timedelta(days=hall.evaluation_days + 1)
     )
     with no_writes():
-        page = Client().get(f"/results/{old.pk}/").content.decode()
-        api = Client().get(f"/api/v1/results/{old.pk}").json()
-        listed = Client().get(f"/api/v1/halls/{hall.pk}/results").json()
-        hall_page = Client().get(f"/halls/{hall.slug}/results/").content.decode()
-        story = Client().get(f"/api/v1/proposals/{old.resolution.proposal_id}/story").json()
+        page = BrowserClient().get(f"/results/{old.pk}/").content.decode()
+        api = BrowserClient().get(f"/api/v1/results/{old.pk}").json()
+        listed = BrowserClient().get(f"/api/v1/halls/{hall.pk}/results").json()
+        hall_page = BrowserClient().get(f"/halls/{hall.slug}/results/").content.decode()
+        story = BrowserClient().get(f"/api/v1/proposals/{old.resolution.proposal_id}/story").json()
     assert "评议已结束" in page and "评议进行中" not in page
     steps = {step["key"]: step for step in story["steps"]}
     assert steps["result"]["data"]["results"][-1]["state"] == ResultState.ACCEPTED
@@ -158,7 +157,7 @@ def test_a_round_past_its_end_over_the_threshold_is_shown_reopened_and_the_next_
     head_client = client_for(head)
     with no_writes():
         page = head_client.get(f"/results/{old.pk}/").content.decode()
-        api = Client().get(f"/api/v1/results/{old.pk}").json()
+        api = BrowserClient().get(f"/api/v1/results/{old.pk}").json()
     assert "不满意,重新落实" in page and api["state"] == ResultState.REOPENED
     assert [c["count"] for c in api["counts"]] == [0, 0, 2]  # closed: the breakdown is public
     old.refresh_from_db()
@@ -181,7 +180,7 @@ def test_notice_board_lists_results_being_evaluated_and_closed(setup):
         title="清洁楼道",
     )
     with no_writes():
-        page = Client().get(f"/halls/{hall.slug}/notices/").content.decode()
+        page = BrowserClient().get(f"/halls/{hall.slug}/notices/").content.decode()
     assert "实施结果公开" in page
     evaluating, closed = page.split("评议中</h3>")[1].split("评议结束</h3>")
     assert f"/results/{result.pk}/" in evaluating and f"/results/{old.pk}/" in closed
@@ -192,15 +191,15 @@ def test_notice_board_lists_results_being_evaluated_and_closed(setup):
 
 def test_notice_board_and_hall_list_empty_states():
     hall = HallFactory()
-    board = Client().get(f"/halls/{hall.slug}/notices/").content.decode()
+    board = BrowserClient().get(f"/halls/{hall.slug}/notices/").content.decode()
     assert "目前没有正在评议的实施结果" in board and "还没有评议结束的实施结果" in board
-    listing = Client().get(f"/halls/{hall.slug}/results/").content.decode()
+    listing = BrowserClient().get(f"/halls/{hall.slug}/results/").content.decode()
     assert "还没有公开的实施结果" in listing
 
 
 def test_hall_list_shows_every_round(setup):
     hall, _, _, _, result = setup
-    page = Client().get(f"/halls/{hall.slug}/results/").content.decode()
+    page = BrowserClient().get(f"/halls/{hall.slug}/results/").content.decode()
     assert f"/results/{result.pk}/" in page and result.resolution.title in page
 
 
@@ -215,13 +214,13 @@ def test_earlier_rounds_are_linked_from_the_new_round(setup):
     evaluation_close(result=result, now=result.evaluation_ends_at)
     result.refresh_from_db()
     assert result.state == ResultState.REOPENED
-    reopened_page = Client().get(f"/results/{result.pk}/").content.decode()
+    reopened_page = BrowserClient().get(f"/results/{result.pk}/").content.decode()
     assert "不满意占 100.0%" in reopened_page and "治理任务已重新落实" in reopened_page
     assert "进行中" in reopened_page
     for task in GovernanceTask.objects.filter(resolution=result.resolution):
         task_transition(task=task, to=TaskState.DONE)
     second = result_publish_if_complete(resolution=result.resolution)
-    page = Client().get(f"/results/{second.pk}/").content.decode()
+    page = BrowserClient().get(f"/results/{second.pk}/").content.decode()
     assert "第 2 轮" in page
     assert f"/results/{result.pk}/" in page and "不满意 2" in page
 
@@ -255,7 +254,7 @@ def test_the_result_page_has_a_constant_query_count(setup, django_assert_max_num
 
 
 def test_unknown_result_is_404():
-    assert Client().get("/results/999999/").status_code == 404
+    assert BrowserClient().get("/results/999999/").status_code == 404
 
 
 def test_the_notice_board_costs_the_same_with_more_results(setup):
@@ -266,7 +265,7 @@ def test_the_notice_board_costs_the_same_with_more_results(setup):
 
     def board_queries() -> int:
         with CaptureQueriesContext(connection) as q:
-            assert Client().get(f"/halls/{hall.slug}/notices/").status_code == 200
+            assert BrowserClient().get(f"/halls/{hall.slug}/notices/").status_code == 200
         return len(q)
 
     few = board_queries()

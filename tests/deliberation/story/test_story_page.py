@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from community.roles import Role
 from deliberation.models import LedgerEntry
 from deliberation.story.selectors import proposal_story
 from forum import services as fs
-from tests.community.factories import UserFactory, member
+from tests.community.factories import BrowserClient, UserFactory, member
 from tests.deliberation.story.factories import full_flow
 
 KEYS = [
@@ -96,7 +95,7 @@ def test_every_step_is_present_and_done_for_a_proposal_that_went_all_the_way(hal
 @pytest.mark.django_db
 def test_the_page_shows_the_steps_in_an_ordered_list_with_links_and_local_times(hall):
     flow = full_flow(hall)
-    client = Client()
+    client = BrowserClient()
     client.force_login(flow.people["wang"])
     html = client.get(reverse("proposal_story", args=[flow.proposal.pk])).content.decode()
     ol = html[html.index('<ol class="story"') : html.rindex("</ol>")]
@@ -130,7 +129,7 @@ def test_the_story_costs_a_constant_number_of_queries(hall, django_assert_max_nu
     from deliberation.models import GovernanceTask, ProgressReport, TaskEvent
 
     flow = full_flow(hall)
-    client = Client()
+    client = BrowserClient()
     client.force_login(flow.people["wang"])
     url = reverse("proposal_story", args=[flow.proposal.pk])
     client.get(url)
@@ -168,7 +167,7 @@ def test_a_new_proposal_shows_later_steps_as_not_yet_reached(hall):
     states = {s.key: s.state for s in story.steps}
     assert states["posted"] == "done" and states["seconds"] == "current"
     assert all(states[k] == "pending" for k in KEYS[4:] if k != "discussion")
-    html = Client().get(reverse("proposal_story", args=[p.pk])).content.decode()
+    html = BrowserClient().get(reverse("proposal_story", args=[p.pk])).content.decode()
     assert html.count("step step-pending") >= 8 and "尚未进行" in html
 
 
@@ -194,12 +193,12 @@ def test_visibility_follows_the_proposal_and_hides_speaker_names_from_outsiders(
     story = proposal_story(user=outsider, pk=flow.proposal.pk)
     speakers = {s.key: s for s in story.steps}["speakers"].data
     assert not speakers["names_visible"] and all(s["name"] is None for s in speakers["speakers"])
-    html = Client().get(reverse("proposal_story", args=[flow.proposal.pk])).content.decode()
+    html = BrowserClient().get(reverse("proposal_story", args=[flow.proposal.pk])).content.decode()
     assert "王阿姨" not in html.split('id="step-speakers"')[1].split("</li>")[0]
     # a draft is private to its author
     draft = fs.proposal_create(author=flow.people["liu"], hall=hall, title="草稿", body="b")
-    assert Client().get(reverse("proposal_story", args=[draft.pk])).status_code == 404
-    c = Client()
+    assert BrowserClient().get(reverse("proposal_story", args=[draft.pk])).status_code == 404
+    c = BrowserClient()
     c.force_login(flow.people["liu"])
     assert c.get(reverse("proposal_story", args=[draft.pk])).status_code == 200
 
@@ -236,7 +235,7 @@ def test_secret_ballot_counts_wait_for_the_close(hall):
 @pytest.mark.django_db
 def test_the_api_returns_the_steps_as_json(hall):
     flow = full_flow(hall)
-    c = Client()
+    c = BrowserClient()
     c.force_login(flow.people["wang"])
     data = c.get(f"/api/v1/proposals/{flow.proposal.pk}/story").json()
     assert [s["key"] for s in data["steps"]] == KEYS
@@ -264,7 +263,7 @@ def test_an_open_evaluation_round_shows_its_breakdown_only_to_who_rated(hall):
     assert r["total"] == 3 and r["ratings"] is None
     (r,) = rounds(flow.people["wang"])  # rated
     assert r["total"] == 3 and {x["rating"]: x["count"] for x in r["ratings"]}["satisfied"] == 2
-    html = Client().get(reverse("proposal_story", args=[flow.proposal.pk])).content.decode()
+    html = BrowserClient().get(reverse("proposal_story", args=[flow.proposal.pk])).content.decode()
     assert "评议结束后公布各项人数" in html
 
 

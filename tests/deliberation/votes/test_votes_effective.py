@@ -20,14 +20,14 @@ from deliberation.votes import selectors as sel
 from deliberation.votes import services as sv
 from deliberation.votes.choices import BallotResult, BallotState, ResolutionState
 from forum.models import ProposalState, VoteOutcome
-from tests.community.factories import member
+from tests.community.factories import BrowserClient, member
 from tests.deliberation.votes.factories import make_ballot, no_writes, proposal_in, voters
 
 pytestmark = pytest.mark.django_db
 
 
 def logged_in(user) -> Client:
-    client = Client()
+    client = BrowserClient()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
 
@@ -54,7 +54,7 @@ def ended(hall):
 def test_a_ballot_past_its_window_is_shown_closed_everywhere_without_a_write(hall, ended):
     ballot, _, people = ended
     resident = logged_in(people[0])
-    anonymous = Client()
+    anonymous = BrowserClient()
     with no_writes():
         page = resident.get(f"/ballots/{ballot.pk}/").content.decode()
         results = resident.get(f"/ballots/{ballot.pk}/results/")
@@ -145,7 +145,7 @@ def on_notice(hall, ended):
 
 def test_a_resolution_past_its_notice_is_shown_effective_without_a_write(hall, on_notice):
     res, _ = on_notice
-    anonymous = Client()
+    anonymous = BrowserClient()
     with no_writes():
         board = anonymous.get(f"/halls/{hall.slug}/notices/").content.decode()
         page = anonymous.get(f"/resolutions/{res.pk}/").content.decode()

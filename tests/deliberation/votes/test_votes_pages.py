@@ -6,13 +6,12 @@ import json
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from community.roles import Role
 from deliberation.models import Objection, Participation, Resolution, VoteRecord
 from deliberation.votes import services as sv
-from tests.community.factories import UserFactory, client_for, member
+from tests.community.factories import BrowserClient, UserFactory, client_for, member
 from tests.deliberation.votes.factories import make_ballot
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +55,7 @@ def test_resident_is_told_a_vote_cannot_be_changed_then_confirms(hall, mod, resi
 def test_outsiders_cannot_see_a_ballot(hall, mod):
     ballot = make_ballot(hall, mod)
     assert client_for(UserFactory()).get(reverse("ballot", args=[ballot.pk])).status_code == 403
-    anonymous = Client().get(reverse("ballot", args=[ballot.pk]))
+    anonymous = BrowserClient().get(reverse("ballot", args=[ballot.pk]))
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
 
 
@@ -137,18 +136,18 @@ def test_notice_resolution_objection_and_print(hall, mod):
     )
     res = Resolution.objects.get()
     assert r.status_code == 302 and r["Location"] == reverse("resolution", args=[res.pk])
-    board = Client().get(reverse("notice_board", args=[hall.slug])).content.decode()
+    board = BrowserClient().get(reverse("notice_board", args=[hall.slug])).content.decode()
     assert "楼道加装扶手" in board and "公示至" in board
     vc = client_for(voter)
     vc.post(reverse("objection_lodge", args=[res.pk]), {"reason": "扶手会挡住电表箱。"})
     obj = Objection.objects.get()
-    page = Client().get(reverse("resolution", args=[res.pk])).content.decode()
+    page = BrowserClient().get(reverse("resolution", args=[res.pk])).content.decode()
     assert "扶手会挡住电表箱" in page and "<strong>3 栋</strong>" in page
     assert "待答复" in page
     hc.post(reverse("objection_answer", args=[obj.pk]), {"answer": "已改到对面墙。", "upheld": "0"})
     obj.refresh_from_db()
     assert obj.upheld is False and obj.answered_by == head
-    printed = Client().get(reverse("resolution_print", args=[res.pk])).content.decode()
+    printed = BrowserClient().get(reverse("resolution_print", args=[res.pk])).content.decode()
     assert printed.count("<svg") == 2
     assert res.chain_head_hash in printed
     assert "决议公示" in printed and "赞成" in printed
@@ -208,7 +207,7 @@ def test_api_resolution_and_objections(hall, mod, resident):
     )
     assert r.status_code == 201
     rid = r.json()["id"]
-    assert Client().get(f"/api/v1/halls/{hall.pk}/resolutions").json()[0]["id"] == rid
+    assert BrowserClient().get(f"/api/v1/halls/{hall.pk}/resolutions").json()[0]["id"] == rid
     o = client_for(resident).post(
         f"/api/v1/resolutions/{rid}/objections",
         json.dumps({"reason": "周六有人要休息。"}),
@@ -222,7 +221,7 @@ def test_api_resolution_and_objections(hall, mod, resident):
     )
     assert a.status_code == 200 and a.json()["upheld"] is False
     assert (
-        Client().get(f"/api/v1/resolutions/{rid}").json()["objections"][0]["answer"]
+        BrowserClient().get(f"/api/v1/resolutions/{rid}").json()["objections"][0]["answer"]
         == "改为下午开放。"
     )
 
