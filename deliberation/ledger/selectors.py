@@ -121,7 +121,6 @@ class Difference:
             f"certified {_short(self.certified)}, live {_short(self.live)} (记录与台账登记不符)"
         )
 
-
     @property
     def record_label(self) -> str:
         return str(RECORD_LABELS.get(self.record, self.record))

@@ -182,7 +182,9 @@ CASES = {
         # The head was present but did not vote: one fewer present, and the recount no longer
         # meets the quorum the vote was counted under.
         edit=lambda f: CheckIn.objects.filter(meeting=f.meeting, user=f.people["head"]).delete(),
-        names=lambda f: f"ballot {_ballot(f).pk} field recount.result: certified 'passed', live 'no_quorum'",
+        names=lambda f: (
+            f"ballot {_ballot(f).pk} field recount.result: certified 'passed', live 'no_quorum'"
+        ),
         kind=ledger.OUTCOME_RECORDED,
     ),
     "resolution text": Case(
