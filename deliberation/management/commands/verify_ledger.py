@@ -59,10 +59,11 @@ class Command(BaseCommand):
                     else "."
                 )
             )
-            self.stdout.write(
-                f"OK: {result.entries} entries in {result.halls} hall(s), every chain intact."
-                + checked
-            )
+            if options["verbosity"] >= 1:  # -v 0 (cron): silent unless something is wrong
+                self.stdout.write(
+                    f"OK: {result.entries} entries in {result.halls} hall(s), every chain intact."
+                    + checked
+                )
             for hall_id, digest in result.heads.items():
                 if options["verbosity"] > 1:
                     self.stdout.write(f"  hall {hall_id}: head {digest}")

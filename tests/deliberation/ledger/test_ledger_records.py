@@ -162,7 +162,9 @@ CASES = {
         kind=ledger.OUTCOME_RECORDED,
     ),
     "vote row changed": Case(
-        edit=lambda f: VoteRecord.objects.filter(pk=_record(f).pk).update(choices=["against"]),
+        edit=lambda f: VoteRecord.objects.filter(pk=_record(f).pk).update(
+            choices=["against"] if _record(f).choices == ["for"] else ["for"]
+        ),
         names=lambda f: f"vote {_record(f).receipt} field choices",
         kind=ledger.BALLOT_CAST,
     ),
@@ -397,3 +399,13 @@ def test_the_check_on_a_page_does_not_grow_with_the_number_of_votes(hall):
         return len(ctx.captured_queries)
 
     assert queries_for(3) == queries_for(12)
+
+
+def test_the_cron_run_is_silent_when_all_verifies_and_names_the_record_when_not(flow):
+    out = StringIO()
+    call_command("verify_ledger", verbosity=0, stdout=out)
+    assert out.getvalue() == ""
+    Resolution.objects.filter(pk=flow.resolution.pk).update(text="改过的决议。")
+    said = failure(verbosity=0)
+    assert f"DIFFERS hall {flow.hall.slug}" in said
+    assert f"resolution {flow.resolution.pk} field text_sha256" in said
