@@ -126,6 +126,20 @@ class Difference:
         return str(RECORD_LABELS.get(self.record, self.record))
 
     @property
+    def deleted(self) -> bool:
+        return self.live == DELETED
+
+    @property
+    def field_label(self) -> str:
+        """The field in words for a page ("the totals", "the text"), else its name."""
+        name = self.field
+        for prefix, label in (("recount.", _("重新计票的")), ("outcome.", _("保存的"))):
+            if name.startswith(prefix):
+                rest = name.removeprefix(prefix)
+                return f"{label}{FIELD_LABELS.get(rest, rest)}"
+        return str(FIELD_LABELS.get(name, name))
+
+    @property
     def kind_label(self) -> str:
         return str(LedgerKind(self.kind).label) if self.kind in LedgerKind.values else self.kind
 
@@ -140,6 +154,29 @@ RECORD_LABELS = {
     "resolution": _("决议"),
     "objection": _("异议"),
     "result": _("实施结果"),
+}
+FIELD_LABELS = {
+    "row": _("记录"),
+    "result": _("结果"),
+    "state": _("状态"),
+    "title": _("标题"),
+    "text_sha256": _("正文"),
+    "totals": _("各选项票数"),
+    "present": _("到会人数"),
+    "ballots": _("投票人数"),
+    "choices": _("所投选项"),
+    "named_choices": _("所投选项"),
+    "participants": _("投票人数"),
+    "records": _("选票张数"),
+    "voters": _("举手表决人数"),
+    "votes": _("各选项票数"),
+    "reason_sha256": _("异议理由"),
+    "answer_sha256": _("答复"),
+    "upheld": _("是否成立"),
+    "ratings": _("评议人数"),
+    "satisfied": _("满意人数"),
+    "basically": _("基本满意人数"),
+    "dissatisfied": _("不满意人数"),
 }
 
 

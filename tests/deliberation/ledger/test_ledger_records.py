@@ -129,6 +129,7 @@ class Case:
     names: Callable[[Flow], str]  # "<record> <id> field <field>"
     kind: str
     pages: tuple[str, ...] = ("resolution",)
+    says: str = ""  # what the warning on the page says of the record, in words
 
 
 def _ballot(flow: Flow) -> Ballot:
@@ -155,6 +156,7 @@ CASES = {
         edit=lambda f: Ballot.objects.filter(pk=_ballot(f).pk).update(result="failed"),
         names=lambda f: f"ballot {_ballot(f).pk} field result",
         kind=ledger.OUTCOME_RECORDED,
+        says="表决(编号 {ballot})的「结果」",
     ),
     "ballot tally": Case(
         edit=_flip_outcome_total,
@@ -172,6 +174,7 @@ CASES = {
         edit=lambda f: VoteRecord.objects.filter(receipt=_record(f).receipt).delete(),
         names=lambda f: "field row: certified 'exists', live '<deleted>'",
         kind=ledger.BALLOT_CAST,
+        says="已从数据库中删除",
     ),
     "participation deleted": Case(
         edit=lambda f: Participation.objects.filter(
@@ -195,6 +198,7 @@ CASES = {
         ),
         names=lambda f: f"resolution {f.resolution.pk} field text_sha256",
         kind=ledger.RESOLUTION_PUBLISHED,
+        says="决议(编号 {resolution})的「正文」",
     ),
     "resolution title": Case(
         edit=lambda f: Resolution.objects.filter(pk=f.resolution.pk).update(title="拆除喷泉"),
@@ -210,6 +214,7 @@ CASES = {
         edit=lambda f: Objection.objects.filter(pk=_objection(f).pk).update(answer="不予答复。"),
         names=lambda f: f"objection {_objection(f).pk} field answer_sha256",
         kind=ledger.OBJECTION_ANSWERED,
+        says="异议(编号 {objection})的「答复」",
     ),
     "objection deleted": Case(
         edit=lambda f: Objection.objects.filter(resolution=f.resolution).delete(),
@@ -228,6 +233,7 @@ CASES = {
         edit=lambda f: Evaluation.objects.filter(result=f.result, user=f.people["wang"]).delete(),
         names=lambda f: f"result {f.result.pk} field ratings: certified 3, live 2",
         kind=ledger.EVALUATION_CLOSED,
+        says="实施结果(编号 {result})的「评议人数」",
         pages=("result", "resolution"),
     ),
     "result outcome": Case(
@@ -258,10 +264,17 @@ def test_an_edited_record_fails_verification_and_the_page_warns(flow, name):
     call_command("verify_ledger", chain_only=True)
 
     urls = {"resolution": resolution_url(flow), "result": result_url(flow)}
+    says = case.says.format(
+        ballot=_ballot(flow).pk,
+        resolution=flow.resolution.pk,
+        objection=objection_id,
+        result=flow.result.pk,
+    )
     for which in case.pages:
         html = page(urls[which])
         assert WARNING in html, which
         assert "台账链第" in html
+        assert says in html, (which, says)
     if "resolution" in case.pages:
         assert WARNING in page(reverse("resolution_print", args=[flow.resolution.pk]))
 
