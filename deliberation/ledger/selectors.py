@@ -10,6 +10,7 @@ no part. `verify_ledger` and the pages of a resolution and a result use these.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from deliberation.ledger.choices import BALLOT_CLOSED, OUTCOME_RECORDED, LedgerK
 from deliberation.models.ledger import LedgerEntry
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ RECORD_LABELS = {
     "resolution": _("决议"),
     "objection": _("异议"),
     "result": _("实施结果"),
+    "ledger": _("相关记录"),
 }
 FIELD_LABELS = {
     "row": _("记录"),
@@ -177,6 +180,7 @@ FIELD_LABELS = {
     "satisfied": _("满意人数"),
     "basically": _("基本满意人数"),
     "dissatisfied": _("不满意人数"),
+    "check": _("内容(已无法读取)"),
 }
 
 
@@ -361,6 +365,7 @@ class Checker:
         self.hall_slug = hall_slug
         self.differences: list[Difference] = []
         self.checked: set[int] = set()
+        self.current: LedgerEntry | None = None  # the entry compared last
 
     def seen(self, entry: LedgerEntry) -> None:
         """Count `entry` as checked with nothing to compare (e.g. superseded by a later one)."""
@@ -371,6 +376,7 @@ class Checker:
     ) -> bool:
         """Compare one certified value with the live one; record a Difference if they differ."""
         self.checked.add(entry.pk)
+        self.current = entry
         if certified == live:
             return True
         self.differences.append(
@@ -429,8 +435,17 @@ def certify_entries(entries: Iterable[LedgerEntry], *, hall_slug: str = "") -> C
     checker = Checker(hall_slug)
     for kinds, certify in _certifiers:
         mine = [e for e in entries if e.kind in kinds]
-        if mine:
+        if not mine:
+            continue
+        try:
             certify(mine, checker)
+        except Exception as exc:
+            # Fail closed: rows edited into a shape the check cannot read (a hand count that is
+            # not a mapping, …) fail verification and warn on the page; they neither pass nor
+            # break the page. Named at the entry being compared when it failed.
+            logger.exception("ledger: checking the records of %s entries failed", len(mine))
+            at = checker.current or mine[0]
+            checker.same(at, "ledger", at.pk, "check", "readable", f"cannot check: {exc!r}")
     checked = sum(1 for e in entries if e.pk in checker.checked)
     # Stable: within an entry, the order the certifier compared in (the row before its fields).
     differences = sorted(checker.differences, key=lambda d: (d.hall, d.seq))

@@ -364,7 +364,13 @@ def test_a_named_ballot_with_proxy_and_hand_count_verifies(named):
             lambda b, p: f"ballot {b.pk} field title",
         ),
     ],
-    ids=["named choice", "participation deleted", "proxy holder", "hand count", "ballot title"],
+    ids=[
+        "named choice",
+        "participation deleted",
+        "proxy holder",
+        "hand count",
+        "ballot title",
+    ],
 )
 def test_an_edited_named_vote_fails_verification_and_the_ballot_page_warns(named, edit, named_as):
     ballot, people, mod = named
@@ -372,6 +378,17 @@ def test_an_edited_named_vote_fails_verification_and_the_ballot_page_warns(named
     edit(ballot, people)
     assert expected in failure(hall=ballot.hall.slug)
     assert WARNING in page(reverse("ballot_results", args=[ballot.pk]), mod)
+
+
+def test_rows_the_check_cannot_read_fail_it_rather_than_pass_or_crash(named):
+    """A hand count edited into a list: the recount cannot read it. Verification fails closed,
+    naming the edited row, and the selector a page uses answers instead of raising."""
+    ballot, _people, _mod = named
+    HandCount.objects.filter(ballot=ballot).update(votes=["for", "for"])
+    assert f"hand_count {ballot.pk} field votes" in failure()
+    found = records_differ(hall_id=ballot.hall_id, ballot=ballot.pk)
+    assert not found.ok
+    assert any(d.field == "check" and "cannot check" in d.live for d in found.differences)
 
 
 # --- older entries, and what a page costs ------------------------------------------------------
