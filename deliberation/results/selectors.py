@@ -12,7 +12,7 @@ to everyone once the round is closed. The same rule holds for heads, admins and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,18 +20,25 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from community.models import Hall
+from deliberation.ledger import choices as K
+from deliberation.ledger.chain import format_at
+from deliberation.ledger.selectors import Checker
 from deliberation.models import (
     Evaluation,
     GovernanceTask,
+    LedgerEntry,
+    Rating,
     ResultPublication,
     ResultState,
 )
 from deliberation.results import workflow
 from deliberation.results.evaluation import (
+    RATINGS,
     closing_state,
     count_annotations,
     counts_table,
     evaluation_counts,
+    share,
 )
 
 
@@ -128,3 +135,53 @@ def notice_board_results(*, hall: Hall, now: datetime | None = None) -> dict[str
         "results_evaluating": sorted(evaluating, key=lambda r: (r.evaluation_ends_at, r.pk)),
         "results_closed": [r for r in rows if r.state != ResultState.EVALUATING][:30],
     }
+
+
+# --- what the ledger certifies (deliberation.ledger.selectors.certify_entries) ------------------
+
+
+def certify_results(entries: Sequence[LedgerEntry], check: Checker) -> None:
+    """Compare published results and their ratings with the entries that certify them.
+
+    A round's ratings are certified as counts (no names on the ledger): a rating changed,
+    added or deleted after the close changes a count.
+    """
+    ids = {e.payload["result"] for e in entries if isinstance(e.payload.get("result"), int)}
+    results = {
+        r.pk: r
+        for r in ResultPublication.objects.filter(pk__in=ids).annotate(**count_annotations())
+    }
+    for e in entries:
+        p = e.payload
+        result = results.get(p.get("result")) if isinstance(p.get("result"), int) else None
+        if e.kind == K.RESULT_PUBLISHED and all(
+            k in p for k in ("result", "resolution", "round", "evaluation_ends_at")
+        ):
+            if not check.exists(e, "result", p["result"], result):
+                continue
+            live_end = format_at(result.evaluation_ends_at)
+            check.same(e, "result", result.pk, "resolution", p["resolution"], result.resolution_id)
+            check.same(e, "result", result.pk, "round", p["round"], result.round)
+            check.same(
+                e, "result", result.pk, "evaluation_ends_at", p["evaluation_ends_at"], live_end
+            )
+            check.same(e, "result", result.pk, "ledger_seq", e.seq, result.ledger_seq)
+        elif e.kind == K.EVALUATION_CLOSED and all(
+            k in p for k in ("result", "outcome", "ratings", *RATINGS)
+        ):
+            if not check.exists(e, "result", p["result"], result):
+                continue
+            counts = evaluation_counts(result)
+            total = sum(counts.values())
+            check.same(e, "result", result.pk, "state", p["outcome"], result.state)
+            check.same(e, "result", result.pk, "ratings", p["ratings"], total)
+            for key in RATINGS:
+                check.same(e, "result", result.pk, key, p[key], counts[key])
+            if "dissatisfied_share" in p:
+                live = str(share(counts[Rating.DISSATISFIED], total))
+                check.same(
+                    e, "result", result.pk, "dissatisfied_share", p["dissatisfied_share"], live
+                )
+            if "closed_at" in p:
+                live_at = format_at(result.closed_at) if result.closed_at else None
+                check.same(e, "result", result.pk, "closed_at", p["closed_at"], live_at)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from community.models import Hall
+from deliberation.ledger import selectors as ledger_selectors
 from deliberation.models import Rating, ResultPublication
 from deliberation.results import selectors as sel
 from deliberation.results.evaluation import (
@@ -104,6 +105,8 @@ def _context(request, result: ResultPublication, **extra) -> dict:
         + f"?seq={result.ledger_seq}#seq-{result.ledger_seq}"
         if result.ledger_seq
         else "",
+        # Whether the round and its ratings still say what the ledger certified.
+        "tampered": ledger_selectors.records_differ(hall_id=result.hall_id, result=result.pk),
         **extra,
     }
 

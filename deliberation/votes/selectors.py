@@ -9,21 +9,27 @@ a resolution whose notice period ended with every objection answered is shown ef
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from community.fractions import quorum_ratio
 from community.models import Hall
+from deliberation.ledger import choices as K
+from deliberation.ledger.chain import format_at
+from deliberation.ledger.selectors import DELETED, Checker
 from deliberation.models import (
     Ballot,
     CheckIn,
     Elector,
     HandCount,
+    LedgerEntry,
     Objection,
     Participation,
     ProxyAuthorization,
@@ -54,7 +60,11 @@ def present_voters(ballot: Ballot) -> set[int]:
     """
     if ballot.agenda_item_id is None:
         return set()
-    checked_in = CheckIn.objects.filter(meeting__items=ballot.agenda_item_id).values("user_id")
+    checked_in = CheckIn.objects.filter(meeting__items=ballot.agenda_item_id)
+    if ballot.closed_at is not None:
+        # Recounting a closed ballot (the ledger's check): who was there when it closed.
+        checked_in = checked_in.filter(at__lte=ballot.closed_at)
+    checked_in = checked_in.values("user_id")
     return set(
         Elector.objects.filter(ballot=ballot, user_id__in=checked_in).values_list(
             "user_id", flat=True
@@ -392,3 +402,241 @@ def resolution_detail(*, pk: int, now: datetime | None = None) -> Resolution:
 
 def objections_of(*, resolution: Resolution) -> QuerySet[Objection]:
     return resolution.objections.select_related("author", "answered_by").order_by("lodged_at", "pk")
+
+
+# --- what the ledger certifies (deliberation.ledger.selectors.certify_entries) ------------------
+
+
+def text_sha256(text: str) -> str:
+    """The digest of a text the ledger certifies without holding it (resolution, reason, answer)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _at(moment: datetime | None) -> str | None:
+    return format_at(moment) if moment is not None else None
+
+
+def _ids(entries: Iterable[LedgerEntry], key: str) -> set[int]:
+    return {e.payload[key] for e in entries if isinstance(e.payload.get(key), int)}
+
+
+def _has(entry: LedgerEntry, *keys: str) -> bool:
+    """The payload carries these keys (older entries that do not are not certifiable)."""
+    return all(k in entry.payload for k in keys)
+
+
+def certify_votes(entries: Sequence[LedgerEntry], check: Checker) -> None:
+    """Compare the ballots, votes, resolutions and objections with the entries that certify them.
+
+    Everything is read in a few queries for all the entries (no query per vote); only a closed
+    ballot's outcome is recounted one ballot at a time, by the same code that counted it.
+    """
+    by_seq = {e.seq: e for e in entries}
+
+    def ballot_of(entry: LedgerEntry) -> int | None:
+        ballot = entry.payload.get("ballot")
+        if isinstance(ballot, int):
+            return ballot
+        # outcome_recorded: its "ballot" is the outcome's settings; the id is in the close before.
+        before = by_seq.get(entry.seq - 1)
+        if entry.kind == K.OUTCOME_RECORDED and before is not None:
+            return before.payload.get("ballot") if before.kind == K.BALLOT_CLOSED else None
+        return None
+
+    ballot_ids = {b for e in entries if (b := ballot_of(e)) is not None}
+    ballots = {
+        b.pk: b
+        for b in Ballot.objects.filter(pk__in=ballot_ids)
+        .select_related("agenda_item")
+        .prefetch_related("options")
+    }
+    electors = dict(
+        Elector.objects.filter(ballot_id__in=ballot_ids)
+        .values("ballot_id")
+        .annotate(n=Count("pk"))
+        .values_list("ballot_id", "n")
+    )
+    records: dict[tuple[int, str], list] = {
+        (b, r): c
+        for b, r, c in VoteRecord.objects.filter(ballot_id__in=ballot_ids).values_list(
+            "ballot_id", "receipt", "choices"
+        )
+    }
+    participations = {
+        (p["ballot_id"], p["user_id"]): p
+        for p in Participation.objects.filter(ballot_id__in=ballot_ids).values(
+            "ballot_id", "user_id", "via", "cast_by_id", "named_choices"
+        )
+    }
+    turnout = Counter(ballot for ballot, _user in participations)
+    cast = Counter(ballot for ballot, _receipt in records)
+    hands = {h.ballot_id: h for h in HandCount.objects.filter(ballot_id__in=ballot_ids)}
+    resolution_ids = _ids(entries, "resolution")
+    resolutions = {r.pk: r for r in Resolution.objects.filter(pk__in=resolution_ids)}
+    objections = {o.pk: o for o in Objection.objects.filter(pk__in=_ids(entries, "objection"))}
+    objection_counts = dict(
+        Objection.objects.filter(resolution_id__in=resolution_ids)
+        .values("resolution_id")
+        .annotate(n=Count("pk"))
+        .values_list("resolution_id", "n")
+    )
+    last_hand = {ballot_of(e): e.seq for e in entries if e.kind == K.HAND_COUNT_ENTERED}
+
+    for e in entries:
+        p, kind = e.payload, e.kind
+        ballot_id = ballot_of(e)
+        ballot = ballots.get(ballot_id) if ballot_id is not None else None
+        if kind == K.BALLOT_OPENED and _has(e, "ballot", "title", "options", "electorate"):
+            if check.exists(e, "ballot", ballot_id, ballot):
+                _certify_opened(e, ballot, electors.get(ballot.pk, 0), check)
+        elif kind in (K.BALLOT_CAST, K.PROXY_CAST) and _has(e, "ballot", "choice", "receipt"):
+            _certify_cast(e, ballot_id, records, participations, check)
+        elif kind == K.PROXY_CAST and _has(e, "ballot", "voter", "holder"):
+            _certify_cast(e, ballot_id, records, participations, check)  # secret: no choice
+        elif kind == K.HAND_COUNT_ENTERED and _has(e, "ballot", "voters", "votes"):
+            if last_hand.get(ballot_id) != e.seq:
+                check.seen(e)  # corrected by a later entry: that one is compared
+            elif check.exists(e, "hand_count", ballot_id, hands.get(ballot_id)):
+                hand = hands[ballot_id]
+                check.same(e, "hand_count", ballot_id, "voters", p["voters"], hand.voters)
+                check.same(e, "hand_count", ballot_id, "votes", p["votes"], hand.votes)
+        elif kind == K.BALLOT_CLOSED and _has(e, "ballot", "participants", "records"):
+            if check.exists(e, "ballot", ballot_id, ballot):
+                closed = str(BallotState.CLOSED)
+                check.same(e, "ballot", ballot_id, "state", closed, ballot.state)
+                n = turnout[ballot_id]
+                check.same(e, "ballot", ballot_id, "participants", p["participants"], n)
+                check.same(e, "ballot", ballot_id, "records", p["records"], cast[ballot_id])
+                if "closed_by" in p:
+                    check.same(
+                        e, "ballot", ballot_id, "closed_by", p["closed_by"], ballot.closed_by_id
+                    )
+        elif kind == K.OUTCOME_RECORDED and ballot_id is not None and _has(e, "result", "totals"):
+            if check.exists(e, "ballot", ballot_id, ballot):
+                _certify_outcome(e, ballot, check)
+        elif kind == K.RESOLUTION_PUBLISHED and _has(e, "resolution", "text_sha256", "title"):
+            res = resolutions.get(p["resolution"])
+            if check.exists(e, "resolution", p["resolution"], res):
+                _certify_published(e, res, ballots.get(res.ballot_id), check)
+        elif kind == K.OBJECTION_LODGED and _has(e, "objection", "resolution", "reason_sha256"):
+            obj = objections.get(p["objection"])
+            if check.exists(e, "objection", p["objection"], obj):
+                check.same(e, "objection", obj.pk, "resolution", p["resolution"], obj.resolution_id)
+                live = text_sha256(obj.reason)
+                check.same(e, "objection", obj.pk, "reason_sha256", p["reason_sha256"], live)
+        elif kind == K.OBJECTION_ANSWERED and _has(e, "objection", "upheld", "answer_sha256"):
+            obj = objections.get(p["objection"])
+            if check.exists(e, "objection", p["objection"], obj):
+                check.same(e, "objection", obj.pk, "answered", True, obj.answered_at is not None)
+                check.same(e, "objection", obj.pk, "upheld", p["upheld"], obj.upheld)
+                live = text_sha256(obj.answer)
+                check.same(e, "objection", obj.pk, "answer_sha256", p["answer_sha256"], live)
+        elif kind == K.RESOLUTION_EFFECTIVE and _has(e, "resolution", "effective_at"):
+            res = resolutions.get(p["resolution"])
+            if check.exists(e, "resolution", p["resolution"], res):
+                effective = str(ResolutionState.EFFECTIVE)
+                check.same(e, "resolution", res.pk, "state", effective, res.state)
+                live_at = _at(res.effective_at)
+                check.same(e, "resolution", res.pk, "effective_at", p["effective_at"], live_at)
+                if "objections" in p:
+                    n = objection_counts.get(res.pk, 0)
+                    check.same(e, "resolution", res.pk, "objections", p["objections"], n)
+
+
+def _certify_opened(e: LedgerEntry, ballot: Ballot, electors: int, check: Checker) -> None:
+    p = e.payload
+    live = {
+        "title": ballot.title,
+        "proposal": ballot.proposal_id,
+        "kind": ballot.kind,
+        "options": [{"key": o.key, "label": o.label} for o in ballot.options.all()],
+        "max_choices": ballot.max_choices,
+        "mode": ballot.mode,
+        "secret": ballot.secret,
+        "results_live": ballot.results_live,
+        "rule": ballot_rule(ballot).to_dict(),
+        "starts_at": _at(ballot.starts_at),
+        "ends_at": _at(ballot.ends_at),
+        "opened_by": ballot.opened_by_id,
+    }
+    for key, value in live.items():
+        if key in p:
+            check.same(e, "ballot", ballot.pk, key, p[key], value)
+    electorate = p.get("electorate") or {}
+    for key, value in (
+        ("scope", ballot.electorate_scope),
+        ("building", ballot.electorate_building_id),
+        ("size", ballot.electorate_size),
+    ):
+        if key in electorate:
+            check.same(e, "ballot", ballot.pk, f"electorate.{key}", electorate[key], value)
+    if "size" in electorate:
+        # The electors snapshotted at the opening (a deleted one changes the count).
+        check.same(e, "ballot", ballot.pk, "electors", electorate["size"], electors)
+
+
+def _certify_cast(
+    e: LedgerEntry,
+    ballot_id: int | None,
+    records: dict[tuple[int, str], list],
+    participations: dict[tuple[int, int], dict],
+    check: Checker,
+) -> None:
+    """One vote: its ballot row (receipt → choices) and, unless secret, who cast it and how."""
+    p = e.payload
+    if "receipt" in p:
+        record = records.get((ballot_id, p["receipt"]), DELETED)
+        if check.exists(e, "vote", p["receipt"], record != DELETED):
+            check.same(e, "vote", p["receipt"], "choices", p.get("choice"), record)
+    if "voter" not in p:
+        return  # a secret ballot's cast: nothing links it to a person
+    row = participations.get((ballot_id, p["voter"]))
+    ident = f"{ballot_id}:{p['voter']}"
+    if not check.exists(e, "participation", ident, row):
+        return
+    proxy = e.kind == K.PROXY_CAST
+    via = ParticipationVia.PROXY if proxy else ParticipationVia.ONLINE
+    check.same(e, "participation", ident, "via", str(via), row["via"])
+    if proxy and "holder" in p:
+        check.same(e, "participation", ident, "cast_by", p["holder"], row["cast_by_id"])
+    if "choice" in p:
+        check.same(e, "participation", ident, "named_choices", p["choice"], row["named_choices"])
+
+
+def _certify_outcome(e: LedgerEntry, ballot: Ballot, check: Checker) -> None:
+    """The stored result and counts, and the same tally run again on the live rows."""
+    certified = {k: v for k, v in e.payload.items() if k != "ballot" or isinstance(v, dict)}
+    check.same(e, "ballot", ballot.pk, "result", certified["result"], ballot.result)
+    stored = ballot.outcome if isinstance(ballot.outcome, dict) else {}
+    for key, value in certified.items():
+        check.same(e, "ballot", ballot.pk, f"outcome.{key}", value, stored.get(key, DELETED))
+    try:
+        recounted = closing_outcome(ballot)
+    except ValidationError as exc:  # the live rows cannot even be counted (e.g. an unknown option)
+        live = f"cannot recount: {'; '.join(exc.messages)}"
+        check.same(e, "ballot", ballot.pk, "recount", certified["result"], live)
+        return
+    for key, value in certified.items():
+        check.same(e, "ballot", ballot.pk, f"recount.{key}", value, recounted.get(key, DELETED))
+
+
+def _certify_published(
+    e: LedgerEntry, res: Resolution, ballot: Ballot | None, check: Checker
+) -> None:
+    p = e.payload
+    check.same(e, "resolution", res.pk, "title", p["title"], res.title)
+    check.same(e, "resolution", res.pk, "text_sha256", p["text_sha256"], text_sha256(res.text))
+    live = {
+        "ballot": res.ballot_id,
+        "proposal": res.proposal_id,
+        "notice_ends_at": _at(res.notice_ends_at),
+    }
+    if ballot is not None:
+        live["result"] = ballot.result
+        live["totals"] = (ballot.outcome or {}).get("totals", {})
+    for key, value in live.items():
+        if key in p:
+            check.same(e, "resolution", res.pk, key, p[key], value)
+    # What the printed notice shows: this entry and the chain head after it.
+    check.same(e, "resolution", res.pk, "ledger_seq", e.seq, res.ledger_seq)
+    check.same(e, "resolution", res.pk, "chain_head_hash", e.hash, res.chain_head_hash)

@@ -6,7 +6,6 @@ ledger (deliberation.ledger.services); counts are decided by deliberation.votes.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import secrets
 from datetime import datetime, timedelta
@@ -54,6 +53,7 @@ from deliberation.votes.selectors import (
     hand_full,
     present_voters,
     tally_data,
+    text_sha256,
 )
 from forum.models import Proposal, ProposalState
 from forum.workflow import proposal_transition
@@ -710,10 +710,6 @@ def settle_ballots(*, hall: Hall | None = None, now: datetime | None = None) -> 
 # --- resolutions, notice, objections ------------------------------------------------------
 
 
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 @transaction.atomic
 def resolution_publish(
     *, actor: User, ballot: Ballot, title: str, text: str, now: datetime | None = None
@@ -770,7 +766,7 @@ def resolution_publish(
             "ballot": locked.pk,
             "proposal": locked.proposal_id,
             "title": resolution.title,
-            "text_sha256": _sha256(resolution.text),
+            "text_sha256": text_sha256(resolution.text),
             "result": locked.result,
             "totals": (locked.outcome or {}).get("totals", {}),
             "notice_ends_at": ledger.format_at(resolution.notice_ends_at),
@@ -867,7 +863,7 @@ def objection_lodge(
         payload={
             "resolution": locked.pk,
             "objection": objection.pk,
-            "reason_sha256": _sha256(reason),
+            "reason_sha256": text_sha256(reason),
         },
     )
     return objection
@@ -910,7 +906,7 @@ def objection_answer(
             "resolution": locked.pk,
             "objection": obj.pk,
             "upheld": obj.upheld,
-            "answer_sha256": _sha256(obj.answer),
+            "answer_sha256": text_sha256(obj.answer),
             "late": late,
         },
     )

@@ -104,6 +104,7 @@ def _ballot_context(request, ballot: Ballot, **extra) -> dict:
         "resolution": sel.resolution_of(ballot=ballot),
         "labels": sel.option_labels(ballot),
         "abstain_label": sel.abstain_label(ballot),
+        "tampered": ledger_selectors.records_differ(hall_id=ballot.hall_id, ballot=ballot.pk),
         **extra,
     }
 
@@ -317,6 +318,11 @@ def _resolution_context(request, res: Resolution) -> dict:
             + f"?seq={res.ledger_seq}#seq-{res.ledger_seq}"
         ),
         "head": _head_at_publication(res),
+        # Whether the resolution, its objections and its ballot still say what the ledger
+        # certified (a warning on the page and the printed notice if not).
+        "tampered": ledger_selectors.records_differ(
+            hall_id=res.hall_id, ballot=res.ballot_id, resolution=res.pk
+        ),
         **_meeting_links(request, res),
     }
 
