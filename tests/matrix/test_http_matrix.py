@@ -339,7 +339,13 @@ def matrix(django_db_setup, django_db_blocker, tmp_path_factory):
     """Build the busy hall once, sign every role in, send every row as every role."""
     media = tmp_path_factory.mktemp("media")
     hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers, MEDIA_ROOT=media):
+    # Every role signs up from the same test address: the sign-up throttle is
+    # tests/community/test_registration_throttle.py's subject, not this table's.
+    no_throttle = {"REGISTRATION_LIMIT_PER_HOUR": 0, "REGISTRATION_LIMIT_TOTAL_PER_HOUR": 0}
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=hashers, MEDIA_ROOT=media, **no_throttle),
+    ):
         outer = transaction.atomic()
         outer.__enter__()
         try:
