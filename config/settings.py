@@ -294,6 +294,11 @@ LOGGING = {
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
 
+# --- Text messages (community/sms): console (printed), file (SMS_FILE_PATH, JSON lines), locmem
+# (tests) or a provider's backend by dotted path; docs/accounts.md.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(BASE_DIR / "sms.jsonl"))
+
 # --- The platform's own switches.
 FANGHUA = {
     # The hall shown on the home page (slug); the first hall when unset.
