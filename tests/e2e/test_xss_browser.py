@@ -266,6 +266,9 @@ def test_no_stored_vector_runs_on_any_page(world, server_url, browser):
             anonymous.visit(path)
         # The author's own forms: what she wrote comes back inside <input> and <textarea>.
         writer.visit(f"/proposals/{author.pk}/edit/")
+        # …and the live preview renders the whole corpus through the sanitiser into the page.
+        expect(writer.page.locator("#body-preview")).to_contain_text("__xss(")
+        writer.inspect(where="the Markdown preview of her draft")
         writer.visit("/me/profile/")
         # The federation's views and the admin site (where the hall's settings are written).
         for path in _pages_of_the_admin():
@@ -331,12 +334,16 @@ def test_no_vector_runs_when_pushed_live(world, server_url, browser):
     actors = [moderator, recorder, *residents]
     try:
         viewer.visit(f"/meetings/{meeting.pk}/")
+        screen = viewer.ctx.new_page()
+        screen.goto(f"{server_url}/meetings/{meeting.pk}/screen/")
+        expect(screen.locator("#meeting")).to_have_attribute("data-conn", "live")
         reader = viewer.ctx.new_page()
         reader.goto(f"{server_url}/proposals/{proposal.pk}/")
+        expect(reader.locator("[data-state=live]")).to_have_count(1)
         for actor in actors:
             actor.page.goto(server_url + "/healthz")
 
-        items = _fitting(90, 80, step=5)
+        items = _fitting(90, 80, step=7)  # a socket may send 20 commands at once (rate limit)
         before = meeting.items.count()
         options = _fitting(91, 80, step=9)[:8]
         _over_socket(
@@ -359,6 +366,7 @@ def test_no_vector_runs_when_pushed_live(world, server_url, browser):
         )
         for actor in residents:
             _over_socket(actor, room, [["raise_hand", {"stance": "for"}]])
+        _over_socket(moderator, room, [["give_floor", {}]])
         minutes = "\n\n".join(_fitting(93, 200))[:6000]
         _over_socket(recorder, room, [["save_minutes", {"body": minutes, "base_version": 0}]])
         comments = [["comment", {"body": "\n\n".join(_fitting(94, 200, step=2))}]]
@@ -367,7 +375,10 @@ def test_no_vector_runs_when_pushed_live(world, server_url, browser):
         # Everything arrived in the open pages, as text (what ran, if anything, is told first).
         page = viewer.page
         try:
-            expect(page.locator("#m-queue li")).to_have_count(2)
+            expect(page.locator("#m-queue li")).to_have_count(1)
+            expect(page.locator("#m-speaker")).to_contain_text("__xss(")
+            expect(screen.locator("#m-speaker")).to_contain_text("__xss(")
+            expect(screen.locator("#m-current")).to_contain_text("__xss(")
             expect(page.locator("#m-agenda > li")).to_have_count(before + len(items))
             expect(page.locator("#m-vote")).to_contain_text("__xss(92000)")
             expect(page.locator("#m-minutes")).to_contain_text("__xss(93")
@@ -376,6 +387,7 @@ def test_no_vector_runs_when_pushed_live(world, server_url, browser):
         finally:
             viewer.inspect(page, "meeting room after live pushes")
             viewer.inspect(reader, "discussion after a live comment")
+            viewer.inspect(screen, "big screen after live pushes")
             for canary in (viewer, *actors):
                 canary.assert_clean()
     finally:
