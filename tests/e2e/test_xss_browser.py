@@ -202,6 +202,7 @@ def _pages_of_the_head() -> list[str]:
         "/me/data/",
         "/me/memberships/",
         "/me/profile/",
+        "/me/tokens/",
     ]
     # Every list above shows every title; each text field carries the whole corpus in every
     # record, so one record per state (each state has its own parts of a page) suffices.

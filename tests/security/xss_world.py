@@ -18,6 +18,7 @@ from django.db import models, transaction
 
 from community.markup import render_markdown
 from community.models import (
+    ApiToken,
     AuditAction,
     AuditEntry,
     Building,
@@ -161,6 +162,7 @@ def fields() -> list[Field]:
         # people and halls
         (User, "display_name", None, None, None),
         (Membership, "message", None, None, None),
+        (ApiToken, "name", None, None, lambda o, i: ApiToken.issue(user=o.user, name="x")[0]),
         (Hall, "name", None, None, _clone_hall),
         (Hall, "home_name", None, None, _clone_hall),
         (Hall, "theme", None, None, _clone_hall),
@@ -274,6 +276,7 @@ def build() -> World:
             )
         )
         head = User.objects.get(username="huangxiufen")
+        ApiToken.issue(user=head, name="小程序")
         AuditEntry.objects.create(action=AuditAction.ROLES, actor=head, hall=hall)
         all_fields = fields()
         for f in all_fields:
