@@ -45,6 +45,16 @@ from tests.security.xss_corpus import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HEAD = "huangxiufen"
+# Field numbers of the canary ids: the stored fields, the ledger, and what is pushed live.
+LIVE_FIELDS = {
+    90: "live agenda item",
+    91: "live ballot option",
+    92: "live ballot title",
+    93: "live minutes",
+    94: "live comment",
+}
+FIELDS = {f.number: f.label for f in xss_world.fields()}
+FIELDS |= {len(FIELDS) + 1: "LedgerEntry.payload", **LIVE_FIELDS}
 
 # Everything on a page that would be markup made from data. Returns what it found.
 FIND_INJECTED = r"""([markers, proofs]) => {
@@ -123,7 +133,7 @@ class Canary:
 
     def _fire(self, source, n=None, *rest):
         where = source["page"].url if source.get("page") else "?"
-        self.fired.append(f"{where}: {describe(n) if str(n).isdigit() else n}")
+        self.fired.append(f"{where}: {describe(n, FIELDS) if str(n).isdigit() else n}")
 
     def _canary_request(self, route):
         self.fired.append(f"request to {route.request.url} ({route.request.resource_type})")

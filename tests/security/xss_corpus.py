@@ -127,7 +127,8 @@ def render(vector: int, n: int) -> str:
     return VECTORS[vector].format(n=n)
 
 
-def describe(n: int) -> str:
-    """Which vector (and field number) a canary id stands for."""
+def describe(n: int, fields: dict[int, str] | None = None) -> str:
+    """Which vector (and which field, by number or by name) a canary id stands for."""
     field, vector = divmod(int(n), 1000)
-    return f"field #{field}, vector #{vector}: {VECTORS[vector]!r}"
+    name = (fields or {}).get(field, f"field #{field}")
+    return f"{name}, vector #{vector}: {VECTORS[vector]!r}"
