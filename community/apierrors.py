@@ -15,7 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from ninja import Schema
+from ninja.parser import Parser
+
+from realtime.protocol import unstorable_text
 
 
 class ErrorOut(Schema):
@@ -34,6 +39,23 @@ ERROR_SCHEMAS: dict[int, type[Schema]] = {
     404: ErrorOut,
     422: InvalidOut,
 }
+
+
+def refuse_unstorable(value: Any) -> Any:
+    """Refuse (400, with the reason) JSON or parameters holding a NUL or a lone surrogate."""
+    if unstorable_text(value):
+        raise ValidationError(_("内容含有无法保存的字符(空字符或残缺的文字编码),请删去后再提交。"))
+    return value
+
+
+class StorableTextParser(Parser):
+    """Ninja's parser, refusing text no database can store (PostgreSQL: a 500 otherwise)."""
+
+    def parse_body(self, request):
+        return refuse_unstorable(super().parse_body(request))
+
+    def parse_querydict(self, data, list_fields, request):
+        return refuse_unstorable(super().parse_querydict(data, list_fields, request))
 
 
 def answers(ok: Any, *codes: int) -> dict[int, Any]:

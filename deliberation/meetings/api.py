@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from community import selectors as community_selectors
-from community.apierrors import answers
+from community.apierrors import answers, refuse_unstorable
 from community.auth import AUTH
 from community.models import User
 from deliberation.meetings import selectors, services
@@ -146,6 +146,7 @@ def meeting_action(request, meeting_id: int, action: str):
         payload = None
     if not isinstance(payload, dict):
         raise ValidationError(_("请求体应为 JSON 对象。"))
+    refuse_unstorable(payload)
     handler = COMMANDS.get(action)
     if handler is None:
         return Status(404, {"detail": _("未知的指令:%(a)s") % {"a": action}})
