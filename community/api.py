@@ -171,7 +171,7 @@ def request_membership(request, hall_id: int, payload: JoinIn):
 
 @router.get(
     "/halls/{hall_id}/memberships",
-    response=answers(list[MembershipOut], 401, 403, 404, 422),
+    response=answers(list[MembershipOut], 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Pending requests (heads and admins)",
 )

@@ -219,7 +219,7 @@ def _proposal_for(user, pk: int) -> Proposal:
 
 @router.get(
     "/halls/{hall_id}/proposals",
-    response=answers(ProposalPage, 404, 422),
+    response=answers(ProposalPage, 400, 404, 422),
     auth=None,
     summary="List and search proposals of a hall",
 )
@@ -462,7 +462,7 @@ def report(request, payload: ReportIn):
 
 @router.get(
     "/notifications",
-    response=answers(NotificationsOut, 401, 422),
+    response=answers(NotificationsOut, 400, 401, 422),
     auth=AUTH,
     summary="My notifications",
 )

@@ -199,7 +199,7 @@ def submit_evaluation(request, pk: int, payload: EvaluationIn):
 
 @router.get(
     "/halls/{hall_id}/results",
-    response=answers(list[ResultOut], 404, 422),
+    response=answers(list[ResultOut], 400, 404, 422),
     auth=None,
     summary="A hall's published results, newest first (public)",
 )

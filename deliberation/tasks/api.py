@@ -209,7 +209,7 @@ def _user(pk: int) -> User:
 
 @router.get(
     "/halls/{hall_id}/tasks",
-    response=answers(TaskPageOut, 404, 422),
+    response=answers(TaskPageOut, 400, 404, 422),
     auth=None,
     summary="A hall's governance tasks (filters: state, overdue, brand; 20 a page)",
 )

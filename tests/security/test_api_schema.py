@@ -125,6 +125,8 @@ def test_every_operation_documents_its_error_answers(client):
                 assert "422" in codes, where
             if "{" in path:
                 assert "404" in codes, where
+            if any(p["in"] == "query" for p in op.get("parameters", [])) or op.get("requestBody"):
+                assert "400" in codes, f"{where}: a NUL in its input is a 400"
             for code in codes - {"200", "201"}:
                 ref = op["responses"][code]["content"]["application/json"]["schema"]["$ref"]
                 assert ref.endswith("/InvalidOut" if code == "422" else "/ErrorOut"), where
