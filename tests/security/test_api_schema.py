@@ -30,10 +30,13 @@ from schemathesis.specs.openapi.checks import (
 from community.models import ApiToken
 from config.api import api
 from deliberation.meetings import services as meeting_services
+from deliberation.meetings.commands import COMMANDS
+from deliberation.tasks.services import ACTIONS as TASK_ACTIONS
+from deliberation.votes import services as vote_services
 from forum import services as forum_services
 from tests.deliberation.results.factories import published_result
 from tests.deliberation.tasks.factories import task_world
-from tests.deliberation.votes.factories import make_ballot
+from tests.deliberation.votes.factories import make_ballot, resolution_on_notice
 from tests.forum.factories import proposal as make_proposal
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
@@ -45,22 +48,28 @@ schema.config.generation.update(
     database="none",
 )
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
-MAX_ID = 40  # every row the world below creates has a smaller id (the test's tables are empty)
+# The seeded rows, by the path's first segment and the parameter's name (set by `head_token`).
+WORLD: dict[tuple[str, str], int] = {}
+# The names an `{action}` in a path takes (else every drawn one is a 404 or a 400).
+ACTIONS = {"meetings": sorted(COMMANDS), "tasks": sorted(TASK_ACTIONS)}
 
 
 @schema.hook
 def flatmap_path_parameters(context, path_parameters):
-    """Half the time, ids that exist (the world's rows), so requests reach the services."""
+    """Mostly the ids of the seeded rows, so requests reach the services; else what was drawn."""
     if not path_parameters:
         return st.just(path_parameters)
-    return st.fixed_dictionaries(
-        {
-            name: st.one_of(st.just(value), st.integers(1, MAX_ID))
-            if isinstance(value, int) and not isinstance(value, bool)
-            else st.just(value)
-            for name, value in path_parameters.items()
-        }
-    )
+    segment = context.operation.path.strip("/").split("/")[2]  # /api/v1/<segment>/…
+    out = {}
+    for name, value in path_parameters.items():
+        known = WORLD.get((segment, name)) or WORLD.get(("*", name))
+        if known is not None and isinstance(value, int) and not isinstance(value, bool):
+            out[name] = st.sampled_from([known, known, value])
+        elif name == "action" and segment in ACTIONS:
+            out[name] = st.sampled_from(ACTIONS[segment]) | st.just(value)
+        else:
+            out[name] = st.just(value)
+    return st.fixed_dictionaries(out)
 
 
 @pytest.fixture
@@ -68,11 +77,13 @@ def head_token(db):
     """A hall with every kind of record, and the raw API token of its head."""
     world = task_world()
     hall, head = world.hall, world.head
-    world.task(subtasks=[("准备", 1)])
-    published_result(hall, head=head)
+    task = world.task(subtasks=[("准备", 1)])
+    result = published_result(hall, head=head)
     p = make_proposal(hall, world.member)
-    forum_services.comment_post(author=world.member, proposal=p, body="赞成", stance="for")
-    meeting_services.meeting_schedule(
+    comment = forum_services.comment_post(
+        author=world.member, proposal=p, body="赞成", stance="for"
+    )
+    meeting = meeting_services.meeting_schedule(
         actor=head,
         hall=hall,
         title="十月议事会",
@@ -83,7 +94,32 @@ def head_token(db):
         proposals=[],
         free_items=[("其他事项", None)],
     )
-    make_ballot(hall, head)
+    ballot = make_ballot(hall, head)
+    # published now (the factory backdates by the notice period), so objections are open
+    later = timezone.now() + timedelta(days=hall.notice_period_days + 1)
+    on_notice = resolution_on_notice(hall, head, title="加装楼道扶手", now=later)
+    objection = vote_services.objection_lodge(
+        author=world.resident, resolution=on_notice, reason="扶手应装在两侧"
+    )
+    WORLD.clear()
+    WORLD.update(
+        {
+            ("*", "hall_id"): hall.pk,
+            ("*", "meeting_id"): meeting.pk,
+            ("*", "task_id"): task.pk,
+            ("*", "subtask_id"): task.subtasks.first().pk,
+            ("*", "resolution_id"): world.resolution.pk,
+            ("proposals", "pk"): p.pk,
+            ("comments", "pk"): comment.pk,
+            ("ballots", "pk"): ballot.pk,
+            ("resolutions", "pk"): on_notice.pk,
+            ("objections", "pk"): objection.pk,
+            ("results", "pk"): result.pk,
+            ("memberships", "pk"): world.member.memberships.get(hall=hall).pk,
+            ("communities", "pk"): hall.compound.community_id,
+            ("streets", "pk"): hall.compound.community.street_id,
+        }
+    )
     _token, raw = ApiToken.issue(user=head, name="schemathesis")
     return raw
 
