@@ -15,6 +15,7 @@ from ninja.files import UploadedFile
 
 from community.apierrors import answers
 from community.auth import AUTH, token_auth
+from community.ids import parse_row_id
 from community.markup import render_markdown
 from community.models import Building, Hall, ServiceBrand
 from forum import events, selectors, services
@@ -240,7 +241,7 @@ def list_proposals(
         hall=hall,
         state=state,
         brand_id=brand,
-        building_id=int(building) if building.isdigit() else None,
+        building_id=parse_row_id(building),
         whole_compound=building == "all",
         sort=sort,
         q=q,

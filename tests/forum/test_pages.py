@@ -203,3 +203,8 @@ def test_a_refused_action_goes_back_to_the_page_and_never_off_site(hall):
     assert r.url == "/"
     r = c.post("/notifications/read/", {"go": "/\\evil.example"})
     assert r.url == "/notifications/"
+
+
+def test_the_proposal_list_page_takes_filters_in_other_digits_without_a_500(hall):
+    r = Client().get(f"/halls/{hall.slug}/proposals/", {"brand": "²", "building": "³"})
+    assert r.status_code == 200
