@@ -66,7 +66,8 @@ def proposal_list(
         qs = qs.filter(building__isnull=True)
     elif building_id:
         qs = qs.filter(building_id=building_id)
-    q = (q or "").strip()
+    # A NUL matches nothing any text holds (and PostgreSQL refuses it in a query: a 500)
+    q = (q or "").replace("\x00", "").strip()
     if len(q) >= 2:
         # Substring match: Chinese has no word boundaries, so full-text tokenisers miss 绿化.
         qs = qs.filter(Q(title__icontains=q) | Q(body__icontains=q))
