@@ -212,10 +212,10 @@ def needs_of(*, user, now) -> list[NeedItem]:
             NeedItem(
                 kind="proposal",
                 icon="📣",
-                title=_("我的议题在征集附议:%(title)s") % {"title": p.title},
+                title=_("我的议题在征集附议：%(title)s") % {"title": p.title},
                 text=ngettext(
-                    "已有 %(n)d 人附议,还差 %(m)d 人即可提交受理。请邀请邻居来附议。",
-                    "已有 %(n)d 人附议,还差 %(m)d 人即可提交受理。请邀请邻居来附议。",
+                    "已有 %(n)d 人附议，还差 %(m)d 人即可提交受理。请邀请邻居来附议。",
+                    "已有 %(n)d 人附议，还差 %(m)d 人即可提交受理。请邀请邻居来附议。",
                     missing,
                 )
                 % {"n": p.second_count, "m": missing},
@@ -231,10 +231,10 @@ def needs_of(*, user, now) -> list[NeedItem]:
             NeedItem(
                 kind="proposal",
                 icon="🤝",
-                title=_("邻居的议题快够附议了:%(title)s") % {"title": p.title},
+                title=_("邻居的议题快够附议了：%(title)s") % {"title": p.title},
                 text=ngettext(
-                    "已有 %(n)d 人附议,还差 %(m)d 人。您赞成的话,可以附议。",
-                    "已有 %(n)d 人附议,还差 %(m)d 人。您赞成的话,可以附议。",
+                    "已有 %(n)d 人附议，还差 %(m)d 人。您赞成的话，可以附议。",
+                    "已有 %(n)d 人附议，还差 %(m)d 人。您赞成的话，可以附议。",
                     missing,
                 )
                 % {"n": p.second_count, "m": missing},

@@ -552,7 +552,7 @@ def needs_of(*, user, now: datetime) -> list[NeedItem]:
             NeedItem(
                 kind="meeting",
                 icon="📍",
-                title=_("会议正在签到:%(title)s") % {"title": meeting.title},
+                title=_("会议正在签到：%(title)s") % {"title": meeting.title},
                 text=_("%(place)s。到会场后请扫描大屏上的二维码签到。") % {"place": place},
                 action=_("进入会议"),
                 url=url,
@@ -566,7 +566,7 @@ def needs_of(*, user, now: datetime) -> list[NeedItem]:
             NeedItem(
                 kind="meeting",
                 icon="🏛️",
-                title=_("会议进行中:%(title)s") % {"title": meeting.title},
+                title=_("会议进行中：%(title)s") % {"title": meeting.title},
                 text=place,
                 action=_("进入会议"),
                 url=url,
@@ -579,7 +579,7 @@ def needs_of(*, user, now: datetime) -> list[NeedItem]:
         NeedItem(
             kind="meeting",
             icon="📅",
-            title=_("下次会议:%(title)s") % {"title": meeting.title},
+            title=_("下次会议：%(title)s") % {"title": meeting.title},
             text=place,
             action=_("查看会议"),
             url=url,

@@ -225,8 +225,8 @@ def needs_of(*, user, now: datetime) -> list[NeedItem]:
             NeedItem(
                 kind="result",
                 icon="⭐",
-                title=_("请评议:%(title)s") % {"title": r.resolution.title},
-                text=_("这件事已经办完了,请说说您满不满意。"),
+                title=_("请评议：%(title)s") % {"title": r.resolution.title},
+                text=_("这件事已经办完了，请说说您满不满意。"),
                 action=_("去评议"),
                 url=reverse("result", args=[r.pk]),
                 due=r.evaluation_ends_at,

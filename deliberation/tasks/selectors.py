@@ -192,10 +192,10 @@ def needs_of(*, user, now: datetime) -> list[NeedItem]:
             NeedItem(
                 kind="task",
                 icon="🛠️",
-                title=_("我的任务:%(title)s") % {"title": t.title},
-                text=_("已过完成期限,请尽快办理,或报告进展和困难。")
+                title=_("我的任务：%(title)s") % {"title": t.title},
+                text=_("已过完成期限，请尽快办理，或报告进展和困难。")
                 if overdue
-                else _("快到完成期限了,请报告进展。"),
+                else _("快到完成期限了，请报告进展。"),
                 action=_("报告进展"),
                 url=reverse("task", args=[t.pk]),
                 due=t.due_on,

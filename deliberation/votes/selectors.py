@@ -669,10 +669,10 @@ def needs_of(*, user, now: datetime) -> list[NeedItem]:
         NeedItem(
             kind="ballot",
             icon="🗳️",
-            title=_("请投票:%(title)s") % {"title": b.title},
-            text=_("您在本次表决的投票人名册中,还没有投票。")
+            title=_("请投票：%(title)s") % {"title": b.title},
+            text=_("您在本次表决的投票人名册中，还没有投票。")
             if b.mode == BallotMode.ONLINE
-            else _("会议现场正在表决,您还没有投票。"),
+            else _("会议现场正在表决，您还没有投票。"),
             action=_("去投票"),
             url=reverse("ballot", args=[b.pk]),
             due=b.ends_at,

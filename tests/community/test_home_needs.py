@@ -76,11 +76,11 @@ def test_a_member_with_one_of_each_sees_them_most_urgent_first(hall):
     html = client_for(me).get("/").content.decode()
     assert "待我处理" in html
     assert TITLE.findall(html) == [
-        "我的任务:清理楼道0",
-        "请投票:是否加装扶手0",
-        "请评议:修好喷泉0",
-        "下次会议:十月议事会",
-        "我的议题在征集附议:增设座椅0",
+        "我的任务：清理楼道0",
+        "请投票：是否加装扶手0",
+        "请评议：修好喷泉0",
+        "下次会议：十月议事会",
+        "我的议题在征集附议：增设座椅0",
     ]
     assert WHEN.findall(html) == ["已逾期 1 天", "今天截止", "还剩 2 天", "还有 3 天"]
     # Each card has one main action, and the section comes before the hall's own news.
@@ -122,7 +122,7 @@ def test_after_voting_the_ballot_leaves_the_list(hall):
     mod = member(hall, Role.MODERATOR)
     ballot = make_ballot(hall, mod, title="是否加装扶手", proposal=proposal_in(hall))
     client = client_for(me)
-    assert TITLE.findall(client.get("/").content.decode()) == ["请投票:是否加装扶手"]
+    assert TITLE.findall(client.get("/").content.decode()) == ["请投票：是否加装扶手"]
     sv.ballot_cast(voter=me, ballot=Ballot.objects.get(pk=ballot.pk), choices=["for"])
     assert TITLE.findall(client.get("/").content.decode()) == []
 
@@ -135,7 +135,7 @@ def test_a_result_of_another_building_is_not_mine_to_rate(hall):
     published_result(hall, places=(theirs,), title="8栋垃圾点")
     assert [n.item.kind for n in needs_of(me)] == []
     published_result(hall, places=(mine,), title="1栋路灯")
-    assert [n.item.title for n in needs_of(me)] == ["请评议:1栋路灯"]
+    assert [n.item.title for n in needs_of(me)] == ["请评议：1栋路灯"]
 
 
 def test_a_neighbours_proposal_near_the_threshold_until_i_second_it(hall):
@@ -147,7 +147,7 @@ def test_a_neighbours_proposal_near_the_threshold_until_i_second_it(hall):
     near = proposal(hall, title="楼道杂物清理")
     forum_services.proposal_second(user=member(hall), proposal=near)
     proposal(hall, title="没人附议的议题")  # 0 seconds: not near
-    assert [n.item.title for n in needs_of(me)] == ["邻居的议题快够附议了:楼道杂物清理"]
+    assert [n.item.title for n in needs_of(me)] == ["邻居的议题快够附议了：楼道杂物清理"]
     forum_services.proposal_second(user=me, proposal=near)
     assert needs_of(me) == []
 
@@ -183,3 +183,23 @@ def test_deadlines_in_plain_chinese():
     )
     assert words(live=True, live_words="正在签到") == ("正在签到", True)
     assert words() == ("", False)
+
+
+def test_an_open_meeting_comes_first_and_check_in_stays_at_the_venue(hall):
+    from deliberation.meetings import services as ms
+
+    people = meeting_people(hall)
+    me = people["zhang"]
+    meeting = scheduled_meeting(hall, people)
+    make_ballot(hall, people["moderator"], title="是否加装扶手", proposal=proposal_in(hall))
+    ms.meeting_open(actor=people["moderator"], meeting=meeting)
+    html = client_for(me).get("/").content.decode()
+    assert TITLE.findall(html)[0] == "会议正在签到：十月议事会"
+    assert WHEN.findall(html)[0] == "正在签到"
+    assert "扫描大屏上的二维码签到" in html
+    # The card leads to the room, never to the QR code's check-in link: nobody checks in from home.
+    assert meeting.checkin_token not in html
+    assert f'href="/meetings/{meeting.pk}/"' in html
+    ms.meeting_check_in_member(actor=people["moderator"], meeting=meeting, user_id=me.pk)
+    html = client_for(me).get("/").content.decode()
+    assert TITLE.findall(html)[0] == "会议进行中：十月议事会"
