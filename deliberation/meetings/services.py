@@ -27,7 +27,7 @@ from community.lengths import too_long
 from community.models import Hall, Membership, MembershipStatus, User
 from community.services import require
 from deliberation import locks
-from deliberation.meetings import selectors, workflow
+from deliberation.meetings import notifications, selectors, workflow
 from deliberation.meetings.minutes import assemble_minutes
 from deliberation.meetings.protocol import (
     AGENDA_CHANGED,
@@ -208,7 +208,7 @@ def meeting_schedule(
     proposals: list[Proposal] | None = None,
     free_items: list[tuple[str, int | None]] | None = None,
 ) -> Meeting:
-    """Schedule a meeting with its agenda; accepted proposals move to 列入议程."""
+    """Schedule a meeting with its agenda; accepted proposals move to 列入议程; members are told."""
     require(actor, "deliberation.schedule_meeting", hall)
     errors: dict[str, list[str]] = {}
     title, venue = title.strip(), venue.strip()
@@ -250,6 +250,7 @@ def meeting_schedule(
             "url": f"/meetings/{m.pk}/",
         },
     )
+    notifications.meeting_scheduled_notice(meeting=m, actor=actor)
     return m
 
 
