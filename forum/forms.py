@@ -69,7 +69,7 @@ class NotificationPrefsForm(forms.Form):
     CHANNELS = (("in_app", _("站内提醒")), ("email", _("邮件")), ("sms", _("短信")))
 
     email_mode = forms.ChoiceField(
-        label=_("邮件怎么发"), choices=EmailMode.choices, widget=forms.RadioSelect
+        label=_("邮件怎么发"), choices=EmailMode.choices, widget=forms.RadioSelect, required=False
     )
 
     def __init__(self, *args, prefs: dict, email_mode: str = EmailMode.EACH, **kwargs):

@@ -454,7 +454,7 @@ def notification_settings(request):
                 kind: (data[f"{kind}__in_app"], data[f"{kind}__email"], data[f"{kind}__sms"])
                 for kind in NotificationKind.values
             },
-            email_mode=data["email_mode"],
+            email_mode=data["email_mode"] or None,  # absent: unchanged
         )
         messages.success(request, _("通知设置已保存。"))
         return redirect("notification_settings")

@@ -3,6 +3,7 @@ of memberships, meetings and online ballots (who is told, once)."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -87,12 +88,12 @@ def test_the_daily_digest_sends_one_mail_a_day_instead_of_single_ones(
                 recipients=[person], kind=NotificationKind.TASK, text=f"任务{n}", url="/tasks/1/"
             )
     assert mail.outbox == []
-    call_command("send_digest", stdout=open("/dev/null", "w"))
+    call_command("send_digest", stdout=io.StringIO())
     (digest,) = mail.outbox
     assert digest.to == ["digest@example.com"] and "3 条" in digest.subject
     assert all(f"任务{n}" in digest.body for n in range(3))
     notify(recipients=[person], kind=NotificationKind.TASK, text="任务3")
-    call_command("send_digest", stdout=open("/dev/null", "w"))
+    call_command("send_digest", stdout=io.StringIO())
     assert len(mail.outbox) == 1  # once a day
     assert digest_send(user=person, today=timezone.localdate() + timedelta(days=1)) == 1
     assert "任务3" in mail.outbox[-1].body
@@ -173,3 +174,20 @@ def test_the_settings_page_shows_the_text_column_and_saves_it(hall):
     rows = dict(Notification.objects.filter(recipient=person).values_list("text", "sms"))
     assert rows == {"有人评论": "pending", "开会": ""}
     assert NotificationSettings.objects.get(user=person).email_mode == "digest"
+
+
+def test_send_reminders_reminds_members_of_tomorrows_meeting_once(hall):
+    people = meeting_people(hall)
+    meeting = scheduled_meeting(hall, people)
+    tomorrow = timezone.localtime() + timedelta(days=1)
+    type(meeting).objects.filter(pk=meeting.pk).update(
+        starts_at=tomorrow.replace(hour=19, minute=0),
+        created_at=timezone.now() - timedelta(days=2),
+    )
+    out = io.StringIO()
+    call_command("send_reminders", stdout=out)
+    call_command("send_reminders", stdout=out)
+    reminded = Notification.objects.filter(kind=NotificationKind.MEETING_REMINDER)
+    assert reminded.filter(recipient=people["zhang"]).count() == 1
+    assert "明天" in reminded.filter(recipient=people["zhang"]).get().text
+    assert reminded.count() == len(people)
