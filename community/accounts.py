@@ -94,7 +94,7 @@ def account_of_phone(phone: str) -> User | None:
 # --- codes ----------------------------------------------------------------------------------
 
 
-def _hash(phone: str, purpose: str, code: str) -> str:
+def hash_code(phone: str, purpose: str, code: str) -> str:
     # Keyed with SECRET_KEY: a million codes are quickly tried against a plain hash.
     return salted_hmac(
         "fanghua.sms-code", f"{phone}:{purpose}:{code}", algorithm="sha256"
@@ -160,7 +160,7 @@ def code_request(
         phone=phone,
         purpose=purpose,
         user=user if purpose == CodePurpose.BIND else None,
-        code_hash=_hash(phone, purpose, code),
+        code_hash=hash_code(phone, purpose, code),
         created_at=now,
         expires_at=now + timedelta(seconds=ttl),
     )
@@ -204,7 +204,7 @@ def code_check(*, phone: str, purpose: str, code: str, user: User | None = None)
     limit = settings.SMS_CODE_MAX_ATTEMPTS
     if record.attempts >= limit:
         raise ValidationError({"code": [_("验证码输错次数太多,已经作废。请重新获取验证码。")]})
-    if not constant_time_compare(_hash(phone, purpose, code), record.code_hash):
+    if not constant_time_compare(hash_code(phone, purpose, code), record.code_hash):
         PhoneCode.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1)
         left = limit - record.attempts - 1
         if left <= 0:

@@ -372,7 +372,6 @@ class SignInView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("phone_form", PhoneCodeForm())
-        context["password_open"] = self.request.method == "POST"
         return context
 
 

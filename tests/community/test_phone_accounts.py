@@ -149,7 +149,9 @@ def test_a_wrong_number_is_refused_with_a_clear_reason():
 def test_password_accounts_keep_working_and_add_a_phone():
     user = UserFactory(username="wangayi")
     c = BrowserClient()
-    assert c.post("/accounts/login/", {"username": "wangayi", "password": PASSWORD}).status_code == 302
+    assert (
+        c.post("/accounts/login/", {"username": "wangayi", "password": PASSWORD}).status_code == 302
+    )
     send_code(c, url="/me/phone/")
     response = c.post("/me/phone/", {"phone": PHONE, "code": last_code(), "action": "bind"})
     assert response.status_code == 302
