@@ -32,6 +32,7 @@ from community.models import (
 from community.services import display_name_of_office, roles_changed
 
 DELETED_NAME = "已注销用户"
+CONFIRM_PHRASE = "注销"  # what a person without a password types to delete her account
 
 
 @dataclass
@@ -193,8 +194,14 @@ def account_delete(*, user: User, password: str) -> None:
     the person: the display name becomes 已注销用户, the sign-in name a random one, and the
     phone, e-mail, building and password are gone. Memberships end; tokens are revoked.
     """
-    if not user.is_authenticated or not user.check_password(password):
-        raise PermissionDenied(_("密码不正确,账户没有注销。"))
+    if not user.is_authenticated:
+        raise PermissionDenied(_("请先登录。"))
+    if user.has_usable_password():
+        if not user.check_password(password):
+            raise PermissionDenied(_("密码不正确,账户没有注销。"))
+    elif password.strip() != CONFIRM_PHRASE:
+        # An account made by a text-message code has no password: she types the word instead.
+        raise PermissionDenied(_("请输入“注销”两个字确认,账户没有注销。"))
     user = User.objects.select_for_update().get(pk=user.pk)
     for m in Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE):
         m.roles.all().delete()

@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -301,6 +302,9 @@ def my_profile(request):
 def delete_account(request):
     """Delete one's account after confirming with the password."""
     form = DeleteAccountForm(request.POST or None)
+    if not request.user.has_usable_password():  # a phone account: confirmed by typing 注销
+        form.fields["password"].label = _("请输入“注销”两个字确认")
+        form.fields["password"].widget = forms.TextInput()
     if request.method == "POST" and form.is_valid():
         try:
             privacy.account_delete(user=request.user, password=form.cleaned_data["password"])
@@ -349,7 +353,9 @@ def _phone_steps(form, wait, purpose: str) -> dict:
         form.cleaned_data.get("phone") if form.is_bound and hasattr(form, "cleaned_data") else ""
     )
     if not phone or form.errors.get("phone"):
+        form.fields["phone"].widget.attrs["autofocus"] = True
         return {"step": "phone", "wait": 0}
+    form.fields["code"].widget.attrs["autofocus"] = True
     if wait is None:
         wait = accounts.seconds_until_resend(phone=phone, purpose=purpose)
     return {"step": "code", "masked": accounts.mask_phone(phone), "wait": wait}
@@ -364,6 +370,11 @@ def _after_sign_in(request, user, created: bool):
     return redirect(target or "home")
 
 
+def _no_autofocus(password_form) -> None:
+    # The phone sign-in above it is the main action: the username field must not take the focus.
+    password_form.fields["username"].widget.attrs.pop("autofocus", None)
+
+
 class SignInView(auth_views.LoginView):
     """The sign-in page: 手机验证码登录 first, the username and password under it."""
 
@@ -372,6 +383,9 @@ class SignInView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("phone_form", PhoneCodeForm())
+        _no_autofocus(context["form"])
+        if self.request.method != "POST":
+            context["phone_form"].fields["phone"].widget.attrs["autofocus"] = True
         return context
 
 
@@ -409,9 +423,11 @@ def phone_login(request):
                 return _after_sign_in(request, result.user, result.created)
     elif request.method == "POST":
         status = 400
+    password_form = AuthenticationForm(request)
+    _no_autofocus(password_form)
     context = {
         "phone_form": form,
-        "form": AuthenticationForm(request),
+        "form": password_form,
         "next": request.POST.get("next") or request.GET.get("next", ""),
         **_phone_steps(form, wait, CodePurpose.SIGN_IN),
     }

@@ -304,3 +304,28 @@ def test_phone_numbers_are_masked():
     from community.accounts import mask_phone
 
     assert mask_phone(PHONE) == "138****8000"
+
+
+def test_a_phone_account_without_a_password_can_delete_itself():
+    c = BrowserClient()
+    send_code(c)
+    sign_in(c, last_code())
+    user = User.objects.get(phone=PHONE)
+    page = c.get("/me/delete/").content.decode()
+    assert "请输入“注销”两个字确认" in page
+    assert c.post("/me/delete/", {"password": "不要"}).status_code == 200
+    assert User.objects.get(pk=user.pk).is_active
+    assert c.post("/me/delete/", {"password": "注销"}).status_code == 302
+    gone = User.objects.get(pk=user.pk)
+    assert not gone.is_active and gone.phone == "" and gone.phone_verified_at is None
+
+
+def test_the_register_page_points_to_phone_sign_up():
+    page = BrowserClient().get("/accounts/register/").content.decode()
+    assert "用手机号和短信验证码注册" in page
+
+
+def test_the_admin_cannot_set_a_number_that_signs_in():
+    from community.admin import UserAdmin
+
+    assert {"phone", "phone_verified_at"} <= set(UserAdmin.readonly_fields)
