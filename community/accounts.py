@@ -35,8 +35,8 @@ from community import sms, throttle
 from community.audit import audit_record, client_ip
 from community.models import AuditAction, CodePurpose, PhoneCode, User
 
-PHONE = re.compile(r"1[3-9]\d{9}")
-CODE = re.compile(r"\d{6}")
+PHONE = re.compile(r"1[3-9][0-9]{9}")  # ASCII digits: "\d" takes every script's
+CODE = re.compile(r"[0-9]{6}")
 EMAIL_SALT = "fanghua.email-verify"
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from community import accounts, selectors, services, sms, throttle
+from community.apierrors import ErrorOut, answers
 from community.audit import client_ip
 from community.auth import AUTH
 from community.models import ApiToken, CodePurpose, Membership
@@ -97,11 +98,6 @@ class RolesIn(Schema):
     roles: list[Role]
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] | None = None
-
-
 def membership_out(m: Membership) -> dict:
     return {
         "id": m.pk,
@@ -128,7 +124,7 @@ def hall_out(h) -> dict:
     }
 
 
-@router.get("/me", response=MeOut, auth=AUTH, summary="Who am I")
+@router.get("/me", response=answers(MeOut, 401), auth=AUTH, summary="Who am I")
 def me(request):
     user = request.auth
     return {
@@ -147,7 +143,12 @@ def halls(request):
     return [hall_out(h) for h in selectors.halls_visible_to()]
 
 
-@router.get("/halls/{hall_id}", response=HallDetailOut, auth=None, summary="A hall with its brands")
+@router.get(
+    "/halls/{hall_id}",
+    response=answers(HallDetailOut, 404, 422),
+    auth=None,
+    summary="A hall with its brands",
+)
 def hall_detail(request, hall_id: int):
     hall = get_object_or_404(selectors.halls_visible_to(), pk=hall_id)
     return {
@@ -161,7 +162,7 @@ def hall_detail(request, hall_id: int):
 
 @router.post(
     "/halls/{hall_id}/memberships",
-    response={201: MembershipOut},
+    response=answers({201: MembershipOut}, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Ask to join a hall",
 )
@@ -173,7 +174,7 @@ def request_membership(request, hall_id: int, payload: JoinIn):
 
 @router.get(
     "/halls/{hall_id}/memberships",
-    response=list[MembershipOut],
+    response=answers(list[MembershipOut], 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Pending requests (heads and admins)",
 )
@@ -193,13 +194,17 @@ def _membership(pk: int) -> Membership:
     return get_object_or_404(Membership.objects.select_related("hall", "user", "building"), pk=pk)
 
 
-@router.post("/memberships/{pk}/approve", response=MembershipOut, auth=AUTH)
+@router.post(
+    "/memberships/{pk}/approve", response=answers(MembershipOut, 400, 401, 403, 404, 422), auth=AUTH
+)
 def approve(request, pk: int):
     m = services.membership_approve(actor=request.auth, membership=_membership(pk))
     return membership_out(_membership(m.pk))
 
 
-@router.post("/memberships/{pk}/decline", response=MembershipOut, auth=AUTH)
+@router.post(
+    "/memberships/{pk}/decline", response=answers(MembershipOut, 400, 401, 403, 404, 422), auth=AUTH
+)
 def decline(request, pk: int, payload: DeclineIn):
     m = services.membership_decline(
         actor=request.auth, membership=_membership(pk), reason=payload.reason[:200]
@@ -207,7 +212,9 @@ def decline(request, pk: int, payload: DeclineIn):
     return membership_out(_membership(m.pk))
 
 
-@router.put("/memberships/{pk}/roles", response=MembershipOut, auth=AUTH)
+@router.put(
+    "/memberships/{pk}/roles", response=answers(MembershipOut, 400, 401, 403, 404, 422), auth=AUTH
+)
 def put_roles(request, pk: int, payload: RolesIn):
     m = services.membership_set_roles(
         actor=request.auth, membership=_membership(pk), roles=[str(r) for r in payload.roles]
@@ -242,11 +249,6 @@ class SmsLoginOut(Schema):
     display_name_needed: bool
 
 
-class RefusedOut(Schema):
-    detail: str
-    retry_after: int | None = None
-
-
 SMS_TOKEN_NAME = "短信登录"
 SMS_TOKENS_KEPT = 5  # each sign-in makes a token; the oldest beyond these are revoked
 
@@ -254,18 +256,18 @@ SMS_TOKENS_KEPT = 5  # each sign-in makes a token; the oldest beyond these are r
 def _refused(response: HttpResponse, message: str, retry_after: int | None, status: int = 429):
     if retry_after:
         response["Retry-After"] = str(retry_after)
-    return Status(status, {"detail": message, "retry_after": retry_after})
+    return Status(status, {"detail": message})
 
 
 @router.post(
     "/auth/sms-code",
-    response={200: SmsCodeOut, 400: ErrorOut, 429: RefusedOut, 503: RefusedOut},
+    response=answers({200: SmsCodeOut, 429: ErrorOut, 503: ErrorOut}, 400, 422),
     auth=None,
     summary="Send a sign-in code by text message",
     description=(
         "向中国大陆手机号(1[3-9] 开头的 11 位)发送 6 位登录验证码,5 分钟内有效。"
         "400:手机号格式不对;429:发送太频繁(60 秒内只能获取一次,或超过每个号码、每个网络"
-        "每小时的上限),`retry_after` 和 `Retry-After` 头给出等待秒数;503:短信服务暂时发不出。"
+        "每小时的上限),`Retry-After` 头给出等待秒数;503:短信服务暂时发不出。"
     ),
 )
 def sms_code(request, payload: SmsCodeIn, response: HttpResponse):
@@ -287,7 +289,7 @@ def sms_code(request, payload: SmsCodeIn, response: HttpResponse):
 
 @router.post(
     "/auth/sms-login",
-    response={200: SmsLoginOut, 400: ErrorOut, 429: RefusedOut},
+    response=answers({200: SmsLoginOut, 429: ErrorOut}, 400, 422),
     auth=None,
     summary="Sign in (or sign up) with the code; returns an API token",
     description=(

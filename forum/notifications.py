@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from community.ids import is_row_id
 from forum.events import NOTIFICATIONS_CHANGED, user_room
 from forum.models import (
     Comment,
@@ -95,7 +96,8 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     """Mark some (or all) of a person's notifications read; return how many changed."""
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
-        qs = qs.filter(pk__in=ids)
+        # An id no database can hold names no notification (and would be a 500 in the query).
+        qs = qs.filter(pk__in=[i for i in ids if is_row_id(i)])
     changed = qs.update(read_at=timezone.now())
     if changed:
         publish_unread(user.pk)

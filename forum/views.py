@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community import selectors as community_selectors
+from community.ids import parse_row_id
 from community.markup import render_markdown
 from forum import selectors, services
 from forum.events import comment_html
@@ -79,7 +80,7 @@ def proposal_list(request, slug: str):
 
     def as_int(name):
         v = g.get(name, "")
-        return int(v) if v.isdigit() else None
+        return parse_row_id(v)
 
     building = g.get("building", "")
     qs = selectors.proposal_list(
@@ -302,9 +303,9 @@ def proposal_review(request, pk: int):
     decision = request.POST.get("decision", "")
     if decision == "merge":
         target_id = request.POST.get("into", "")
-        if not target_id.isdigit():
+        if parse_row_id(target_id) is None:
             raise ValidationError(_("请选择要合并到的议题。"))
-        into = get_object_or_404(Proposal, pk=int(target_id))
+        into = get_object_or_404(Proposal, pk=parse_row_id(target_id))
         services.proposal_merge(
             actor=request.user, proposal=proposal, into=into, note=request.POST.get("reason", "")
         )
@@ -344,8 +345,8 @@ def comment_create(request, pk: int):
     proposal = get_object_or_404(Proposal, pk=pk)
     parent_id = request.POST.get("parent", "")
     parent = (
-        get_object_or_404(Comment, pk=int(parent_id), proposal=proposal)
-        if parent_id.isdigit()
+        get_object_or_404(Comment, pk=parse_row_id(parent_id), proposal=proposal)
+        if parse_row_id(parent_id) is not None
         else None
     )
     comment = services.comment_post(
@@ -419,7 +420,7 @@ def notifications(request):
 @login_required
 @require_POST
 def notifications_read(request):
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    ids = [i for i in map(parse_row_id, request.POST.getlist("id")) if i is not None]
     notifications_mark_read(user=request.user, ids=ids or None)
     target = request.POST.get("go", "")
     if target and _safe(request, target) == target:

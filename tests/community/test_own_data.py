@@ -3,9 +3,11 @@
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from community import privacy
+from community.accounts import normalize_phone
 from community.models import Membership, MembershipStatus, PrivacyAcceptance, User
 from community.roles import Role
 from forum import services as forum_services
@@ -101,3 +103,11 @@ def test_registration_records_the_privacy_notice_and_others_are_asked(hall, sett
     c.post(reverse("privacy_notice"))
     assert "隐私说明有新版本" not in c.get("/").content.decode()
     assert privacy.PrivacyAcceptance.objects.filter(user=meiling).count() == 2
+
+
+def test_a_phone_number_in_other_digits_is_refused():
+    """`"٣".isdigit()` is true (and `\\d` matches it): other scripts' digits are no phone number;
+    full-width digits (a Chinese keyboard's) are read as the digits they are."""
+    with pytest.raises(ValidationError, match="11 位中国大陆手机号"):
+        normalize_phone("1٣٨٠٠١٣٨٠٠٠")
+    assert normalize_phone("１３８００１３８０００") == "13800138000"
