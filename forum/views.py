@@ -25,13 +25,19 @@ from forum.events import comment_html
 from forum.forms import CommentForm, NotificationPrefsForm, ProposalForm
 from forum.models import (
     Comment,
+    EmailMode,
     NotificationKind,
     NotificationPreference,
+    NotificationSettings,
     Proposal,
     ProposalState,
     Stance,
 )
-from forum.notifications import notification_preferences_set, notifications_mark_read
+from forum.notifications import (
+    notification_preferences_set,
+    notifications_mark_read,
+    sms_daily_cap,
+)
 from forum.workflow import allowed_targets
 
 PAGE_SIZE = 20
@@ -431,21 +437,32 @@ def notifications_read(request):
 @login_required
 def notification_settings(request):
     prefs = {
-        p.kind: (p.in_app, p.email)
+        p.kind: (p.in_app, p.email, p.sms)
         for p in NotificationPreference.objects.filter(user=request.user)
     }
-    form = NotificationPrefsForm(request.POST or None, prefs=prefs)
+    chosen = NotificationSettings.objects.filter(user=request.user).first()
+    form = NotificationPrefsForm(
+        request.POST or None,
+        prefs=prefs,
+        email_mode=chosen.email_mode if chosen else EmailMode.EACH,
+    )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         notification_preferences_set(
             user=request.user,
             prefs={
-                kind: (form.cleaned_data[f"{kind}__in_app"], form.cleaned_data[f"{kind}__email"])
+                kind: (data[f"{kind}__in_app"], data[f"{kind}__email"], data[f"{kind}__sms"])
                 for kind in NotificationKind.values
             },
+            email_mode=data["email_mode"] or None,  # absent: unchanged
         )
         messages.success(request, _("通知设置已保存。"))
         return redirect("notification_settings")
-    return render(request, "forum/notification_settings.html", {"form": form})
+    return render(
+        request,
+        "forum/notification_settings.html",
+        {"form": form, "sms_cap": sms_daily_cap()},
+    )
 
 
 @login_required

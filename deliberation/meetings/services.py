@@ -27,7 +27,7 @@ from community.lengths import too_long
 from community.models import Hall, Membership, MembershipStatus, User
 from community.services import require
 from deliberation import locks
-from deliberation.meetings import selectors, workflow
+from deliberation.meetings import notifications, selectors, workflow
 from deliberation.meetings.minutes import assemble_minutes
 from deliberation.meetings.protocol import (
     AGENDA_CHANGED,
@@ -208,7 +208,7 @@ def meeting_schedule(
     proposals: list[Proposal] | None = None,
     free_items: list[tuple[str, int | None]] | None = None,
 ) -> Meeting:
-    """Schedule a meeting with its agenda; accepted proposals move to 列入议程."""
+    """Schedule a meeting with its agenda; accepted proposals move to 列入议程; members are told."""
     require(actor, "deliberation.schedule_meeting", hall)
     errors: dict[str, list[str]] = {}
     title, venue = title.strip(), venue.strip()
@@ -250,6 +250,7 @@ def meeting_schedule(
             "url": f"/meetings/{m.pk}/",
         },
     )
+    notifications.meeting_scheduled_notice(meeting=m, actor=actor)
     return m
 
 
@@ -356,7 +357,7 @@ def meeting_set_checkin(*, actor: User, meeting: Meeting, open: bool) -> Meeting
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
     m.checkin_open = bool(open)
-    Meeting.objects.filter(pk=m.pk).update(checkin_open=m.checkin_open)  # no save(): no signals
+    locks.save_meeting(m, "checkin_open")
     _publish(m, MEETING_CHANGED, "meeting")
     return m
 
@@ -440,7 +441,7 @@ def meeting_open_item(*, actor: User, meeting: Meeting, item_id: int | None = No
         )
     workflow.transition(item, AgendaItemState.OPEN, opened_at=timezone.now())
     m.current_item = item
-    m.save(update_fields=["current_item"])
+    locks.save_meeting(m, "current_item")
     # An item is opened once (pending → open), so it has no speeches yet: an empty floor.
     _publish(
         m, ITEM_OPENED, "meeting", "agenda", "floor", "votes", items=items, floor=Floor(item.pk)
