@@ -68,8 +68,22 @@ class AccessAdmin(admin.ModelAdmin):
 class UserAdmin(AccessAdmin, BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("居民信息"), {"fields": ("display_name", "phone", "building")}),
+        (
+            _("居民信息"),
+            {
+                "fields": (
+                    "display_name",
+                    "phone",
+                    "phone_verified_at",
+                    "email_verified_at",
+                    "building",
+                )
+            },
+        ),
     )
+    # A number signs in only once its owner proved it with a code (/me/phone/), and an address
+    # receives reset links only once verified: nobody sets them here.
+    readonly_fields = ("phone", "phone_verified_at", "email_verified_at")
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
         (_("居民信息"), {"fields": ("display_name", "building")}),

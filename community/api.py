@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from community import selectors, services
-from community.apierrors import answers
+from community import accounts, selectors, services, sms, throttle
+from community.apierrors import ErrorOut, answers
+from community.audit import client_ip
 from community.auth import AUTH
-from community.models import Membership
+from community.models import ApiToken, CodePurpose, Membership
 from community.permissions import roles_in
 from community.roles import Role
 
@@ -217,3 +220,106 @@ def put_roles(request, pk: int, payload: RolesIn):
         actor=request.auth, membership=_membership(pk), roles=[str(r) for r in payload.roles]
     )
     return membership_out(_membership(m.pk))
+
+
+# --- signing in by text-message code (a WeChat mini-program, an app) -------------------------
+
+
+class SmsCodeIn(Schema):
+    phone: str
+
+
+class SmsCodeOut(Schema):
+    detail: str
+    phone: str
+    resend_after: int
+    expires_in: int
+
+
+class SmsLoginIn(Schema):
+    phone: str
+    code: str
+
+
+class SmsLoginOut(Schema):
+    token: str
+    user_id: int
+    display_name: str
+    created: bool
+    display_name_needed: bool
+
+
+SMS_TOKEN_NAME = "短信登录"
+SMS_TOKENS_KEPT = 5  # each sign-in makes a token; the oldest beyond these are revoked
+
+
+def _refused(response: HttpResponse, message: str, retry_after: int | None, status: int = 429):
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return Status(status, {"detail": message})
+
+
+@router.post(
+    "/auth/sms-code",
+    response=answers({200: SmsCodeOut, 429: ErrorOut, 503: ErrorOut}, 400, 422),
+    auth=None,
+    summary="Send a sign-in code by text message",
+    description=(
+        "向中国大陆手机号(1[3-9] 开头的 11 位)发送 6 位登录验证码,5 分钟内有效。"
+        "400:手机号格式不对;429:发送太频繁(60 秒内只能获取一次,或超过每个号码、每个网络"
+        "每小时的上限),`Retry-After` 头给出等待秒数;503:短信服务暂时发不出。"
+    ),
+)
+def sms_code(request, payload: SmsCodeIn, response: HttpResponse):
+    try:
+        sent = accounts.code_request(
+            phone=payload.phone, purpose=CodePurpose.SIGN_IN, ip=client_ip(request)
+        )
+    except accounts.CodeThrottled as refused:
+        return _refused(response, refused.message, refused.retry_after)
+    except sms.SmsError as failed:
+        return _refused(response, str(failed), None, status=503)
+    return {
+        "detail": _("验证码已发送到 %(phone)s。") % {"phone": accounts.mask_phone(sent.phone)},
+        "phone": accounts.mask_phone(sent.phone),
+        "resend_after": sent.resend_after,
+        "expires_in": sent.expires_in,
+    }
+
+
+@router.post(
+    "/auth/sms-login",
+    response=answers({200: SmsLoginOut, 429: ErrorOut}, 400, 422),
+    auth=None,
+    summary="Sign in (or sign up) with the code; returns an API token",
+    description=(
+        "用手机号和短信验证码登录,第一次登录的号码会自动注册账号(`created`;"
+        "`display_name_needed` 时请让用户填写称呼)。返回个人 API 令牌,之后以 "
+        "`Authorization: Bearer fh_…` 使用。400:验证码不对、过期或已作废(`detail` 说明还能试几次);"
+        "429:错误次数太多已锁定,或新账号注册超过上限。"
+    ),
+)
+def sms_login(request, payload: SmsLoginIn, response: HttpResponse):
+    try:
+        result = accounts.phone_sign_in(request=request, phone=payload.phone, code=payload.code)
+    except accounts.SignInLocked:
+        minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+        message = _("错误次数太多,已暂时锁定,请 %(m)d 分钟后再试。") % {"m": minutes}
+        return _refused(response, message, minutes * 60)
+    except throttle.RegistrationThrottled as refused:
+        return _refused(response, refused.message, refused.retry_after)
+    except ValidationError as exc:
+        return Status(400, {"detail": "；".join(exc.messages), "errors": exc.message_dict})
+    user = result.user
+    old = ApiToken.objects.filter(user=user, name=SMS_TOKEN_NAME).order_by("-created_at")
+    ApiToken.objects.filter(
+        pk__in=list(old.values_list("pk", flat=True)[SMS_TOKENS_KEPT - 1 :])
+    ).delete()
+    _token, raw = ApiToken.issue(user=user, name=SMS_TOKEN_NAME)
+    return {
+        "token": raw,
+        "user_id": user.pk,
+        "display_name": user.display_name,
+        "created": result.created,
+        "display_name_needed": not user.display_name,
+    }

@@ -86,4 +86,6 @@ def on_logged_out(sender, request, user, **kwargs) -> None:
 def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     # The username tried is kept (it names the account under attack); never the password.
     username = str(credentials.get("username", ""))[:150]
+    if "phone" in credentials:  # a sign-in by text-message code: the number, masked (PIPL)
+        username = username[:3] + "****" + username[-4:] if len(username) >= 11 else "****"
     audit_record(action=AuditAction.LOGIN_FAILED, actor=None, target=username, request=request)

@@ -24,6 +24,12 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("显示名"), max_length=40)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # Set when the person proved the number with a text-message code (community.accounts); only
+    # a verified number signs in, and one verified number belongs to one account.
+    phone_verified_at = models.DateTimeField(_("手机号验证时间"), null=True, blank=True)
+    # Set when the person opened the signed link sent to `email`; only a verified address
+    # receives password-reset links.
+    email_verified_at = models.DateTimeField(_("邮箱验证时间"), null=True, blank=True)
     building = models.ForeignKey(
         "community.Building",
         verbose_name=_("居住楼栋"),
@@ -39,6 +45,13 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=Q(phone_verified_at__isnull=False),
+                name="user_unique_verified_phone",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -438,6 +451,36 @@ class ApiToken(models.Model):
         return cls.objects.select_related("user").filter(key_hash=_hash_token(raw)).first()
 
 
+class CodePurpose(models.TextChoices):
+    SIGN_IN = "sign_in", _("登录或注册")
+    BIND = "bind", _("绑定手机号")
+    RESET = "reset", _("找回密码")
+
+
+class PhoneCode(models.Model):
+    """A 6-digit code sent by text message; only its keyed hash is kept (community.accounts)."""
+
+    phone = models.CharField(_("手机号"), max_length=20)
+    purpose = models.CharField(_("用途"), max_length=10, choices=CodePurpose.choices)
+    # The account a BIND code is for (a code sent to add a number proves it for that person only).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("发送时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("失效时间"))
+    attempts = models.PositiveSmallIntegerField(_("输错次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+        indexes = [models.Index(fields=["phone", "purpose", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class AuditAction(models.TextChoices):
     LOGIN = "login", _("登录")
     LOGIN_FAILED = "login_failed", _("登录失败")
@@ -446,6 +489,7 @@ class AuditAction(models.TextChoices):
     ROLES = "roles", _("角色变动")
     MODERATION = "moderation", _("内容审核")
     EXPORT = "export", _("导出个人信息")
+    ACCOUNT = "account", _("账户安全")
 
 
 class AuditEntry(models.Model):

@@ -32,6 +32,7 @@ from community.models import (
 from community.services import display_name_of_office, roles_changed
 
 DELETED_NAME = "已注销用户"
+CONFIRM_PHRASE = "注销"  # what a person without a password types to delete her account
 
 
 @dataclass
@@ -71,7 +72,9 @@ def _own_sections(user: User) -> list[Section]:
                 _("用户名"): user.username,
                 _("显示名"): user.display_name,
                 _("手机号"): user.phone,
+                _("手机号已验证"): when(user.phone_verified_at),
                 _("电子邮箱"): user.email,
+                _("邮箱已验证"): when(user.email_verified_at),
                 _("居住楼栋"): str(user.building or ""),
                 _("注册时间"): when(user.date_joined),
                 _("最近登录"): when(user.last_login),
@@ -149,27 +152,26 @@ def profile_update(
     *,
     user: User,
     display_name: str,
-    phone: str = "",
     email: str = "",
     building: Building | None = None,
 ) -> User:
-    """Correct one's own profile (PIPL Art. 46)."""
+    """Correct one's own profile (PIPL Art. 46); the phone number changes only with a code
+    (community.accounts.phone_bind), and a changed e-mail address must be verified again."""
     display_name = display_name.strip()
-    phone = phone.strip()
     email = email.strip()
     errors: dict[str, list[str]] = {}
     if not display_name or len(display_name) > 40:
         errors["display_name"] = [_("显示名为 1–40 个字。")]
     elif display_name != user.display_name and display_name_of_office(display_name):
         errors["display_name"] = [_("这个显示名与议事厅的负责人或主持人重名,为免混淆请换一个。")]
-    if phone and not (phone.isascii() and phone.isdigit() and 5 <= len(phone) <= 20):
-        errors["phone"] = [_("手机号只能是 5–20 位数字。")]
     if email and ("@" not in email or len(email) > 254):
         errors["email"] = [_("请输入有效的电子邮箱。")]
     if errors:
         raise ValidationError(errors)
-    user.display_name, user.phone, user.email, user.building = display_name, phone, email, building
-    user.save(update_fields=["display_name", "phone", "email", "building"])
+    if email != user.email:
+        user.email_verified_at = None
+    user.display_name, user.email, user.building = display_name, email, building
+    user.save(update_fields=["display_name", "email", "email_verified_at", "building"])
     return user
 
 
@@ -192,8 +194,14 @@ def account_delete(*, user: User, password: str) -> None:
     the person: the display name becomes 已注销用户, the sign-in name a random one, and the
     phone, e-mail, building and password are gone. Memberships end; tokens are revoked.
     """
-    if not user.is_authenticated or not user.check_password(password):
-        raise PermissionDenied(_("密码不正确,账户没有注销。"))
+    if not user.is_authenticated:
+        raise PermissionDenied(_("请先登录。"))
+    if user.has_usable_password():
+        if not user.check_password(password):
+            raise PermissionDenied(_("密码不正确,账户没有注销。"))
+    elif password.strip() != CONFIRM_PHRASE:
+        # An account made by a text-message code has no password: she types the word instead.
+        raise PermissionDenied(_("请输入“注销”两个字确认,账户没有注销。"))
     user = User.objects.select_for_update().get(pk=user.pk)
     for m in Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE):
         m.roles.all().delete()
@@ -208,6 +216,7 @@ def account_delete(*, user: User, password: str) -> None:
     user.username = f"deleted-{user.pk}-{secrets.token_hex(4)}"
     user.display_name = DELETED_NAME
     user.first_name = user.last_name = user.email = user.phone = ""
+    user.phone_verified_at = user.email_verified_at = None
     user.building = None
     user.is_active = user.is_staff = user.is_superuser = False
     user.set_unusable_password()

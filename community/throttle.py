@@ -51,6 +51,14 @@ def _count(key: str, expires_at: float) -> int:
     return n
 
 
+def hour_count(key: str) -> tuple[int, int]:
+    """Count one more under `key` for this clock hour: (the count, seconds until the hour ends)."""
+    now = time.time()
+    hour = int(now // WINDOW)
+    ends = (hour + 1) * WINDOW
+    return _count(f"{key}:{hour}", ends), max(1, int(ends - now))
+
+
 def release(reservation: Reservation) -> None:
     """Give back the places of a sign-up that did not create an account."""
     for key in reservation.keys:

@@ -171,6 +171,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "community.accounts.PhoneCodeBackend",  # a mainland mobile number and a text-message code
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -298,6 +299,23 @@ LOGGING = {
 # (tests) or a provider's backend by dotted path; docs/accounts.md.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
 SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(BASE_DIR / "sms.jsonl"))
+# Sign-in codes (community/accounts.py): valid this long, this many wrong tries each, a new one
+# after this many seconds; per number and per client address at most so many per hour (0 = none).
+SMS_CODE_TTL_SECONDS = int(os.environ.get("SMS_CODE_TTL_SECONDS", "300"))
+SMS_CODE_MAX_ATTEMPTS = int(os.environ.get("SMS_CODE_MAX_ATTEMPTS", "5"))
+SMS_CODE_RESEND_SECONDS = int(os.environ.get("SMS_CODE_RESEND_SECONDS", "60"))
+SMS_CODE_LIMIT_PER_PHONE_PER_HOUR = int(os.environ.get("SMS_CODE_LIMIT_PER_PHONE_PER_HOUR", "5"))
+SMS_CODE_LIMIT_PER_IP_PER_HOUR = int(os.environ.get("SMS_CODE_LIMIT_PER_IP_PER_HOUR", "20"))
+# A provider's backend (community/sms/aliyun.py): the approved sign name and the template of the
+# code message (its one parameter is `code`); the keys come from the environment only.
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")
+SMS_TEMPLATE_CODE = os.environ.get("SMS_TEMPLATE_CODE", "")
+SMS_TIMEOUT_SECONDS = float(os.environ.get("SMS_TIMEOUT_SECONDS", "10"))
+ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+# The link that verifies an e-mail address stays valid this many days.
+EMAIL_VERIFY_DAYS = int(os.environ.get("EMAIL_VERIFY_DAYS", "3"))
 
 # --- The platform's own switches.
 FANGHUA = {

@@ -7,6 +7,7 @@ from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 
 from community import views as community_views
+from community.forms import VerifiedEmailPasswordResetForm
 from config.api import api
 from config.health import healthz
 
@@ -22,11 +23,31 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # UI strings of our scripts (static/js), in the visitor's language (locale/*/djangojs.po).
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("accounts/login/", community_views.SignInView.as_view(), name="login"),
+    path("accounts/phone/", community_views.phone_login, name="phone_login"),
+    path("accounts/welcome/", community_views.welcome, name="welcome"),
+    path("accounts/password/forgot/", community_views.password_forgot, name="password_forgot"),
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
+        "accounts/password/reset/",
+        auth_views.PasswordResetView.as_view(form_class=VerifiedEmailPasswordResetForm),
+        name="password_reset",
     ),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("accounts/email/<str:token>/", community_views.email_verify, name="email_verify"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from community.models import (
     AdminAssignment,
@@ -48,6 +49,10 @@ ACCOUNTS = [
     ("zhangnainai", "张奶奶", [Role.RESIDENT], 1),
     ("liushushu", "刘叔叔", [Role.RESIDENT], 2),
 ]
+
+# Demo accounts with a verified mobile number: sign in at /accounts/login/ with the number and the
+# code the server prints (SMS_BACKEND=console) or writes (file). docs/accounts.md, "Demo".
+DEMO_PHONES = {"wangayi": "13800138000"}
 
 ROLE_OF_ACCOUNT = {
     "admin": "妇联管理员(街道,超级用户)",
@@ -134,6 +139,13 @@ def seed_organisation() -> tuple[Hall, dict[str, User]]:
                 user.is_staff = user.is_superuser = True
             user.save()
         users[username] = user
+        number = DEMO_PHONES.get(username)
+        if (
+            number
+            and not User.objects.filter(phone=number, phone_verified_at__isnull=False).exists()
+        ):
+            user.phone, user.phone_verified_at = number, timezone.now()
+            user.save(update_fields=["phone", "phone_verified_at"])
         if username == "admin":
             AdminAssignment.objects.get_or_create(user=user, street=street)
         elif username == "tangwankun":

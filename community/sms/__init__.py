@@ -17,6 +17,7 @@ ALIASES = {
     "console": "community.sms.backends.ConsoleBackend",
     "file": "community.sms.backends.FileBackend",
     "locmem": "community.sms.backends.LocmemBackend",
+    "aliyun": "community.sms.aliyun.AliyunSmsBackend",
 }
 
 outbox: list[Message] = []  # the locmem backend's messages (tests empty it)

@@ -16,6 +16,8 @@ from tests.conftest import REQUIRE_SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# The server's text messages (SMS_BACKEND=file): one JSON line each, read by the tests.
+SMS_FILE = ROOT / ".e2e-sms.jsonl"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -49,6 +51,8 @@ def server_url(django_db_setup, django_db_blocker):
 
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": _database_url(connection.settings_dict), "DEBUG": "1"}
+    env.update(SMS_BACKEND="file", SMS_FILE_PATH=str(SMS_FILE))
+    SMS_FILE.unlink(missing_ok=True)
     log = open(ROOT / ".e2e-daphne.log", "w")
     proc = subprocess.Popen(
         [
@@ -162,5 +166,5 @@ def log_in(page, base_url: str, username: str, password: str) -> None:
     page.goto(base_url + "/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("form button[type=submit].primary")
+    page.click("#password-login button[type=submit]")  # under the phone sign-in
     page.wait_for_url(lambda url: "/accounts/login/" not in url)

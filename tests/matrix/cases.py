@@ -126,6 +126,30 @@ def page_cases(i: dict[str, Any]) -> dict[str, Case]:
         },
         fresh=True,
     )
+    # phone accounts (community/accounts.py)
+    both(
+        "phone_login",
+        "/accounts/phone/",
+        {"phone": i["sms_phone"] or "13900000009", "code": i["sms_code"], "action": "login"},
+        fresh=True,
+    )
+    both("welcome", "/accounts/welcome/", {"display_name": "新邻居", "accept_privacy": "on"})
+    both("phone_change", "/me/phone/", {"phone": "13900000008", "action": "send"})
+    both(
+        "password_forgot",
+        "/accounts/password/forgot/",
+        {"phone": "13900000007", "action": "send"},
+    )
+    both("password_reset", "/accounts/password/reset/", {"email": "outsider@example.com"})
+    get("password_reset_done", "/accounts/password/reset/sent/")
+    both(
+        "password_reset_confirm",
+        "/accounts/password/reset/MQ/bad-token/",
+        {"new_password1": "a-new-long-secret-9", "new_password2": "a-new-long-secret-9"},
+    )
+    get("password_reset_complete", "/accounts/password/reset/complete/")
+    both("email_verify", f"/accounts/email/{i['email_token']}/")
+    both("email_verify_send", "/me/email/verify/")
     get("my_memberships", "/me/memberships/")
     both("api_tokens", "/me/tokens/", {"name": "小程序"})
     get("my_data", "/me/data/")
@@ -329,6 +353,13 @@ def api_cases(i: dict[str, Any]) -> dict[str, Case]:
         c[key] = Case(method, "/api/v1" + url, json.dumps(body) if body is not None else "", JSON)
 
     op("GET", "/me", "/me")
+    op("POST", "/auth/sms-code", "/auth/sms-code", {"phone": "13900000006"})
+    op(
+        "POST",
+        "/auth/sms-login",
+        "/auth/sms-login",
+        {"phone": i["sms_phone"] or "13900000009", "code": i["sms_code"] or "246810"},
+    )
     op("GET", "/halls", "/halls")
     op("GET", "/halls/{hall_id}", f"/halls/{hall}")
     op("POST", "/halls/{hall_id}/memberships", f"/halls/{hall}/memberships", {"message": "你好"})

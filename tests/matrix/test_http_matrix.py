@@ -60,6 +60,27 @@ POST password_change                                                L  A  A  A  
 GET password_change_done                                            L  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET register                                                        A  A  A  A  A  A  A  A  A  A  A  A  A  A
 POST register                                                       A  A  A  A  A  A  A  A  A  A  A  A  A  A
+# phone accounts: a signed-in person is sent home from the phone sign-in; the e-mail link's
+# confirmation sends an anonymous visitor on to the sign-in page (L) after verifying; mails
+# (a verification link, a reset link) write no row (D: sent back with the message)
+GET phone_login                                                     A  R  R  R  R  R  R  R  R  R  R  R  R  R
+POST phone_login                                                    A  D  D  D  D  D  D  D  D  D  D  D  D  D
+GET welcome                                                         L  A  A  A  A  A  A  A  A  A  A  A  A  A
+POST welcome                                                        L  A  A  A  A  A  A  A  A  A  A  A  A  A
+GET phone_change                                                    L  A  A  A  A  A  A  A  A  A  A  A  A  A
+POST phone_change                                                   L  A  A  A  A  A  A  A  A  A  A  A  A  A
+GET password_forgot                                                 A  A  A  A  A  A  A  A  A  A  A  A  A  A
+POST password_forgot                                                A  A  A  A  A  A  A  A  A  A  A  A  A  A
+GET password_reset                                                  A  A  A  A  A  A  A  A  A  A  A  A  A  A
+POST password_reset                                                 D  D  D  D  D  D  D  D  D  D  D  D  D  D
+GET password_reset_done                                             A  A  A  A  A  A  A  A  A  A  A  A  A  A
+GET password_reset_confirm                                          A  A  A  A  A  A  A  A  A  A  A  A  A  A
+POST password_reset_confirm                                         V  V  V  V  V  V  V  V  V  V  V  V  V  V
+GET password_reset_complete                                         A  A  A  A  A  A  A  A  A  A  A  A  A  A
+GET email_verify                                                    A  A  A  A  A  A  A  A  A  A  A  A  A  A
+POST email_verify                                                   L  A  A  A  A  A  A  A  A  A  A  A  A  A
+GET email_verify_send                                               L  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST email_verify_send                                              L  D  D  D  D  D  D  D  D  D  D  D  D  D
 GET my_memberships                                                  L  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET api_tokens                                                      L  A  A  A  A  A  A  A  A  A  A  A  A  A
 POST api_tokens                                                     L  A  A  A  A  A  A  A  A  A  A  A  A  A
@@ -222,6 +243,8 @@ GET media                                                           N  N  N  N  
 # the API (OpenAPI operations)
                                                                     an ou ap re me vo rc mo ex hd ca sa su oh
 GET /api/v1/me                                                      L  A  A  A  A  A  A  A  A  A  A  A  A  A
+POST /api/v1/auth/sms-code                                          A  A  A  A  A  A  A  A  A  A  A  A  A  A
+POST /api/v1/auth/sms-login                                         A  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET /api/v1/halls                                                   A  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET /api/v1/halls/{hall_id}                                         A  A  A  A  A  A  A  A  A  A  A  A  A  A
 POST /api/v1/halls/{hall_id}/memberships                            L  A  V  V  V  V  V  V  V  V  A  A  A  A
@@ -341,7 +364,13 @@ def matrix(django_db_setup, django_db_blocker, tmp_path_factory):
     hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Every role signs up from the same test address: the sign-up throttle is
     # tests/community/test_registration_throttle.py's subject, not this table's.
-    no_throttle = {"REGISTRATION_LIMIT_PER_HOUR": 0, "REGISTRATION_LIMIT_TOTAL_PER_HOUR": 0}
+    no_throttle = {
+        "REGISTRATION_LIMIT_PER_HOUR": 0,
+        "REGISTRATION_LIMIT_TOTAL_PER_HOUR": 0,
+        "SMS_CODE_LIMIT_PER_PHONE_PER_HOUR": 0,
+        "SMS_CODE_LIMIT_PER_IP_PER_HOUR": 0,
+        "SMS_BACKEND": "locmem",
+    }
     with (
         django_db_blocker.unblock(),
         override_settings(PASSWORD_HASHERS=hashers, MEDIA_ROOT=media, **no_throttle),

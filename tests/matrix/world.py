@@ -15,11 +15,14 @@ from typing import Any
 
 from django.utils import timezone
 
+from community.accounts import email_token, hash_code
 from community.models import (
     AdminAssignment,
     ApiToken,
+    CodePurpose,
     Membership,
     MembershipStatus,
+    PhoneCode,
 )
 from community.roles import Role
 from deliberation.meetings import ballots as mv
@@ -248,6 +251,20 @@ def build_world() -> World:
 
     # --- the API token of the head (for token requests) and a notification for everyone
     ids["token_head"] = ApiToken.issue(user=head, name="矩阵")[1]
+
+    # --- phone accounts: a sign-in code to give back; the outsider's verified number and address
+    outsider = people["outsider"]
+    outsider.phone, outsider.phone_verified_at = "13900000007", timezone.now()
+    outsider.email = "outsider@example.com"
+    outsider.save(update_fields=["phone", "phone_verified_at", "email"])
+    ids["sms_phone"], ids["sms_code"] = "13900000009", "246810"
+    PhoneCode.objects.create(
+        phone=ids["sms_phone"],
+        purpose=CodePurpose.SIGN_IN,
+        code_hash=hash_code(ids["sms_phone"], CodePurpose.SIGN_IN, ids["sms_code"]),
+        expires_at=timezone.now() + timedelta(hours=2),
+    )
+    ids["email_token"] = email_token(outsider)
     return World(hall=hall, other_hall=other_hall, people=people, ids=ids)
 
 
