@@ -406,6 +406,23 @@ def api_cases(i: dict[str, Any]) -> dict[str, Case]:
         },
     )
     op("GET", "/meetings/{meeting_id}", f"/meetings/{i['live_meeting']}")
+    planned = i["scheduled_meeting"]
+    op(
+        "POST",
+        "/meetings/{meeting_id}/reschedule",
+        f"/meetings/{planned}/reschedule",
+        {
+            "starts_at": (timezone.now() + timedelta(days=5)).isoformat(),
+            "venue": "社区礼堂",
+            "reason": "活动室维修",
+        },
+    )
+    op(
+        "POST",
+        "/meetings/{meeting_id}/cancel",
+        f"/meetings/{planned}/cancel",
+        {"reason": "活动室维修"},
+    )
     for name, (meeting_key, data) in meeting_command_data(i).items():
         op(
             "POST",

@@ -283,6 +283,8 @@ POST /api/v1/meetings/{meeting_id}/actions/{action}:ballot_close    L  D  D  D  
 POST /api/v1/meetings/{meeting_id}/actions/{action}:ballot_cast     L  D  D  D  D  D  A  A  D  A  D  D  D  D
 POST /api/v1/meetings/{meeting_id}/actions/{action}:hand_count      L  D  D  D  D  D  D  A  D  A  A  A  A  D
 GET /api/v1/meetings/{meeting_id}/minutes                           L  D  D  A  A  A  A  A  A  A  A  A  A  D
+POST /api/v1/meetings/{meeting_id}/reschedule                       L  D  D  D  D  D  D  A  D  A  A  A  A  D
+POST /api/v1/meetings/{meeting_id}/cancel                           L  D  D  D  D  D  D  A  D  A  A  A  A  D
 GET /api/v1/halls/{hall_id}/ballots                                 L  A  A  A  A  A  A  A  A  A  A  A  A  A
 POST /api/v1/halls/{hall_id}/ballots                                L  D  D  D  D  D  D  A  D  A  A  A  A  D
 GET /api/v1/ballots/{pk}                                            L  D  D  A  A  A  A  A  A  A  A  A  A  D

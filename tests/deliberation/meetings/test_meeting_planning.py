@@ -4,6 +4,7 @@ everywhere, and 应到/attendance kept from the electorate of the day the meetin
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -340,3 +341,23 @@ def test_an_outsider_cannot_reach_the_planning_pages(ctx):
     for url in ("agenda", "reschedule", "cancel"):
         assert outsider.get(f"/meetings/{meeting.pk}/{url}/").status_code == 403
     assert AgendaItem.objects.filter(meeting=meeting).count() == 2
+
+
+def test_the_api_reschedules_and_cancels_with_the_reason(ctx):
+    _hall, people, meeting = ctx
+    c = client_for(people["moderator"])
+    url = f"/api/v1/meetings/{meeting.pk}"
+    later = timezone.now() + timedelta(days=9)
+    body = {"starts_at": later.isoformat(), "venue": "社区礼堂", "reason": "活动室维修"}
+    denied = client_for(people["wang"]).post(
+        f"{url}/reschedule", json.dumps(body), content_type="application/json"
+    )
+    assert denied.status_code == 403
+    r = c.post(f"{url}/reschedule", json.dumps(body), content_type="application/json")
+    assert r.status_code == 200 and r.json()["venue"] == "社区礼堂"
+    no_reason = c.post(f"{url}/cancel", json.dumps({"reason": ""}), content_type="application/json")
+    assert no_reason.status_code in (400, 422)
+    r = c.post(f"{url}/cancel", json.dumps({"reason": "台风"}), content_type="application/json")
+    assert r.status_code == 200 and r.json()["state"] == "cancelled"
+    texts = list(Notification.objects.values_list("text", flat=True))
+    assert any("活动室维修" in t for t in texts) and any("台风" in t for t in texts)
