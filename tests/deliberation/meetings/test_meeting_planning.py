@@ -14,6 +14,7 @@ from community.models import Membership, MembershipStatus
 from community.roles import Role
 from deliberation.meetings import selectors, services
 from deliberation.meetings.commands import COMMANDS
+from deliberation.personal_data import sections as own_data
 from deliberation.models import (
     AgendaItem,
     Ballot,
@@ -304,6 +305,9 @@ def test_a_past_meetings_electorate_and_attendance_do_not_change_when_members_jo
     [row] = [dict(zip(headers, r, strict=True)) for r in rows]
     assert (row["应到人数"], row["实到人数"], row["法定人数"]) == (6, 3, 4)
     assert newcomer.pk not in set(kept.values_list("user_id", flat=True))
+    # She can see it in her own data: which meetings counted her, with her roles then.
+    [mine] = [s for s in own_data(people["head"]) if s.title.startswith("会议应到名单")]
+    assert [row["会议"] for row in mine.rows] == ["十月议事会"]
 
 
 def test_a_member_who_joined_after_the_meeting_opened_attends_without_counting(hall):
