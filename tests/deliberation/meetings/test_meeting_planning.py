@@ -14,7 +14,6 @@ from community.models import Membership, MembershipStatus
 from community.roles import Role
 from deliberation.meetings import selectors, services
 from deliberation.meetings.commands import COMMANDS
-from deliberation.personal_data import sections as own_data
 from deliberation.models import (
     AgendaItem,
     Ballot,
@@ -22,6 +21,7 @@ from deliberation.models import (
     MeetingElector,
     MeetingState,
 )
+from deliberation.personal_data import sections as own_data
 from deliberation.taizhang import rows as tz
 from deliberation.votes import services as services_votes
 from forum.models import Notification, ProposalState
