@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from community import selectors, services
+from community.apierrors import answers
 from community.auth import AUTH
 from community.models import Membership
 from community.permissions import roles_in
@@ -94,11 +95,6 @@ class RolesIn(Schema):
     roles: list[Role]
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] | None = None
-
-
 def membership_out(m: Membership) -> dict:
     return {
         "id": m.pk,
@@ -125,7 +121,7 @@ def hall_out(h) -> dict:
     }
 
 
-@router.get("/me", response=MeOut, auth=AUTH, summary="Who am I")
+@router.get("/me", response=answers(MeOut, 401), auth=AUTH, summary="Who am I")
 def me(request):
     user = request.auth
     return {
@@ -144,7 +140,12 @@ def halls(request):
     return [hall_out(h) for h in selectors.halls_visible_to()]
 
 
-@router.get("/halls/{hall_id}", response=HallDetailOut, auth=None, summary="A hall with its brands")
+@router.get(
+    "/halls/{hall_id}",
+    response=answers(HallDetailOut, 404, 422),
+    auth=None,
+    summary="A hall with its brands",
+)
 def hall_detail(request, hall_id: int):
     hall = get_object_or_404(selectors.halls_visible_to(), pk=hall_id)
     return {
@@ -158,7 +159,7 @@ def hall_detail(request, hall_id: int):
 
 @router.post(
     "/halls/{hall_id}/memberships",
-    response={201: MembershipOut},
+    response=answers({201: MembershipOut}, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Ask to join a hall",
 )
@@ -170,7 +171,7 @@ def request_membership(request, hall_id: int, payload: JoinIn):
 
 @router.get(
     "/halls/{hall_id}/memberships",
-    response=list[MembershipOut],
+    response=answers(list[MembershipOut], 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Pending requests (heads and admins)",
 )
@@ -190,13 +191,17 @@ def _membership(pk: int) -> Membership:
     return get_object_or_404(Membership.objects.select_related("hall", "user", "building"), pk=pk)
 
 
-@router.post("/memberships/{pk}/approve", response=MembershipOut, auth=AUTH)
+@router.post(
+    "/memberships/{pk}/approve", response=answers(MembershipOut, 400, 401, 403, 404, 422), auth=AUTH
+)
 def approve(request, pk: int):
     m = services.membership_approve(actor=request.auth, membership=_membership(pk))
     return membership_out(_membership(m.pk))
 
 
-@router.post("/memberships/{pk}/decline", response=MembershipOut, auth=AUTH)
+@router.post(
+    "/memberships/{pk}/decline", response=answers(MembershipOut, 400, 401, 403, 404, 422), auth=AUTH
+)
 def decline(request, pk: int, payload: DeclineIn):
     m = services.membership_decline(
         actor=request.auth, membership=_membership(pk), reason=payload.reason[:200]
@@ -204,7 +209,9 @@ def decline(request, pk: int, payload: DeclineIn):
     return membership_out(_membership(m.pk))
 
 
-@router.put("/memberships/{pk}/roles", response=MembershipOut, auth=AUTH)
+@router.put(
+    "/memberships/{pk}/roles", response=answers(MembershipOut, 400, 401, 403, 404, 422), auth=AUTH
+)
 def put_roles(request, pk: int, payload: RolesIn):
     m = services.membership_set_roles(
         actor=request.auth, membership=_membership(pk), roles=[str(r) for r in payload.roles]

@@ -162,7 +162,7 @@ def profile_update(
         errors["display_name"] = [_("显示名为 1–40 个字。")]
     elif display_name != user.display_name and display_name_of_office(display_name):
         errors["display_name"] = [_("这个显示名与议事厅的负责人或主持人重名,为免混淆请换一个。")]
-    if phone and not (phone.isdigit() and 5 <= len(phone) <= 20):
+    if phone and not (phone.isascii() and phone.isdigit() and 5 <= len(phone) <= 20):
         errors["phone"] = [_("手机号只能是 5–20 位数字。")]
     if email and ("@" not in email or len(email) > 254):
         errors["email"] = [_("请输入有效的电子邮箱。")]

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community import hooks
 from community.audit import audit_record
 from community.models import (
     ApiToken,
@@ -158,6 +159,7 @@ def membership_request(*, user: User, hall: Hall, message: str = "") -> Membersh
     membership.save()
     _record(membership, user, previous, message)
     roles_changed(user)
+    hooks.membership_changed(membership=membership, change="requested", actor=user)
     return membership
 
 
@@ -180,6 +182,7 @@ def membership_approve(
     _set_roles(membership, roles or [Role.RESIDENT], actor)
     _record(membership, actor, MembershipStatus.REQUESTED, _("批准加入"))
     roles_changed(membership.user)
+    hooks.membership_changed(membership=membership, change="approved", actor=actor)
     return membership
 
 
@@ -196,6 +199,7 @@ def membership_decline(*, actor: User, membership: Membership, reason: str = "")
     membership.save()
     _record(membership, actor, MembershipStatus.REQUESTED, reason)
     roles_changed(membership.user)
+    hooks.membership_changed(membership=membership, change="declined", actor=actor, note=reason)
     return membership
 
 

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community import privacy, selectors, services, throttle
+from community import needs, privacy, selectors, services, throttle
 from community.audit import audit_record, client_ip
 from community.forms import DeleteAccountForm, JoinForm, ProfileForm, RegisterForm, RolesForm
 from community.markup import render_markdown
-from community.models import AuditAction, Hall, Membership
+from community.models import AuditAction, Hall, Membership, MembershipStatus
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -26,22 +26,27 @@ def _form_errors(form, exc: ValidationError) -> None:
 
 
 def home(request):
+    """The home hall's page; for its members it starts with 待我处理 (community/needs.py)."""
     hall = selectors.home_hall()
     if hall is None:
         return render(request, "community/empty.html")
-    return hall_page(request, hall.slug)
+    return hall_page(request, hall.slug, home=True)
 
 
-def hall_page(request, slug: str):
+def hall_page(request, slug: str, home: bool = False):
     try:
         hall = selectors.hall_detail(slug=slug)
     except Hall.DoesNotExist:
         raise Http404(_("没有这个议事厅。")) from None
+    membership = selectors.membership_of(user=request.user, hall=hall)
+    is_member = membership is not None and membership.status == MembershipStatus.ACTIVE
     context = {
         "hall": hall,
         "brands": [b for b in hall.brands.all() if b.is_active],
         "groups": selectors.roster_visible_to(user=request.user, hall=hall),
-        "membership": selectors.membership_of(user=request.user, hall=hall),
+        "membership": membership,
+        # None: no 待我处理 section (anonymous visitors, non-members, other halls' pages).
+        "needs": needs.needs_of(request.user) if home and is_member else None,
         "yearly_plan_html": render_markdown(hall.yearly_plan),
         "rules_html": render_markdown(hall.rules_text),
         "structure_html": render_markdown(hall.structure),

@@ -4,8 +4,10 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 
 from community.api import router as community_router
+from community.apierrors import StorableTextParser
 from deliberation.api import router as deliberation_router
 from forum.api import router as forum_router
 
@@ -19,6 +21,7 @@ api = NinjaAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    parser=StorableTextParser(),
 )
 
 
@@ -28,6 +31,15 @@ def on_validation_error(request, exc: ValidationError):
     return api.create_response(
         request, {"detail": "；".join(exc.messages), "errors": errors}, status=400
     )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    # Ninja wraps whatever its parser raises in "Cannot parse request body"; a body our parser
+    # refused (text no database stores) keeps the reason.
+    if isinstance(exc.__cause__, ValidationError):
+        return on_validation_error(request, exc.__cause__)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(PermissionDenied)

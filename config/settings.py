@@ -317,6 +317,14 @@ FANGHUA = {
     "REALTIME_REAUTHORIZE_SECONDS": int(os.environ.get("REALTIME_REAUTHORIZE_SECONDS", "60")),
 }
 
+# --- Notifications (forum/notifications.py, docs/notifications.md).
+# The site's address, put before the links in e-mails and text messages ("" = paths only).
+SITE_URL = os.environ.get("SITE_URL", "")
+# At most this many text messages a day per person; the rest stay in-app (and e-mail).
+NOTIFY_SMS_DAILY_CAP = int(os.environ.get("NOTIFY_SMS_DAILY_CAP", "5"))
+# An online ballot's closing reminder goes when it ends within this many hours.
+NOTIFY_BALLOT_REMINDER_HOURS = int(os.environ.get("NOTIFY_BALLOT_REMINDER_HOURS", "36"))
+
 # The privacy notice (templates/community/privacy_notice.html, docs/privacy.md): raise the
 # version when its text changes, and everyone is asked to read and accept it again.
 PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-12")

@@ -8,13 +8,15 @@ class DeliberationConfig(AppConfig):
 
     def ready(self) -> None:
         # cycle: app loading — these import models, which exist only once apps.py has loaded.
-        from community import privacy
+        from community import needs, privacy
         from deliberation import personal_data
         from deliberation.ledger import choices as kinds
         from deliberation.ledger import selectors as ledger
         from deliberation.meetings import ballots
+        from deliberation.meetings import selectors as meeting_selectors
         from deliberation.results import hooks as result_hooks
         from deliberation.results import selectors as result_selectors
+        from deliberation.tasks import selectors as task_selectors
         from deliberation.tasks import services as task_services
         from deliberation.votes import hooks
         from deliberation.votes import selectors as vote_selectors
@@ -25,6 +27,14 @@ class DeliberationConfig(AppConfig):
         result_hooks.on_round_reopened(task_services.reopen_after_evaluation)
         # A person's own data (community/privacy.py) includes what they did here.
         privacy.register_section(personal_data.sections)
+        # The home page's 待我处理 (community/needs.py): what each part knows needs the person.
+        for provider in (
+            vote_selectors.needs_of,
+            result_selectors.needs_of,
+            meeting_selectors.needs_of,
+            task_selectors.needs_of,
+        ):
+            needs.register_provider(provider)
         # The ledger checks the records its entries certify through the parts that own them.
         ledger.on_certify(
             [

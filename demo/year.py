@@ -117,6 +117,8 @@ LIVE_EVENTS = [
     ("forum.services", "_publish_proposal"),
     ("forum.services", "_publish_history"),
     ("forum.notifications", "publish_unread"),
+    # A year of e-mails and texts is not sent to anyone: the rows stay, marked 待发送.
+    ("forum.notifications", "schedule_delivery"),
     ("deliberation.meetings.services", "publish"),
     ("deliberation.meetings.services", "_publish"),
     ("deliberation.votes.services", "publish"),

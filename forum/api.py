@@ -13,7 +13,9 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from community.apierrors import answers
 from community.auth import AUTH, token_auth
+from community.ids import parse_row_id
 from community.markup import render_markdown
 from community.models import Building, Hall, ServiceBrand
 from forum import events, selectors, services
@@ -218,7 +220,7 @@ def _proposal_for(user, pk: int) -> Proposal:
 
 @router.get(
     "/halls/{hall_id}/proposals",
-    response=ProposalPage,
+    response=answers(ProposalPage, 400, 404, 422),
     auth=None,
     summary="List and search proposals of a hall",
 )
@@ -239,7 +241,7 @@ def list_proposals(
         hall=hall,
         state=state,
         brand_id=brand,
-        building_id=int(building) if building.isdigit() else None,
+        building_id=parse_row_id(building),
         whole_compound=building == "all",
         sort=sort,
         q=q,
@@ -256,7 +258,7 @@ def list_proposals(
 
 @router.post(
     "/halls/{hall_id}/proposals",
-    response={201: ProposalDetailOut},
+    response=answers({201: ProposalDetailOut}, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Write a proposal (a draft unless publish is true)",
 )
@@ -286,7 +288,7 @@ def create_proposal(request, hall_id: int, payload: ProposalIn):
 
 @router.put(
     "/proposals/{pk}",
-    response=ProposalDetailOut,
+    response=answers(ProposalDetailOut, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Rewrite one's draft before publishing it (title, body, brand, building)",
 )
@@ -318,7 +320,7 @@ def edit_draft(request, pk: int, payload: ProposalIn):
 
 @router.post(
     "/proposals/{pk}/images",
-    response=ProposalDetailOut,
+    response=answers(ProposalDetailOut, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Add photos to one's draft (multipart; checked, re-encoded, EXIF removed)",
 )
@@ -328,18 +330,32 @@ def add_images(request, pk: int, images: list[UploadedFile] = File(...)):  # noq
     return _detail(request, pk, request.auth)
 
 
-@router.get("/proposals/{pk}", response=ProposalDetailOut, auth=None, summary="A proposal")
+@router.get(
+    "/proposals/{pk}",
+    response=answers(ProposalDetailOut, 404, 422),
+    auth=None,
+    summary="A proposal",
+)
 def proposal_detail(request, pk: int):
     return _detail(request, pk)
 
 
-@router.post("/proposals/{pk}/publish", response=ProposalDetailOut, auth=AUTH)
+@router.post(
+    "/proposals/{pk}/publish",
+    response=answers(ProposalDetailOut, 400, 401, 403, 404, 422),
+    auth=AUTH,
+)
 def publish(request, pk: int):
     services.proposal_publish(actor=request.auth, proposal=_proposal_for(request.auth, pk))
     return _detail(request, pk, request.auth)
 
 
-@router.post("/proposals/{pk}/second", response=ProposalDetailOut, auth=AUTH, summary="附议")
+@router.post(
+    "/proposals/{pk}/second",
+    response=answers(ProposalDetailOut, 400, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="附议",
+)
 def second(request, pk: int):
     services.proposal_second(user=request.auth, proposal=_proposal_for(request.auth, pk))
     return _detail(request, pk, request.auth)
@@ -347,7 +363,7 @@ def second(request, pk: int):
 
 @router.post(
     "/proposals/{pk}/review",
-    response=ProposalDetailOut,
+    response=answers(ProposalDetailOut, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Accept, reject (with a reason) or merge into another proposal",
 )
@@ -365,14 +381,23 @@ def review(request, pk: int, payload: ReviewIn):
     return _detail(request, pk, request.auth)
 
 
-@router.get("/proposals/{pk}/comments", response=list[CommentOut], auth=None, summary="The thread")
+@router.get(
+    "/proposals/{pk}/comments",
+    response=answers(list[CommentOut], 404, 422),
+    auth=None,
+    summary="The thread",
+)
 def comments(request, pk: int):
     user = _viewer(request)
     p = _proposal_for(user, pk)
     return [events.comment_data(c) for c in selectors.comments_of(user=user, proposal=p)]
 
 
-@router.post("/proposals/{pk}/comments", response={201: CommentOut}, auth=AUTH)
+@router.post(
+    "/proposals/{pk}/comments",
+    response=answers({201: CommentOut}, 400, 401, 403, 404, 422),
+    auth=AUTH,
+)
 def comment(request, pk: int, payload: CommentIn):
     p = _proposal_for(request.auth, pk)
     parent = (
@@ -384,7 +409,12 @@ def comment(request, pk: int, payload: CommentIn):
     return Status(201, events.comment_data(c))
 
 
-@router.patch("/comments/{pk}", response=CommentOut, auth=AUTH, summary="Edit one's comment")
+@router.patch(
+    "/comments/{pk}",
+    response=answers(CommentOut, 400, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="Edit one's comment",
+)
 def edit_comment(request, pk: int, payload: CommentEditIn):
     c = services.comment_edit(
         actor=request.auth, comment=get_object_or_404(Comment, pk=pk), body=payload.body
@@ -392,13 +422,23 @@ def edit_comment(request, pk: int, payload: CommentEditIn):
     return events.comment_data(c)
 
 
-@router.delete("/comments/{pk}", response=CommentOut, auth=AUTH, summary="Delete one's comment")
+@router.delete(
+    "/comments/{pk}",
+    response=answers(CommentOut, 400, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="Delete one's comment",
+)
 def delete_comment(request, pk: int):
     c = services.comment_delete(actor=request.auth, comment=get_object_or_404(Comment, pk=pk))
     return events.comment_data(c)
 
 
-@router.post("/comments/{pk}/react", response=CommentOut, auth=AUTH, summary="认同 a comment")
+@router.post(
+    "/comments/{pk}/react",
+    response=answers(CommentOut, 400, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="认同 a comment",
+)
 def react(request, pk: int, payload: ReactIn):
     c = services.comment_react(
         user=request.auth, comment=get_object_or_404(Comment, pk=pk), agree=payload.agree
@@ -407,7 +447,10 @@ def react(request, pk: int, payload: ReactIn):
 
 
 @router.post(
-    "/reports", response={201: ReportOut}, auth=AUTH, summary="Report a proposal or a comment"
+    "/reports",
+    response=answers({201: ReportOut}, 400, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="Report a proposal or a comment",
 )
 def report(request, payload: ReportIn):
     proposal = _proposal_for(request.auth, payload.proposal_id) if payload.proposal_id else None
@@ -418,7 +461,12 @@ def report(request, payload: ReportIn):
     return Status(201, {"id": r.pk})
 
 
-@router.get("/notifications", response=NotificationsOut, auth=AUTH, summary="My notifications")
+@router.get(
+    "/notifications",
+    response=answers(NotificationsOut, 400, 401, 422),
+    auth=AUTH,
+    summary="My notifications",
+)
 def notifications(request, unread: bool = False, page: int = 1):
     qs = selectors.notifications_of(user=request.auth)
     if unread:
@@ -440,7 +488,12 @@ def notifications(request, unread: bool = False, page: int = 1):
     }
 
 
-@router.post("/notifications/read", response=ReadOut, auth=AUTH, summary="Mark some or all as read")
+@router.post(
+    "/notifications/read",
+    response=answers(ReadOut, 400, 401, 422),
+    auth=AUTH,
+    summary="Mark some or all as read",
+)
 def notifications_read(request, payload: ReadIn):
     marked = notifications_mark_read(user=request.auth, ids=payload.ids)
     return {"marked": marked, "unread": unread_count(request.auth)}

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Building, ServiceBrand
-from forum.models import NotificationKind, Stance
+from forum.models import SMS_BY_DEFAULT, EmailMode, NotificationKind, Stance
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -64,13 +64,33 @@ class CommentForm(forms.Form):
 
 
 class NotificationPrefsForm(forms.Form):
-    def __init__(self, *args, prefs: dict, **kwargs):
+    """Per kind: the bell (站内提醒), e-mail and text message; and single e-mails or a digest."""
+
+    CHANNELS = (("in_app", _("站内提醒")), ("email", _("邮件")), ("sms", _("短信")))
+
+    email_mode = forms.ChoiceField(
+        label=_("邮件怎么发"), choices=EmailMode.choices, widget=forms.RadioSelect, required=False
+    )
+
+    def __init__(self, *args, prefs: dict, email_mode: str = EmailMode.EACH, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["email_mode"].initial = email_mode
+        self.kinds = []
         for kind, label in NotificationKind.choices:
-            in_app, email = prefs.get(kind, (True, True))
-            self.fields[f"{kind}__in_app"] = forms.BooleanField(
-                label=f"{label} · " + _("站内"), required=False, initial=in_app
-            )
-            self.fields[f"{kind}__email"] = forms.BooleanField(
-                label=f"{label} · " + _("邮件"), required=False, initial=email
-            )
+            defaults = (True, True, kind in SMS_BY_DEFAULT)
+            chosen = prefs.get(kind, defaults)
+            row = []
+            for (channel, word), initial in zip(self.CHANNELS, chosen, strict=True):
+                name = f"{kind}__{channel}"
+                self.fields[name] = forms.BooleanField(
+                    label=f"{label} · {word}", required=False, initial=initial
+                )
+                row.append((word, channel, name))
+            self.kinds.append((kind, label, row))
+
+    def rows(self):
+        """[(label, [(word, channel, bound field)])] for the template, one row per kind."""
+        return [
+            (label, [(word, channel, self[name]) for word, channel, name in row])
+            for _kind, label, row in self.kinds
+        ]

@@ -359,6 +359,35 @@ class NotificationKind(models.TextChoices):
     MODERATION = "moderation", _("内容审核结果")
     TASK = "task", _("治理任务分派与督办")
     RESULT = "result", _("实施结果公开与评议")
+    MEETING = "meeting", _("会议安排、改期与取消")
+    MEETING_REMINDER = "meeting_reminder", _("开会前一天提醒")
+    BALLOT = "ballot", _("可以投票了与截止提醒")
+    MEMBERSHIP = "membership", _("入会申请与审核结果")
+
+
+# Which channels a kind uses when the person has not chosen (docs/notifications.md): in-app and
+# e-mail for every kind (e-mail only reaches those with an address); text messages cost money and
+# wake people up, so only for what makes someone come to a meeting, cast a vote or get in.
+SMS_BY_DEFAULT = frozenset(
+    {
+        NotificationKind.MEETING,
+        NotificationKind.MEETING_REMINDER,
+        NotificationKind.BALLOT,
+        NotificationKind.MEMBERSHIP,
+    }
+)
+
+
+class Delivery(models.TextChoices):
+    """What became of one notification on one outside channel (e-mail, text message)."""
+
+    NONE = "", _("不发送")
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+    DIGEST = "digest", _("待每日汇总")
+    DIGESTED = "digested", _("已汇总发送")
+    CAPPED = "capped", _("超过每日短信上限")
 
 
 class Notification(models.Model):
@@ -381,10 +410,24 @@ class Notification(models.Model):
     url = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The event, e.g. "proposal:12:on_agenda:345": one row per person and event ("" = no key).
+    key = models.CharField(max_length=120, blank=True, default="")
+    email = models.CharField(max_length=10, blank=True, default="", choices=Delivery.choices)
+    sms = models.CharField(max_length=10, blank=True, default="", choices=Delivery.choices)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"]),
+            models.Index(fields=["email", "recipient"], name="notification_email_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"],
+                condition=~models.Q(key=""),
+                name="notification_once_per_event",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text
@@ -399,6 +442,7 @@ class NotificationPreference(models.Model):
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
     in_app = models.BooleanField(_("站内通知"), default=True)
     email = models.BooleanField(_("邮件"), default=True)
+    sms = models.BooleanField(_("短信"), default=False)
 
     class Meta:
         constraints = [
@@ -407,3 +451,23 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.kind}"
+
+
+class EmailMode(models.TextChoices):
+    EACH = "each", _("每条通知发一封邮件")
+    DIGEST = "digest", _("每天汇总成一封邮件")
+
+
+class NotificationSettings(models.Model):
+    """A person's choices that hold for every kind: single e-mails or a daily digest."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forum_notify_settings"
+    )
+    email_mode = models.CharField(
+        _("邮件方式"), max_length=10, choices=EmailMode.choices, default=EmailMode.EACH
+    )
+    digest_sent_on = models.DateField(null=True, blank=True)  # the digest goes once a day
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.email_mode}"

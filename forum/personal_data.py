@@ -11,6 +11,7 @@ from forum.models import (
     Follow,
     Notification,
     NotificationPreference,
+    NotificationSettings,
     Proposal,
     Reaction,
     Report,
@@ -83,4 +84,5 @@ def erase(user: User) -> None:
     """On account deletion: notifications, their settings and follows go; writings stay."""
     Notification.objects.filter(recipient=user).delete()
     NotificationPreference.objects.filter(user=user).delete()
+    NotificationSettings.objects.filter(user=user).delete()
     Follow.objects.filter(user=user).delete()

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from community.ids import is_row_id
-from community.models import Hall
+from community.models import Hall, Membership, MembershipStatus
+from community.needs import NeedItem
 from forum.models import (
     Comment,
     ModerationState,
@@ -66,7 +70,8 @@ def proposal_list(
         qs = qs.filter(building__isnull=True)
     elif building_id:
         qs = qs.filter(building_id=building_id)
-    q = (q or "").strip()
+    # A NUL matches nothing any text holds (and PostgreSQL refuses it in a query: a 500)
+    q = (q or "").replace("\x00", "").strip()
     if len(q) >= 2:
         # Substring match: Chinese has no word boundaries, so full-text tokenisers miss 绿化.
         qs = qs.filter(Q(title__icontains=q) | Q(body__icontains=q))
@@ -176,3 +181,68 @@ def moderation_queue(*, hall: Hall) -> list[dict[str, Any]]:
 
 def notifications_of(*, user) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).select_related("actor", "proposal")
+
+
+# --- 待我处理 (community.needs) -------------------------------------------------------------------
+
+NEEDS_LIMIT = 5
+# Others' proposals are "near" the threshold when at most this many seconds are missing.
+NEAR_SECONDS = 2
+
+
+def needs_of(*, user, now) -> list[NeedItem]:
+    """Proposals collecting seconds: mine still waiting, and others' near the hall's threshold
+    that I have not seconded (in the halls where I am an active member); two queries."""
+    collecting = Proposal.objects.filter(
+        state=ProposalState.COLLECTING, moderation=ModerationState.VISIBLE
+    ).select_related("hall")
+    mine = list(collecting.filter(author=user).order_by("-second_count", "pk")[:NEEDS_LIMIT])
+    halls = Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE).values("hall_id")
+    seconded = Second.objects.filter(proposal=OuterRef("pk"), user=user)
+    near = list(
+        collecting.filter(hall_id__in=halls, second_count__gte=1)
+        .exclude(author=user)
+        .exclude(Exists(seconded))
+        .filter(second_count__gte=F("hall__seconding_threshold") - NEAR_SECONDS)
+        .order_by("-second_count", "-published_at", "-pk")[:NEEDS_LIMIT]
+    )
+    items = []
+    for p in mine:
+        missing = max(p.hall.seconding_threshold - p.second_count, 0)
+        items.append(
+            NeedItem(
+                kind="proposal",
+                icon="📣",
+                title=_("我的议题在征集附议：%(title)s") % {"title": p.title},
+                text=ngettext(
+                    "已有 %(n)d 人附议，还差 %(m)d 人即可提交受理。请邀请邻居来附议。",
+                    "已有 %(n)d 人附议，还差 %(m)d 人即可提交受理。请邀请邻居来附议。",
+                    missing,
+                )
+                % {"n": p.second_count, "m": missing},
+                action=_("查看议题"),
+                url=reverse("proposal", args=[p.pk]),
+                hall=p.hall.name,
+                rank=missing,
+            )
+        )
+    for p in near:
+        missing = max(p.hall.seconding_threshold - p.second_count, 0)
+        items.append(
+            NeedItem(
+                kind="proposal",
+                icon="🤝",
+                title=_("邻居的议题快够附议了：%(title)s") % {"title": p.title},
+                text=ngettext(
+                    "已有 %(n)d 人附议，还差 %(m)d 人。您赞成的话，可以附议。",
+                    "已有 %(n)d 人附议，还差 %(m)d 人。您赞成的话，可以附议。",
+                    missing,
+                )
+                % {"n": p.second_count, "m": missing},
+                action=_("去看看并附议"),
+                url=reverse("proposal", args=[p.pk]),
+                hall=p.hall.name,
+                rank=missing,
+            )
+        )
+    return items

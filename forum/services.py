@@ -83,10 +83,6 @@ def _follow(proposal: Proposal, user) -> None:
     Follow.objects.get_or_create(proposal=proposal, user=user)
 
 
-def _followers(proposal: Proposal) -> list[User]:
-    return list(User.objects.filter(follows__proposal=proposal))
-
-
 def _publish_proposal(proposal: Proposal) -> None:
     proposal.refresh_from_db()
     publish(
@@ -105,25 +101,12 @@ def _publish_history(event: ProposalEvent) -> None:
 
 
 def _transition(*, proposal: Proposal, to: str, actor, note: str = "", check=True) -> None:
-    """Move the proposal, then publish the change and tell the author and followers."""
+    """Move the proposal (which tells the author and followers), then publish the change."""
     event = proposal_transition(
         proposal=proposal, to=to, actor=actor, note=note, check_permission=check
     )
     _publish_history(event)
     _publish_proposal(proposal)
-    text = _("议题「%(title)s」状态变为:%(state)s") % {
-        "title": proposal.title,
-        "state": S(to).label,
-    }
-    if note:
-        text += _("(%(note)s)") % {"note": note}
-    notify(
-        recipients=_followers(proposal),
-        kind=NotificationKind.STATE_CHANGED,
-        text=text,
-        actor=actor,
-        proposal=proposal,
-    )
 
 
 # --- proposals

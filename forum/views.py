@@ -18,19 +18,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community import selectors as community_selectors
+from community.ids import parse_row_id
 from community.markup import render_markdown
 from forum import selectors, services
 from forum.events import comment_html
 from forum.forms import CommentForm, NotificationPrefsForm, ProposalForm
 from forum.models import (
     Comment,
+    EmailMode,
     NotificationKind,
     NotificationPreference,
+    NotificationSettings,
     Proposal,
     ProposalState,
     Stance,
 )
-from forum.notifications import notification_preferences_set, notifications_mark_read
+from forum.notifications import (
+    notification_preferences_set,
+    notifications_mark_read,
+    sms_daily_cap,
+)
 from forum.workflow import allowed_targets
 
 PAGE_SIZE = 20
@@ -79,7 +86,7 @@ def proposal_list(request, slug: str):
 
     def as_int(name):
         v = g.get(name, "")
-        return int(v) if v.isdigit() else None
+        return parse_row_id(v)
 
     building = g.get("building", "")
     qs = selectors.proposal_list(
@@ -302,9 +309,9 @@ def proposal_review(request, pk: int):
     decision = request.POST.get("decision", "")
     if decision == "merge":
         target_id = request.POST.get("into", "")
-        if not target_id.isdigit():
+        if parse_row_id(target_id) is None:
             raise ValidationError(_("请选择要合并到的议题。"))
-        into = get_object_or_404(Proposal, pk=int(target_id))
+        into = get_object_or_404(Proposal, pk=parse_row_id(target_id))
         services.proposal_merge(
             actor=request.user, proposal=proposal, into=into, note=request.POST.get("reason", "")
         )
@@ -344,8 +351,8 @@ def comment_create(request, pk: int):
     proposal = get_object_or_404(Proposal, pk=pk)
     parent_id = request.POST.get("parent", "")
     parent = (
-        get_object_or_404(Comment, pk=int(parent_id), proposal=proposal)
-        if parent_id.isdigit()
+        get_object_or_404(Comment, pk=parse_row_id(parent_id), proposal=proposal)
+        if parse_row_id(parent_id) is not None
         else None
     )
     comment = services.comment_post(
@@ -419,7 +426,7 @@ def notifications(request):
 @login_required
 @require_POST
 def notifications_read(request):
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    ids = [i for i in map(parse_row_id, request.POST.getlist("id")) if i is not None]
     notifications_mark_read(user=request.user, ids=ids or None)
     target = request.POST.get("go", "")
     if target and _safe(request, target) == target:
@@ -430,21 +437,32 @@ def notifications_read(request):
 @login_required
 def notification_settings(request):
     prefs = {
-        p.kind: (p.in_app, p.email)
+        p.kind: (p.in_app, p.email, p.sms)
         for p in NotificationPreference.objects.filter(user=request.user)
     }
-    form = NotificationPrefsForm(request.POST or None, prefs=prefs)
+    chosen = NotificationSettings.objects.filter(user=request.user).first()
+    form = NotificationPrefsForm(
+        request.POST or None,
+        prefs=prefs,
+        email_mode=chosen.email_mode if chosen else EmailMode.EACH,
+    )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         notification_preferences_set(
             user=request.user,
             prefs={
-                kind: (form.cleaned_data[f"{kind}__in_app"], form.cleaned_data[f"{kind}__email"])
+                kind: (data[f"{kind}__in_app"], data[f"{kind}__email"], data[f"{kind}__sms"])
                 for kind in NotificationKind.values
             },
+            email_mode=data["email_mode"] or None,  # absent: unchanged
         )
         messages.success(request, _("通知设置已保存。"))
         return redirect("notification_settings")
-    return render(request, "forum/notification_settings.html", {"form": form})
+    return render(
+        request,
+        "forum/notification_settings.html",
+        {"form": form, "sms_cap": sms_daily_cap()},
+    )
 
 
 @login_required

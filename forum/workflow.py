@@ -1,7 +1,8 @@
 """The proposal state machine of domain.md, in one table; every move writes a history row.
 
 Services of every app (forum review, deliberation agenda and votes, governance tasks) move
-proposals only through `proposal_transition`. A transition's `permission` is checked here
+proposals only through `proposal_transition`, which also tells the author, the seconders and
+the followers (forum.notifications.proposal_state_notice, once per event). A transition's `permission` is checked here
 when set; where it is None, the calling service has checked its own permission (the
 transition is a consequence of e.g. a meeting opening an item), and `actor` may be None
 for the system (the seconding threshold).
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forum.models import Proposal, ProposalEvent, ProposalState, VoteOutcome
+from forum.notifications import proposal_state_notice
 
 S = ProposalState
 
@@ -96,6 +98,9 @@ def proposal_transition(
     # Keep the caller's object in step with the database.
     proposal.state, proposal.outcome = locked.state, locked.outcome
     proposal.last_activity_at, proposal.published_at = locked.last_activity_at, locked.published_at
-    return ProposalEvent.objects.create(
+    event = ProposalEvent.objects.create(
         proposal=locked, actor=actor, from_state=frm, to_state=to, note=note, at=now
     )
+    # Every step tells the people it concerns: whichever part moved it, here, once per event.
+    proposal_state_notice(proposal=locked, event=event, actor=actor)
+    return event

@@ -32,7 +32,8 @@ EVENT_TYPES: dict[str, str] = {
 ERROR_CODES: dict[str, str] = {
     "bad_json": "The frame is not a JSON object.",
     "too_large": f"The frame is over {MAX_INCOMING_BYTES} bytes.",
-    "bad_request": "The frame lacks a valid id, type or data.",
+    "bad_request": "The frame lacks a valid id, type or data, or its data holds a NUL or a lone "
+    "surrogate (no database stores them).",
     "unknown_type": "No such command in this room.",
     "forbidden": "You may not do this.",
     "invalid": "The command is not allowed in the current state; the message says why.",
@@ -119,6 +120,35 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+def unstorable_text(value: Any) -> bool:
+    """Whether a string anywhere in `value` (a key too) holds what no database column can store:
+    a NUL character (PostgreSQL refuses it) or a lone surrogate (not UTF-8: every database
+    refuses it). Checked where JSON comes in, so it is a clear refusal and never a 500."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item or (not item.isascii() and _has_surrogate(item)):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+UNSTORABLE_MESSAGE = "消息含有无法保存的字符(空字符或残缺的文字编码)(unstorable characters)."
+
+
 def parse_command(text: str | None) -> Command:
     """Parse and validate the shape of a client frame; raise ProtocolError if it is wrong."""
     if text is None:
@@ -142,4 +172,6 @@ def parse_command(text: str | None) -> Command:
         raise ProtocolError(
             "bad_request", "消息需要 id、type 与 data 字段 (id, type, data required).", cid
         )
+    if unstorable_text(data):
+        raise ProtocolError("bad_request", UNSTORABLE_MESSAGE, cid)
     return Command(id=cid, type=ctype, data=data)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from community.apierrors import answers
 from community.auth import AUTH
 from community.models import Community, Hall, Street
 from deliberation.dashboard.figures import Period, federation_figures, hall_figures
@@ -40,6 +41,7 @@ def _check(user, perm: str, obj, message: str) -> None:
 
 @router.get(
     "/halls/{hall_id}/dashboard",
+    response=answers(dict, 400, 401, 403, 404, 422),
     auth=AUTH,
     url_name="hall_dashboard_json",
     summary="A hall's dashboard figures for a period (heads, executives, federation admins)",
@@ -57,6 +59,7 @@ def hall_dashboard(request, hall_id: int, params: Query[PeriodIn]) -> dict[str, 
 
 @router.get(
     "/communities/{pk}/dashboard",
+    response=answers(dict, 400, 401, 403, 404, 422),
     auth=AUTH,
     url_name="community_dashboard_json",
     summary="Every hall of a community, hall beside hall (its federation admins)",
@@ -74,6 +77,7 @@ def community_dashboard(request, pk: int, params: Query[PeriodIn]) -> dict[str, 
 
 @router.get(
     "/streets/{pk}/dashboard",
+    response=answers(dict, 400, 401, 403, 404, 422),
     auth=AUTH,
     url_name="street_dashboard_json",
     summary="Every hall of a street, hall beside hall (its federation admins)",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from community import selectors as community_selectors
+from community.apierrors import answers, refuse_unstorable
 from community.auth import AUTH
 from community.models import User
 from deliberation.meetings import selectors, services
@@ -100,7 +101,9 @@ def _meeting(request, pk: int) -> Meeting:
     return meeting
 
 
-@router.get("/halls/{hall_id}/meetings", response=list[MeetingOut], auth=AUTH)
+@router.get(
+    "/halls/{hall_id}/meetings", response=answers(list[MeetingOut], 401, 403, 404, 422), auth=AUTH
+)
 def list_meetings(request, hall_id: int):
     hall = get_object_or_404(community_selectors.halls_visible_to(), pk=hall_id)
     if not request.auth.has_perm("deliberation.view_meeting", hall):
@@ -108,7 +111,11 @@ def list_meetings(request, hall_id: int):
     return [meeting_out(m) for m in selectors.meetings_of(hall=hall)]
 
 
-@router.post("/halls/{hall_id}/meetings", response={201: MeetingOut}, auth=AUTH)
+@router.post(
+    "/halls/{hall_id}/meetings",
+    response=answers({201: MeetingOut}, 400, 401, 403, 404, 422),
+    auth=AUTH,
+)
 def schedule_meeting(request, hall_id: int, payload: MeetingIn):
     hall = get_object_or_404(community_selectors.halls_visible_to(), pk=hall_id)
     m = services.meeting_schedule(
@@ -129,7 +136,7 @@ def schedule_meeting(request, hall_id: int, payload: MeetingIn):
 
 @router.post(
     "/meetings/{meeting_id}/reschedule",
-    response=MeetingOut,
+    response=answers(MeetingOut, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Move a scheduled meeting to a new time or venue (every member is told the reason)",
 )
@@ -147,7 +154,7 @@ def reschedule_meeting(request, meeting_id: int, payload: RescheduleIn):
 
 @router.post(
     "/meetings/{meeting_id}/cancel",
-    response=MeetingOut,
+    response=answers(MeetingOut, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Cancel a scheduled meeting (its proposals go back to 已受理; members are told why)",
 )
@@ -159,6 +166,7 @@ def cancel_meeting(request, meeting_id: int, payload: CancelIn):
 
 @router.get(
     "/meetings/{meeting_id}",
+    response=answers(dict, 401, 403, 404, 422),
     auth=AUTH,
     summary="The room's state (the same as the websocket snapshot)",
 )
@@ -170,7 +178,7 @@ def meeting_state(request, meeting_id: int) -> dict[str, Any]:
 
 @router.post(
     "/meetings/{meeting_id}/actions/{action}",
-    response={200: ActionOut, 404: ActionOut},
+    response=answers(ActionOut, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Run a room command (open_meeting, next_item, raise_hand, give_floor, …)",
     description="The body is the command's `data` (docs/realtime.md, 'Meeting room'); "
@@ -184,13 +192,16 @@ def meeting_action(request, meeting_id: int, action: str):
         payload = None
     if not isinstance(payload, dict):
         raise ValidationError(_("请求体应为 JSON 对象。"))
+    refuse_unstorable(payload)
     handler = COMMANDS.get(action)
     if handler is None:
-        return Status(404, {"ok": False, "data": {"detail": _("未知的指令:%(a)s") % {"a": action}}})
+        return Status(404, {"detail": _("未知的指令:%(a)s") % {"a": action}})
     return {"ok": True, "data": handler(request.auth, meeting.pk, payload)}
 
 
-@router.get("/meetings/{meeting_id}/minutes", response=MinutesOut, auth=AUTH)
+@router.get(
+    "/meetings/{meeting_id}/minutes", response=answers(MinutesOut, 401, 403, 404, 422), auth=AUTH
+)
 def meeting_minutes(request, meeting_id: int):
     meeting = _meeting(request, meeting_id)
     return {

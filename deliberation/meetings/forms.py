@@ -64,7 +64,7 @@ class MeetingForm(forms.Form):
                 continue
             title, _sep, budget = line.partition("|")
             budget = budget.strip()
-            if budget and not budget.isdigit():
+            if budget and not (budget.isascii() and budget.isdigit()):
                 raise forms.ValidationError(_("时间预算应为分钟数:%(line)s") % {"line": line})
             items.append((title.strip(), int(budget) if budget else None))
         return items

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community.fractions import quorum_ratio
 from community.markup import render_markdown
 from community.models import Hall, MajorityRule, Membership, MembershipStatus
+from community.needs import NeedItem
 from deliberation.meetings.protocol import SECTIONS
 from deliberation.meetings.rules_of_order import speaking_order
 from deliberation.models import (
@@ -598,3 +601,84 @@ def roster(*, meeting: Meeting) -> list[dict[str, Any]]:
         .order_by("user__display_name", "pk")
     )
     return [person(m.user) for m in rows]
+
+
+# --- 待我处理 (community.needs) -------------------------------------------------------------------
+
+
+def needs_of(*, user, now: datetime) -> list[NeedItem]:
+    """My next meeting: one in progress, else the next scheduled from today on; one query.
+
+    Check-in is by the QR code at the venue (so nobody checks in as present from home,
+    docs/meetings.md): while it is open and I am not checked in, the card says where to scan.
+    """
+    start_of_today = timezone.make_aware(
+        datetime.combine(timezone.localdate(now), datetime.min.time()),
+        timezone.get_current_timezone(),
+    )
+    halls = Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE).values("hall_id")
+    meeting = (
+        Meeting.objects.filter(hall_id__in=halls)
+        .filter(
+            Q(state=MeetingState.OPEN)
+            | Q(state=MeetingState.SCHEDULED, starts_at__gte=start_of_today)
+        )
+        .annotate(
+            mine=Exists(CheckIn.objects.filter(meeting=OuterRef("pk"), user=user)),
+            live=Case(When(state=MeetingState.OPEN, then=Value(0)), default=Value(1)),
+        )
+        .select_related("hall")
+        .order_by("live", "starts_at", "pk")
+        .first()
+    )
+    if meeting is None:
+        return []
+    at = timezone.localtime(meeting.starts_at)
+    place = _("%(month)d月%(day)d日 %(time)s · %(venue)s") % {
+        "month": at.month,
+        "day": at.day,
+        "time": at.strftime("%H:%M"),
+        "venue": meeting.venue,
+    }
+    url = reverse("meeting", args=[meeting.pk])
+    if meeting.state == MeetingState.OPEN and meeting.checkin_open and not meeting.mine:
+        return [
+            NeedItem(
+                kind="meeting",
+                icon="📍",
+                title=_("会议正在签到：%(title)s") % {"title": meeting.title},
+                text=_("%(place)s。到会场后请扫描大屏上的二维码签到。") % {"place": place},
+                action=_("进入会议"),
+                url=url,
+                live=True,
+                live_words=_("正在签到"),
+                hall=meeting.hall.name,
+            )
+        ]
+    if meeting.state == MeetingState.OPEN:
+        return [
+            NeedItem(
+                kind="meeting",
+                icon="🏛️",
+                title=_("会议进行中：%(title)s") % {"title": meeting.title},
+                text=place,
+                action=_("进入会议"),
+                url=url,
+                live=True,
+                live_words=_("正在开会"),
+                hall=meeting.hall.name,
+            )
+        ]
+    return [
+        NeedItem(
+            kind="meeting",
+            icon="📅",
+            title=_("下次会议：%(title)s") % {"title": meeting.title},
+            text=place,
+            action=_("查看会议"),
+            url=url,
+            due=meeting.starts_at,
+            starts=True,
+            hall=meeting.hall.name,
+        )
+    ]

@@ -27,7 +27,7 @@ from community.lengths import too_long
 from community.models import Hall, Membership, MembershipStatus, User
 from community.services import require
 from deliberation import locks
-from deliberation.meetings import selectors, workflow
+from deliberation.meetings import notifications, selectors, workflow
 from deliberation.meetings.minutes import assemble_minutes
 from deliberation.meetings.protocol import (
     AGENDA_CHANGED,
@@ -53,8 +53,7 @@ from deliberation.models import (
     SpeechState,
     Stance,
 )
-from forum.models import NotificationKind, Proposal, ProposalState
-from forum.notifications import notify
+from forum.models import Proposal, ProposalState
 from forum.workflow import proposal_transition
 from realtime.protocol import event_type
 from realtime.publish import publish
@@ -62,9 +61,6 @@ from realtime.publish import publish
 MEETING_SCHEDULED = event_type(
     "meeting.scheduled", "A meeting was scheduled in the hall. data: {id, title, starts_at, url}"
 )
-# Members are told of a rescheduled or cancelled meeting under this kind: there is no kind of
-# its own for meetings yet, and this is the closest (the notifications' issue adds one).
-MEETING_NOTICE_KIND = NotificationKind.STATE_CHANGED
 MAX_REASON_CHARS = 200
 MAX_MINUTES_CHARS = 100_000
 EXTEND_MIN, EXTEND_MAX = 10, 600
@@ -227,7 +223,7 @@ def meeting_schedule(
     proposals: list[Proposal] | None = None,
     free_items: list[tuple[str, int | None]] | None = None,
 ) -> Meeting:
-    """Schedule a meeting with its agenda; accepted proposals move to 列入议程."""
+    """Schedule a meeting with its agenda; accepted proposals move to 列入议程; members are told."""
     require(actor, "deliberation.schedule_meeting", hall)
     errors: dict[str, list[str]] = {}
     title, venue = title.strip(), venue.strip()
@@ -269,6 +265,7 @@ def meeting_schedule(
             "url": f"/meetings/{m.pk}/",
         },
     )
+    notifications.meeting_scheduled_notice(meeting=m, actor=actor)
     return m
 
 
@@ -390,16 +387,6 @@ def _reason(reason: str, errors: dict[str, list[str]]) -> str:
     return reason
 
 
-def _members_of(hall_id: int):
-    return User.objects.filter(
-        memberships__hall_id=hall_id, memberships__status=MembershipStatus.ACTIVE
-    )
-
-
-def _local_text(dt: datetime) -> str:
-    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
-
-
 @transaction.atomic
 def meeting_reschedule(
     *, actor: User, meeting: Meeting, starts_at: datetime, venue: str, reason: str
@@ -436,19 +423,8 @@ def meeting_reschedule(
     before = m.starts_at
     m.starts_at, m.venue = starts_at, venue
     m.save(update_fields=["starts_at", "venue"])
-    notify(
-        recipients=_members_of(m.hall_id),
-        kind=MEETING_NOTICE_KIND,
-        actor=actor,
-        text=_("会议「%(t)s」改期:%(at)s,%(venue)s(原定 %(before)s)。原因:%(reason)s")
-        % {
-            "t": m.title,
-            "at": _local_text(starts_at),
-            "venue": venue,
-            "before": _local_text(before),
-            "reason": reason,
-        },
-        url=f"/meetings/{m.pk}/",
+    notifications.meeting_changed_notice(
+        meeting=m, change="rescheduled", reason=reason, actor=actor, was=before
     )
     _publish(m, MEETING_CHANGED, "meeting")
     return m
@@ -484,14 +460,7 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
         starts_at_before=m.starts_at,
         venue_before=m.venue,
     )
-    notify(
-        recipients=_members_of(m.hall_id),
-        kind=MEETING_NOTICE_KIND,
-        actor=actor,
-        text=_("会议「%(t)s」(原定 %(at)s)已取消。原因:%(reason)s")
-        % {"t": m.title, "at": _local_text(m.starts_at), "reason": reason},
-        url=f"/meetings/{m.pk}/",
-    )
+    notifications.meeting_changed_notice(meeting=m, change="cancelled", reason=reason, actor=actor)
     _publish(m, MEETING_CHANGED, "meeting", "agenda")
     return m
 

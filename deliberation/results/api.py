@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
+from community.apierrors import answers
 from community.auth import AUTH, token_auth
 from community.models import Building, Hall, MembershipStatus
 from deliberation.models import Evaluation, Rating, ResultPublication
@@ -174,7 +175,7 @@ def _detail(request, pk: int, user) -> dict:
 
 @router.get(
     "/results/{pk}",
-    response=ResultDetailOut,
+    response=answers(ResultDetailOut, 404, 422),
     auth=None,
     summary="A published result (实施结果公开) with its evaluation counts and tasks",
 )
@@ -184,7 +185,7 @@ def get_result(request, pk: int):
 
 @router.post(
     "/results/{pk}/evaluations",
-    response={201: ResultDetailOut},
+    response=answers({201: ResultDetailOut}, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Rate a result: satisfied / basically / dissatisfied, once (评议)",
 )
@@ -198,7 +199,7 @@ def submit_evaluation(request, pk: int, payload: EvaluationIn):
 
 @router.get(
     "/halls/{hall_id}/results",
-    response=list[ResultOut],
+    response=answers(list[ResultOut], 400, 404, 422),
     auth=None,
     summary="A hall's published results, newest first (public)",
 )

@@ -16,10 +16,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from community.models import Hall
+from community.models import Hall, Membership, MembershipStatus
+from community.needs import NeedItem
 from deliberation.ledger import choices as K
 from deliberation.ledger.chain import format_at
 from deliberation.ledger.selectors import Checker
@@ -185,3 +188,51 @@ def certify_results(entries: Sequence[LedgerEntry], check: Checker) -> None:
             if "closed_at" in p:
                 live_at = format_at(result.closed_at) if result.closed_at else None
                 check.same(e, "result", result.pk, "closed_at", p["closed_at"], live_at)
+
+
+# --- 待我处理 (community.needs) -------------------------------------------------------------------
+
+NEEDS_LIMIT = 10
+
+
+def needs_of(*, user, now: datetime) -> list[NeedItem]:
+    """Result rounds `user` may rate now and has not: open, in a place where their membership is.
+
+    Two queries: the person's active memberships (hall → building), then the open rounds of those
+    halls they have not rated; the place is checked on the rows (building_ids is a JSON list).
+    """
+    places = dict(
+        Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE).values_list(
+            "hall_id", "building_id"
+        )
+    )
+    if not places:
+        return []
+    rated = Evaluation.objects.filter(result=OuterRef("pk"), user=user)
+    rounds = (
+        ResultPublication.objects.filter(
+            hall_id__in=places, state=ResultState.EVALUATING, evaluation_ends_at__gt=now
+        )
+        .exclude(Exists(rated))
+        .select_related("hall", "resolution")
+        .order_by("evaluation_ends_at", "pk")[: NEEDS_LIMIT * 10]
+    )
+    items = []
+    for r in rounds:
+        if r.building_ids and places[r.hall_id] not in r.building_ids:
+            continue
+        items.append(
+            NeedItem(
+                kind="result",
+                icon="⭐",
+                title=_("请评议：%(title)s") % {"title": r.resolution.title},
+                text=_("这件事已经办完了，请说说您满不满意。"),
+                action=_("去评议"),
+                url=reverse("result", args=[r.pk]),
+                due=r.evaluation_ends_at,
+                hall=r.hall.name,
+            )
+        )
+        if len(items) == NEEDS_LIMIT:
+            break
+    return items

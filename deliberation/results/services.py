@@ -138,6 +138,7 @@ def result_publish_if_complete(
         % {"title": locked.title, "days": hall.evaluation_days},
         actor=actor,
         url=result_url(result),
+        key=f"result:{result.pk}:published",
     )
     return result
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import Http404
 from ninja import Router, Schema
 
+from community.apierrors import answers
 from deliberation.story.selectors import proposal_story, story_as_dict
 
 router = Router(tags=["story"])
@@ -43,7 +44,7 @@ class StoryOut(Schema):
 @router.get(
     "/proposals/{pk}/story",
     auth=None,
-    response=StoryOut,
+    response=answers(StoryOut, 404, 422),
     url_name="proposal_story_json",
     summary="The whole story of a proposal (全流程追溯): its steps in order, each with its "
     "state (done / current / pending), time, link, details and ledger entries",

@@ -11,6 +11,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from community import selectors as community_selectors
+from community.apierrors import answers
 from community.auth import AUTH
 from community.models import Building, ServiceBrand, User
 from deliberation.models import GovernanceTask, ProgressReport, Resolution, TaskState
@@ -208,7 +209,7 @@ def _user(pk: int) -> User:
 
 @router.get(
     "/halls/{hall_id}/tasks",
-    response=TaskPageOut,
+    response=answers(TaskPageOut, 400, 404, 422),
     auth=None,
     summary="A hall's governance tasks (filters: state, overdue, brand; 20 a page)",
 )
@@ -242,7 +243,7 @@ def list_tasks(
 
 @router.post(
     "/resolutions/{resolution_id}/tasks",
-    response={201: TaskDetailOut},
+    response=answers({201: TaskDetailOut}, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Break an effective resolution into a task (heads and admins)",
 )
@@ -265,13 +266,21 @@ def create_task(request, resolution_id: int, payload: TaskIn):
     return Status(201, _detail(task.pk))
 
 
-@router.get("/tasks/{task_id}", response=TaskDetailOut, auth=None, summary="One task, with history")
+@router.get(
+    "/tasks/{task_id}",
+    response=answers(TaskDetailOut, 404, 422),
+    auth=None,
+    summary="One task, with history",
+)
 def task_detail(request, task_id: int):
     return _detail(task_id)
 
 
 @router.patch(
-    "/tasks/{task_id}", response=TaskDetailOut, auth=AUTH, summary="Change a task (heads, admins)"
+    "/tasks/{task_id}",
+    response=answers(TaskDetailOut, 400, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="Change a task (heads, admins)",
 )
 def update_task(request, task_id: int, payload: TaskPatch):
     kwargs: dict = {}
@@ -299,7 +308,7 @@ def update_task(request, task_id: int, payload: TaskPatch):
 
 @router.post(
     "/tasks/{task_id}/transitions/{action}",
-    response=TaskDetailOut,
+    response=answers(TaskDetailOut, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Move a task: start, block, unblock, complete, cancel, reopen",
     description="`block` and `cancel` need a `note` (the reason). Cancel and reopen: heads/admins.",
@@ -313,7 +322,7 @@ def move_task(request, task_id: int, action: str, payload: NoteIn | None = None)
 
 @router.post(
     "/tasks/{task_id}/reports",
-    response={201: ReportOut},
+    response=answers({201: ReportOut}, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Post a progress report (JSON; see /reports/photos for photos)",
 )
@@ -326,7 +335,7 @@ def post_report(request, task_id: int, payload: ReportIn):
 
 @router.post(
     "/tasks/{task_id}/reports/photos",
-    response={201: ReportOut},
+    response=answers({201: ReportOut}, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Post a progress report with photos (multipart; checked, re-encoded, EXIF removed)",
 )
@@ -344,7 +353,10 @@ def post_report_with_photos(
 
 
 @router.post(
-    "/tasks/{task_id}/subtasks", response={201: TaskDetailOut}, auth=AUTH, summary="Add a sub-task"
+    "/tasks/{task_id}/subtasks",
+    response=answers({201: TaskDetailOut}, 400, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="Add a sub-task",
 )
 def add_subtask(request, task_id: int, payload: SubTaskIn):
     services.subtask_add(
@@ -355,7 +367,7 @@ def add_subtask(request, task_id: int, payload: SubTaskIn):
 
 @router.post(
     "/tasks/{task_id}/subtasks/{subtask_id}/toggle",
-    response=TaskDetailOut,
+    response=answers(TaskDetailOut, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Tick or untick a sub-task (`done` omitted: flip it)",
 )
@@ -370,7 +382,10 @@ def toggle_subtask(request, task_id: int, subtask_id: int, payload: ToggleIn | N
 
 
 @router.delete(
-    "/tasks/{task_id}/subtasks/{subtask_id}", response=TaskDetailOut, auth=AUTH, summary="Remove"
+    "/tasks/{task_id}/subtasks/{subtask_id}",
+    response=answers(TaskDetailOut, 400, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="Remove",
 )
 def remove_subtask(request, task_id: int, subtask_id: int):
     services.subtask_remove(actor=request.auth, task=_task(task_id), subtask=subtask_id)
@@ -379,7 +394,7 @@ def remove_subtask(request, task_id: int, subtask_id: int):
 
 @router.put(
     "/tasks/{task_id}/progress",
-    response=TaskDetailOut,
+    response=answers(TaskDetailOut, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Set the progress by hand (tasks without sub-tasks)",
 )

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community.models import Hall
+from community.needs import NeedItem
 from deliberation.models import (
     GovernanceTask,
     ProgressReport,
@@ -56,7 +59,12 @@ def tasks_filtered(
     brand: int | None = None,
     today: date | None = None,
 ) -> QuerySet[GovernanceTask]:
-    """The hall's tasks, filtered by state, overdue (督办) and brand; soonest due first."""
+    """The hall's tasks, filtered by state, overdue (督办) and brand; what needs attention first.
+
+    Open tasks (pending, in progress, blocked) come first, soonest due first — so the overdue
+    lead; then the finished ones (done, cancelled), the most recently done first, so last
+    year's finished work sinks to the end of the list.
+    """
     today = today or timezone.localdate()
     qs = _base().filter(hall=hall)
     if state:
@@ -67,7 +75,16 @@ def tasks_filtered(
         qs = qs.exclude(state__in=OPEN_STATES, due_on__lt=today)
     if brand:
         qs = qs.filter(brand_id=brand)
-    return qs.order_by("due_on", "pk")
+    is_open = Q(state__in=OPEN_STATES)
+    return qs.annotate(
+        finished=Case(When(is_open, then=Value(0)), default=Value(1)),
+        open_due=Case(When(is_open, then=F("due_on")), default=None),
+    ).order_by(
+        "finished",
+        F("open_due").asc(nulls_last=True),
+        F("done_at").desc(nulls_last=True),
+        "pk",
+    )
 
 
 def tasks_of_hall(
@@ -151,3 +168,38 @@ def task_timeline(*, task: GovernanceTask) -> list[TimelineEntry]:
     # Events before reports at the same instant: creation comes first.
     entries.sort(key=lambda e: (e.at, e.report is not None))
     return entries
+
+
+# --- 待我处理 (community.needs) -------------------------------------------------------------------
+
+NEEDS_LIMIT = 10
+
+
+def needs_of(*, user, now: datetime) -> list[NeedItem]:
+    """My open tasks (as owner) that are overdue or due within the hall's 到期提醒 days; one query."""
+    today = timezone.localdate(now)
+    tasks = (
+        GovernanceTask.objects.filter(owner=user, state__in=OPEN_STATES)
+        .select_related("hall")
+        .order_by("due_on", "pk")[: NEEDS_LIMIT * 5]
+    )
+    items = []
+    for t in tasks:
+        if (t.due_on - today).days > t.hall.task_due_soon_days or len(items) == NEEDS_LIMIT:
+            continue
+        overdue = t.due_on < today
+        items.append(
+            NeedItem(
+                kind="task",
+                icon="🛠️",
+                title=_("我的任务：%(title)s") % {"title": t.title},
+                text=_("已过完成期限，请尽快办理，或报告进展和困难。")
+                if overdue
+                else _("快到完成期限了，请报告进展。"),
+                action=_("报告进展"),
+                url=reverse("task", args=[t.pk]),
+                due=t.due_on,
+                hall=t.hall.name,
+            )
+        )
+    return items

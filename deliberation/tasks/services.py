@@ -114,13 +114,16 @@ def heads_of(hall: Hall) -> list[User]:
     )
 
 
-def _notify(task: GovernanceTask, recipients: Iterable, text: str, actor=None) -> None:
+def _notify(
+    task: GovernanceTask, recipients: Iterable, text: str, actor=None, key: str = ""
+) -> None:
     notify(
         recipients=recipients,
         kind=NotificationKind.TASK,
         text=text,
         actor=actor,
         url=task_url(task),
+        key=key,
     )
 
 
@@ -734,7 +737,7 @@ def task_remind(*, task: GovernanceTask, kind: str, today: date, now: datetime) 
                 "n": -days,
             }
             recipients = [locked.owner, *heads_of(locked.hall)]
-        _notify(locked, recipients, text)
+        _notify(locked, recipients, text, key=f"task:{locked.pk}:{kind}:{locked.due_on}")
         setattr(locked, field, now)
         locked.save(update_fields=[field])
     return True

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from community.apierrors import answers
 from community.auth import AUTH
 from community.models import Building, Hall, User
 from deliberation.models import Ballot, Objection, Resolution
@@ -217,7 +218,10 @@ def _ballot(request, pk: int) -> Ballot:
 
 
 @router.get(
-    "/halls/{hall_id}/ballots", response=list[BallotOut], auth=AUTH, summary="Ballots of a hall"
+    "/halls/{hall_id}/ballots",
+    response=answers(list[BallotOut], 401, 403, 404, 422),
+    auth=AUTH,
+    summary="Ballots of a hall",
 )
 def list_ballots(request, hall_id: int):
     hall = get_object_or_404(Hall, pk=hall_id)
@@ -226,7 +230,10 @@ def list_ballots(request, hall_id: int):
 
 
 @router.post(
-    "/halls/{hall_id}/ballots", response={201: BallotOut}, auth=AUTH, summary="Prepare a ballot"
+    "/halls/{hall_id}/ballots",
+    response=answers({201: BallotOut}, 400, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="Prepare a ballot",
 )
 def create_ballot(request, hall_id: int, payload: BallotIn):
     hall = get_object_or_404(Hall, pk=hall_id)
@@ -240,18 +247,30 @@ def create_ballot(request, hall_id: int, payload: BallotIn):
     return Status(201, ballot_out(ballot, request.user))
 
 
-@router.get("/ballots/{pk}", response=BallotOut, auth=AUTH, summary="A ballot")
+@router.get(
+    "/ballots/{pk}", response=answers(BallotOut, 401, 403, 404, 422), auth=AUTH, summary="A ballot"
+)
 def get_ballot(request, pk: int):
     return ballot_out(_ballot(request, pk), request.user)
 
 
-@router.post("/ballots/{pk}/open", response=BallotOut, auth=AUTH, summary="Open a ballot")
+@router.post(
+    "/ballots/{pk}/open",
+    response=answers(BallotOut, 400, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="Open a ballot",
+)
 def open_ballot(request, pk: int):
     ballot = sv.ballot_open(actor=request.user, ballot=_ballot(request, pk))
     return ballot_out(ballot, request.user)
 
 
-@router.post("/ballots/{pk}/close", response=BallotOut, auth=AUTH, summary="Close and count")
+@router.post(
+    "/ballots/{pk}/close",
+    response=answers(BallotOut, 400, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="Close and count",
+)
 def close_ballot(request, pk: int):
     ballot = sv.ballot_close(actor=request.user, ballot=_ballot(request, pk))
     return ballot_out(ballot, request.user)
@@ -259,7 +278,7 @@ def close_ballot(request, pk: int):
 
 @router.post(
     "/ballots/{pk}/cast",
-    response={201: CastOut},
+    response=answers({201: CastOut}, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Cast a vote (cannot be changed); returns the receipt code, shown once",
 )
@@ -274,7 +293,12 @@ def cast(request, pk: int, payload: CastIn):
     return Status(201, {"receipt": receipt})
 
 
-@router.post("/ballots/{pk}/proxies", response={201: dict}, auth=AUTH, summary="Record a proxy")
+@router.post(
+    "/ballots/{pk}/proxies",
+    response=answers({201: dict}, 400, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="Record a proxy",
+)
 def add_proxy(request, pk: int, payload: ProxyIn):
     proxy = sv.ballot_authorize_proxy(
         actor=request.user,
@@ -290,7 +314,7 @@ def add_proxy(request, pk: int, payload: ProxyIn):
 
 @router.post(
     "/ballots/{pk}/hand-count",
-    response=dict,
+    response=answers(dict, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Enter the show-of-hands counts (the ceiling comes from meeting check-ins)",
 )
@@ -301,7 +325,12 @@ def hand_count(request, pk: int, payload: HandCountIn):
     return {"voters": hand.voters, "votes": hand.votes}
 
 
-@router.get("/ballots/{pk}/results", response=ResultsOut, auth=AUTH, summary="Counts and receipts")
+@router.get(
+    "/ballots/{pk}/results",
+    response=answers(ResultsOut, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="Counts and receipts",
+)
 def results(request, pk: int):
     ballot = _ballot(request, pk)
     data = sel.tally_data(ballot.pk)
@@ -358,7 +387,7 @@ def resolution_out(res: Resolution) -> dict[str, Any]:
 
 @router.post(
     "/ballots/{pk}/resolution",
-    response={201: ResolutionOut},
+    response=answers({201: ResolutionOut}, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Publish the resolution of a passed ballot",
 )
@@ -371,7 +400,7 @@ def publish_resolution(request, pk: int, payload: ResolutionIn):
 
 @router.get(
     "/halls/{hall_id}/resolutions",
-    response=list[ResolutionOut],
+    response=answers(list[ResolutionOut], 404, 422),
     auth=None,
     summary="The notice board (public)",
 )
@@ -381,7 +410,12 @@ def list_resolutions(request, hall_id: int):
     return [resolution_out(r) for r in board["on_notice"] + board["decided"]]
 
 
-@router.get("/resolutions/{pk}", response=ResolutionOut, auth=None, summary="A resolution (public)")
+@router.get(
+    "/resolutions/{pk}",
+    response=answers(ResolutionOut, 404, 422),
+    auth=None,
+    summary="A resolution (public)",
+)
 def get_resolution(request, pk: int):
     try:
         return resolution_out(sel.resolution_detail(pk=pk))
@@ -391,7 +425,7 @@ def get_resolution(request, pk: int):
 
 @router.post(
     "/resolutions/{pk}/objections",
-    response={201: ObjectionOut},
+    response=answers({201: ObjectionOut}, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Lodge an objection during the notice period",
 )
@@ -413,7 +447,10 @@ def lodge(request, pk: int, payload: ObjectionIn):
 
 
 @router.post(
-    "/objections/{pk}/answer", response=ObjectionOut, auth=AUTH, summary="Answer an objection"
+    "/objections/{pk}/answer",
+    response=answers(ObjectionOut, 400, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="Answer an objection",
 )
 def answer(request, pk: int, payload: AnswerIn):
     obj = get_object_or_404(Objection.objects.select_related("resolution__hall"), pk=pk)

@@ -16,11 +16,14 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community.fractions import quorum_ratio
 from community.models import Hall
+from community.needs import NeedItem
 from deliberation.ledger import choices as K
 from deliberation.ledger.chain import format_at
 from deliberation.ledger.selectors import DELETED, Checker
@@ -40,6 +43,7 @@ from deliberation.votes import tally, workflow
 from deliberation.votes.choices import (
     BLANK_LABEL,
     BallotKind,
+    BallotMode,
     BallotState,
     OptionKey,
     ParticipationVia,
@@ -640,3 +644,41 @@ def _certify_published(
     # What the printed notice shows: this entry and the chain head after it.
     check.same(e, "resolution", res.pk, "ledger_seq", e.seq, res.ledger_seq)
     check.same(e, "resolution", res.pk, "chain_head_hash", e.hash, res.chain_head_hash)
+
+
+# --- 待我处理 (community.needs) -------------------------------------------------------------------
+
+NEEDS_LIMIT = 10
+
+
+def needs_of(*, user, now: datetime) -> list[NeedItem]:
+    """Ballots `user` can cast now: open, inside their window, an elector who has not voted.
+
+    One query, whatever the number of ballots (the first NEEDS_LIMIT, closing soonest first).
+    """
+    voted = Participation.objects.filter(ballot=OuterRef("pk"), user=user)
+    ballots = (
+        Ballot.objects.filter(electors__user=user, state=BallotState.OPEN)
+        .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now))
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .exclude(Exists(voted))
+        .select_related("hall")
+        .order_by(F("ends_at").asc(nulls_first=True), "pk")[:NEEDS_LIMIT]
+    )
+    return [
+        NeedItem(
+            kind="ballot",
+            icon="🗳️",
+            title=_("请投票：%(title)s") % {"title": b.title},
+            text=_("您在本次表决的投票人名册中，还没有投票。")
+            if b.mode == BallotMode.ONLINE
+            else _("会议现场正在表决，您还没有投票。"),
+            action=_("去投票"),
+            url=reverse("ballot", args=[b.pk]),
+            due=b.ends_at,
+            live=b.ends_at is None,
+            live_words=_("正在表决"),
+            hall=b.hall.name,
+        )
+        for b in ballots
+    ]

@@ -33,7 +33,7 @@ from deliberation.models import (
     Resolution,
     VoteRecord,
 )
-from deliberation.votes import hooks, tally, workflow
+from deliberation.votes import hooks, notifications, tally, workflow
 from deliberation.votes.choices import (
     BallotKind,
     BallotMode,
@@ -288,7 +288,7 @@ def _state_data(ballot: Ballot) -> dict[str, Any]:
 
 @transaction.atomic
 def ballot_open(*, actor: User, ballot: Ballot, now: datetime | None = None) -> Ballot:
-    """Open the ballot: snapshot the electorate and lock its settings."""
+    """Open the ballot: snapshot the electorate and lock its settings; online, electors are told."""
     now = now or timezone.now()
     locked = _locked(ballot)
     require(
@@ -349,6 +349,7 @@ def ballot_open(*, actor: User, ballot: Ballot, now: datetime | None = None) -> 
     )
     publish(ballot_room(locked.pk), EV_STATE, _state_data(locked))
     _publish_meeting(locked.pk)
+    notifications.ballot_opened_notice(ballot=locked, actor=actor)
     ballot.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return locked
 

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from community import privacy
@@ -99,3 +100,9 @@ def test_registration_records_the_privacy_notice_and_others_are_asked(hall, sett
     c.post(reverse("privacy_notice"))
     assert "隐私说明有新版本" not in c.get("/").content.decode()
     assert privacy.PrivacyAcceptance.objects.filter(user=meiling).count() == 2
+
+
+def test_a_phone_number_in_other_digits_is_refused(hall, zhang):
+    """`"²".isdigit()` is true: superscripts and other scripts' digits are no phone number."""
+    with pytest.raises(ValidationError, match="手机号只能是"):
+        privacy.profile_update(user=zhang["user"], display_name="张奶奶", phone="¹²³⁴⁵⁶")

@@ -1,9 +1,12 @@
-"""A resident on a phone opens the hall, reads it in large type, registers and asks to join."""
+"""A resident on a phone opens the hall, reads it in large type, registers and asks to join; a
+member sees what needs her first (待我处理)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from community.models import Membership, MembershipStatus
 from demo.community import DEMO_PASSWORD, seed_organisation
+from tests.deliberation.votes.factories import make_ballot
 from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -48,3 +51,25 @@ def test_register_and_ask_to_join_then_head_approves(server_url, phone):
     card.locator("button", has_text="批准").click()
     head.wait_for_selector("text=已批准")
     assert Membership.objects.get(user__username="meiling").status == MembershipStatus.ACTIVE
+
+
+def test_a_member_sees_what_needs_her_first_and_goes_to_vote(server_url, phone):
+    hall, users = seed_organisation()
+    make_ballot(hall, users["chenhong"], title="本月「最美楼道」评选")
+    page = phone().new_page()
+    log_in(page, server_url, "zhangnainai", DEMO_PASSWORD)
+    page.goto(server_url + "/")
+    section = page.locator("section.needs")
+    expect(section.locator("h2")).to_contain_text("待我处理")
+    card = section.locator(".need").first
+    expect(card).to_contain_text("请投票：本月「最美楼道」评选")
+    expect(card.locator(".need-when")).to_contain_text("明天截止")
+    # Large type and one big button, above the hall's own news, with no sideways scrolling.
+    title_px = card.locator(".need-title").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert title_px >= 20
+    button = card.locator("a.need-action")
+    assert button.bounding_box()["height"] >= 56
+    assert section.bounding_box()["y"] < page.locator("section.hero").bounding_box()["y"]
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    button.click()
+    expect(page.locator("h1")).to_contain_text("本月「最美楼道」评选")

@@ -31,7 +31,11 @@ def proposal(hall, author=None, *, state: str = ProposalState.COLLECTING, **kwar
         ],
     }
     for to in path.get(state) or _longer_path(state):
-        proposal_transition(proposal=p, to=to, actor=None, check_permission=False, outcome="passed")
+        # The author publishes their own proposal (and is not told of it); the rest is the system.
+        actor = author if to == ProposalState.COLLECTING else None
+        proposal_transition(
+            proposal=p, to=to, actor=actor, check_permission=False, outcome="passed"
+        )
     p.refresh_from_db()
     return p
 

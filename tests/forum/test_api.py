@@ -153,3 +153,18 @@ def test_filters_with_ids_no_database_holds_answer_an_empty_list(hall):
         assert r.status_code == 200 and r.json()["count"] == 0
         page = c.get(f"/halls/{hall.slug}/proposals/", params)
         assert page.status_code == 200
+
+
+def test_marking_notifications_read_with_ids_no_database_holds_is_not_a_500(hall):
+    """Found by schemathesis (tests/security/test_api_schema.py): `pk__in` with an id past
+    2**63 was an OverflowError on SQLite (a DataError on PostgreSQL)."""
+    author = member(hall)
+    Notification.objects.create(recipient=author, kind="commented", text="有人评论了", url="/")
+    r = post(Client(), "/api/v1/notifications/read", {"ids": [2**64, -(2**70)]}, bearer(author))
+    assert r.status_code == 200 and r.json() == {"marked": 0, "unread": 1}
+
+
+def test_a_building_filter_in_other_digits_is_no_filter_not_a_500(hall):
+    """Found by schemathesis: `"²".isdigit()` is true, yet `int("²")` fails."""
+    r = Client().get(f"/api/v1/halls/{hall.pk}/proposals", {"building": "²"})
+    assert r.status_code == 200 and r.json()["count"] == 0

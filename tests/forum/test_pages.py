@@ -203,3 +203,15 @@ def test_a_refused_action_goes_back_to_the_page_and_never_off_site(hall):
     assert r.url == "/"
     r = c.post("/notifications/read/", {"go": "/\\evil.example"})
     assert r.url == "/notifications/"
+
+
+def test_the_proposal_list_page_takes_filters_in_other_digits_without_a_500(hall):
+    r = Client().get(f"/halls/{hall.slug}/proposals/", {"brand": "²", "building": "³"})
+    assert r.status_code == 200
+
+
+def test_a_search_with_a_nul_character_is_no_500(hall):
+    """PostgreSQL refuses a NUL in a query (a 500 under `make test-pg` before)."""
+    proposal(hall, title="修复小区喷泉")
+    r = Client().get(f"/halls/{hall.slug}/proposals/", {"q": "喷泉\x00"})
+    assert r.status_code == 200 and "修复小区喷泉" in r.content.decode()

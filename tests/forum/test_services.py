@@ -93,7 +93,9 @@ def test_accept_and_reject_notify_author_and_followers(hall, people):
     p.refresh_from_db()
     assert p.state == S.REJECTED and p.review_reason == "属于物业维修范围,已转物业。"
     for person in (author, fan):
-        n = Notification.objects.get(recipient=person, kind="state_changed", proposal=p)
+        n = Notification.objects.filter(recipient=person, kind="state_changed", proposal=p).latest(
+            "pk"
+        )
         assert "不予受理" in n.text and "物业" in n.text
     q = proposal(hall, author, state=S.AWAITING_REVIEW)
     services.proposal_review(actor=people["executive"], proposal=q, decision="accept")

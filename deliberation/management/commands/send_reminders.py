@@ -1,4 +1,5 @@
-"""督办: send due-soon and overdue notices for governance tasks, once each (run daily by cron)."""
+"""Reminders, once each (run daily by cron): tomorrow's meetings, online ballots closing soon,
+and 督办 — due-soon and overdue notices for governance tasks (docs/notifications.md)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from datetime import date, datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from deliberation.meetings.notifications import meeting_reminders_send
 from deliberation.tasks.services import reminders_send
+from deliberation.votes.notifications import ballot_reminders_send
 
 
 class Command(BaseCommand):
-    help = "发送治理任务的到期提醒与逾期督办通知(每个任务各发一次)。"
+    help = "发送开会提醒、投票截止提醒和治理任务的到期提醒与逾期督办通知(每件事各发一次)。"
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -33,6 +36,13 @@ class Command(BaseCommand):
                 raise CommandError("--today 应为 YYYY-MM-DD。") from None
         else:
             day = timezone.localdate(now)
+        if not dry_run:
+            for meeting in meeting_reminders_send(now=now):
+                self.stdout.write(
+                    f"  开会提醒 · #{meeting.pk} {meeting.title} · {meeting.hall.name}"
+                )
+            for ballot in ballot_reminders_send(now=now):
+                self.stdout.write(f"  投票提醒 · #{ballot.pk} {ballot.title}")
         sent = reminders_send(today=day, now=now, dry_run=dry_run)
         verb = "将发送" if dry_run else "已发送"
         for kind, label in (("due_soon", "到期提醒"), ("overdue", "逾期督办")):

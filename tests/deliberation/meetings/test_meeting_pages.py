@@ -5,6 +5,7 @@ import json
 import pytest
 
 from deliberation.meetings import services
+from deliberation.meetings.forms import MeetingForm
 from deliberation.models import CheckIn, Meeting
 from forum.models import ProposalState
 from tests.community.factories import UserFactory, client_for
@@ -185,3 +186,11 @@ def test_http_commands_on_unknown_ids_are_404_and_huge_ids_400(ctx, action, body
     huge = {k: (2**70 if k.endswith("_id") else v) for k, v in body.items()}
     r = c.post(url, json.dumps(huge), content_type="application/json")
     assert r.status_code == 400 and "超出范围" in r.json()["detail"]
+
+
+def test_a_free_item_budget_in_other_digits_is_refused_not_a_500(ctx):
+    """`"²".isdigit()` is true, yet `int("²")` fails."""
+    hall, _people, _meeting = ctx
+    form = MeetingForm(data={"free_items": "茶话会|²"}, hall=hall)
+    assert not form.is_valid()
+    assert "分钟数" in str(form.errors["free_items"])

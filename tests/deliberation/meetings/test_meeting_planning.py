@@ -121,17 +121,22 @@ def test_only_the_moderator_or_a_head_plans_the_agenda(ctx):
 # --- reschedule and cancel ------------------------------------------------------------------
 
 
-def members_told(meeting, actor) -> dict[int, str]:
+def change_notices():
+    return Notification.objects.filter(key__regex=r"^meeting:\d+:(rescheduled|cancelled)")
+
+
+def members_told(meeting, actor, change: str) -> dict[int, str]:
+    """Who was told of the meeting's `change` (once each): every active member but the actor."""
     others = set(
         Membership.objects.filter(hall=meeting.hall, status=MembershipStatus.ACTIVE)
         .exclude(user=actor)
         .values_list("user_id", flat=True)
     )
-    told = {
-        n.recipient_id: n.text
-        for n in Notification.objects.filter(url__endswith=f"/meetings/{meeting.pk}/")
-    }
-    assert set(told) == others  # every active member but the one who made the change
+    rows = Notification.objects.filter(key__startswith=f"meeting:{meeting.pk}:{change}")
+    told = {n.recipient_id: n.text for n in rows}
+    assert rows.count() == len(told)
+    assert set(told) == others
+    assert all(n.url == f"/meetings/{meeting.pk}/" for n in rows)
     return told
 
 
@@ -159,7 +164,7 @@ def test_a_rescheduled_meeting_tells_every_member_the_new_time_and_the_reason(ct
         "活动室维修",
         before,
     )
-    for text in members_told(meeting, people["moderator"]).values():
+    for text in members_told(meeting, people["moderator"], "rescheduled").values():
         assert "改期" in text and "活动室维修" in text and "社区礼堂" in text
     room = client_for(people["zhang"]).get(f"/meetings/{meeting.pk}/").content.decode()
     assert "已改期" in room and "活动室维修" in room
@@ -174,7 +179,7 @@ def test_a_reschedule_without_a_reason_is_refused_and_nobody_is_told(ctx):
     )
     assert page.status_code == 200 and "has-error" in page.content.decode()  # asked again
     meeting.refresh_from_db()
-    assert meeting.venue == "妇女微家活动室" and not Notification.objects.exists()
+    assert meeting.venue == "妇女微家活动室" and not change_notices().exists()
 
 
 def test_cancelling_asks_to_confirm_then_releases_the_proposals_and_tells_every_member(ctx):
@@ -189,7 +194,7 @@ def test_cancelling_asks_to_confirm_then_releases_the_proposals_and_tells_every_
     assert step.status_code == 200 and "确定要取消这次会议吗" in page
     assert "加装楼道扶手" in page  # which proposals go back to 已受理
     meeting.refresh_from_db()
-    assert meeting.state == MeetingState.SCHEDULED and not Notification.objects.exists()
+    assert meeting.state == MeetingState.SCHEDULED and not change_notices().exists()
 
     r = c.post(f"/meetings/{meeting.pk}/cancel/", {"reason": "台风预警", "confirm": "1"})
     assert r.status_code == 302
@@ -198,8 +203,8 @@ def test_cancelling_asks_to_confirm_then_releases_the_proposals_and_tells_every_
     assert meeting.state == MeetingState.CANCELLED
     assert proposal.state == ProposalState.ACCEPTED
     assert proposal.events.order_by("-pk").first().note.startswith("会议「十月议事会」取消")
-    for text in members_told(meeting, people["moderator"]).values():
-        assert "已取消" in text and "台风预警" in text
+    for text in members_told(meeting, people["moderator"], "cancelled").values():
+        assert "会议取消" in text and "台风预警" in text
     room = client_for(people["zhang"]).get(f"/meetings/{meeting.pk}/").content.decode()
     assert "已取消" in room and "台风预警" in room
     # A cancelled meeting cannot be opened, changed or cancelled again.
@@ -221,7 +226,7 @@ def test_an_open_meeting_can_be_neither_rescheduled_nor_cancelled(ctx):
         r = c.post(f"/meetings/{meeting.pk}/{url}/", {"reason": "x", "confirm": "1"})
         assert r.status_code == 409 and "只有尚未开始的会议" in r.content.decode()
     meeting.refresh_from_db()
-    assert meeting.state == MeetingState.OPEN and not Notification.objects.exists()
+    assert meeting.state == MeetingState.OPEN and not change_notices().exists()
 
 
 # --- the real date ----------------------------------------------------------------------------

@@ -32,6 +32,38 @@ def png() -> bytes:
 # --- the list
 
 
+def test_list_shows_open_and_overdue_before_finished_and_last_years_finished_last(w):
+    """Issue 12: the list showed last February's finished tasks first (it sorted by due date)."""
+    today = timezone.localdate()
+    later = w.task(title="下个月到期", due_on=today + timedelta(days=30))
+    soon = w.task(title="三天后到期", due_on=today + timedelta(days=3))
+    overdue = w.task(title="已逾期的")
+    make_overdue(overdue, days=5)
+    cancelled = w.task(title="已取消的")
+    services.task_cancel(actor=w.head, task=cancelled, reason="物业已处理")
+    old_done = w.task(title="去年二月已完成")
+    recent_done = w.task(title="上周已完成")
+    for task, days_ago in ((old_done, 300), (recent_done, 7)):
+        services.task_start(actor=w.owner, task=task)
+        services.task_complete(
+            actor=w.owner, task=task, now=timezone.now() - timedelta(days=days_ago)
+        )
+        GovernanceTask.objects.filter(pk=task.pk).update(
+            due_on=today - timedelta(days=days_ago + 10)
+        )
+    html = client_for(w.member).get(f"/halls/{w.hall.slug}/tasks/").content.decode()
+    titles = [later, soon, overdue, recent_done, old_done, cancelled]
+    order = sorted(titles, key=lambda t: html.index(t.title))
+    assert [t.title for t in order] == [
+        "已逾期的",
+        "三天后到期",
+        "下个月到期",
+        "上周已完成",
+        "去年二月已完成",
+        "已取消的",
+    ]
+
+
 def test_list_filters_and_flags_overdue(w):
     a = w.task(title="清洗喷泉池")
     b = w.task(title="更换水泵", brand=None)
