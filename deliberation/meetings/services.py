@@ -473,7 +473,7 @@ def meeting_set_checkin(*, actor: User, meeting: Meeting, open: bool) -> Meeting
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
     m.checkin_open = bool(open)
-    Meeting.objects.filter(pk=m.pk).update(checkin_open=m.checkin_open)  # no save(): no signals
+    locks.save_meeting(m, "checkin_open")
     _publish(m, MEETING_CHANGED, "meeting")
     return m
 
@@ -582,7 +582,7 @@ def meeting_open_item(*, actor: User, meeting: Meeting, item_id: int | None = No
         )
     workflow.transition(item, AgendaItemState.OPEN, opened_at=timezone.now())
     m.current_item = item
-    m.save(update_fields=["current_item"])
+    locks.save_meeting(m, "current_item")
     # An item is opened once (pending → open), so it has no speeches yet: an empty floor.
     _publish(
         m, ITEM_OPENED, "meeting", "agenda", "floor", "votes", items=items, floor=Floor(item.pk)

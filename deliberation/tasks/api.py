@@ -49,7 +49,7 @@ class TaskOut(Schema):
     url: str
 
 
-class ReportOut(Schema):
+class ProgressReportOut(Schema):
     id: int
     author: PersonOut
     body: str
@@ -73,7 +73,7 @@ class TaskDetailOut(TaskOut):
     volunteers: list[PersonOut]
     subtasks: list[SubTaskOut]
     events: list[EventOut]
-    reports: list[ReportOut]
+    reports: list[ProgressReportOut]
 
 
 class TaskPageOut(Schema):
@@ -110,7 +110,7 @@ class NoteIn(Schema):
     note: str = ""
 
 
-class ReportIn(Schema):
+class ProgressReportIn(Schema):
     body: str
     progress: int | None = None
 
@@ -322,11 +322,11 @@ def move_task(request, task_id: int, action: str, payload: NoteIn | None = None)
 
 @router.post(
     "/tasks/{task_id}/reports",
-    response=answers({201: ReportOut}, 400, 401, 403, 404, 422),
+    response=answers({201: ProgressReportOut}, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Post a progress report (JSON; see /reports/photos for photos)",
 )
-def post_report(request, task_id: int, payload: ReportIn):
+def post_report(request, task_id: int, payload: ProgressReportIn):
     report = services.task_report_progress(
         actor=request.auth, task=_task(task_id), body=payload.body, progress=payload.progress
     )
@@ -335,7 +335,7 @@ def post_report(request, task_id: int, payload: ReportIn):
 
 @router.post(
     "/tasks/{task_id}/reports/photos",
-    response=answers({201: ReportOut}, 400, 401, 403, 404, 422),
+    response=answers({201: ProgressReportOut}, 400, 401, 403, 404, 422),
     auth=AUTH,
     summary="Post a progress report with photos (multipart; checked, re-encoded, EXIF removed)",
 )

@@ -134,3 +134,22 @@ def test_the_written_out_lock_makes_a_second_command_wait(hall, settings):
     for t in threads:
         t.join(10)
     assert released and second_done and second_done[0] >= released[0]
+
+
+@pytest.mark.parametrize("raw", [True, False], ids=["written out", "queryset"])
+def test_save_meeting_writes_the_named_fields_only(
+    meeting, settings, raw, django_assert_num_queries
+):
+    settings.FANGHUA = {**settings.FANGHUA, "MEETING_LOCK_RAW_SQL": raw}
+    item = meeting.items.order_by("order")[1]
+    m = Meeting.objects.get(pk=meeting.pk)
+    m.checkin_open, m.current_item, m.title = True, item, "不该写入"
+    with django_assert_num_queries(1):
+        locks.save_meeting(m, "checkin_open", "current_item")
+    fresh = Meeting.objects.get(pk=meeting.pk)
+    assert fresh.checkin_open is True and fresh.current_item_id == item.pk
+    assert fresh.title == meeting.title
+    m.checkin_open, m.current_item = False, None
+    locks.save_meeting(m, "checkin_open", "current_item")
+    fresh.refresh_from_db()
+    assert fresh.checkin_open is False and fresh.current_item_id is None
