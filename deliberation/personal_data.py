@@ -9,10 +9,12 @@ from django.utils.translation import gettext as _
 
 from community.models import User
 from community.privacy import Section, when
+from community.roles import Role
 from deliberation.models import (
     CheckIn,
     Evaluation,
     GovernanceTask,
+    MeetingElector,
     Objection,
     Participation,
     ProgressReport,
@@ -41,6 +43,17 @@ def sections(user: User) -> list[Section]:
             [
                 {_("会议"): c.meeting.title, _("时间"): when(c.at)}
                 for c in CheckIn.objects.filter(user=user).select_related("meeting")
+            ],
+        ),
+        Section(
+            _("会议应到名单(开会时的成员与角色)"),
+            [
+                {
+                    _("会议"): e.meeting.title,
+                    _("时间"): when(e.meeting.opened_at),
+                    _("角色"): ", ".join(str(Role(r).label) for r in e.roles if r in Role.values),
+                }
+                for e in MeetingElector.objects.filter(user=user).select_related("meeting")
             ],
         ),
         Section(

@@ -65,11 +65,13 @@ def seed_meeting(*, hall, users) -> None:
         return
     starts = timezone.localtime() + timedelta(days=2)
     starts = starts.replace(hour=19, minute=30, second=0, microsecond=0)
-    services.meeting_schedule(
+    meeting = services.meeting_schedule(
         actor=users["huangxiufen"],
         hall=hall,
         title=DEMO_MEETING_TITLE,
-        starts_at=starts,
+        # First set for the day before; moved a day later below (the page shows the reschedule
+        # and its reason, and every member was told).
+        starts_at=starts - timedelta(days=1),
         venue=hall.venue or "妇女微家活动室",
         moderator=users["chenhong"],
         recorder=users["linfang"],
@@ -78,4 +80,11 @@ def seed_meeting(*, hall, users) -> None:
         "到场请扫描大屏上的二维码签到;没有手机的长者请找主持人代签。",
         proposals=_accepted_proposal(hall, users),
         free_items=[("其他事项(自由发言)", 15)],
+    )
+    services.meeting_reschedule(
+        actor=users["chenhong"],
+        meeting=meeting,
+        starts_at=starts,
+        venue=meeting.venue,
+        reason="原定那天活动室要办社区义诊,推迟一天。",
     )

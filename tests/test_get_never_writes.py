@@ -147,6 +147,7 @@ PLAIN = {
     "hall_id": lambda hall, obj: hall.pk,
     "token": lambda hall, obj: obj.checkin_token,
     "action": lambda hall, obj: "open",
+    "op": lambda hall, obj: "add",
     "decision": lambda hall, obj: "approve",
     "kind": lambda hall, obj: "proposal",
     "sheet": lambda hall, obj: next(iter(SHEETS_BY_KEY)),

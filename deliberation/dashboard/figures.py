@@ -8,7 +8,6 @@ are written out in docs/dashboard.md; keep the two in step.
 from __future__ import annotations
 
 import calendar
-import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -19,7 +18,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.fractions import quorum_ratio
 from community.models import (
     Building,
     Community,
@@ -30,6 +28,7 @@ from community.models import (
     ServiceBrand,
     Street,
 )
+from deliberation.meetings import selectors as meeting_selectors
 from deliberation.models import (
     Evaluation,
     GovernanceTask,
@@ -186,7 +185,8 @@ class BuildingActivity:
 class MeetingFigure:
     id: int
     title: str
-    starts_at: datetime
+    starts_at: datetime  # scheduled
+    held_at: datetime  # when it really opened
     present: int
     electorate: int
     attendance: Ratio
@@ -315,6 +315,7 @@ class HallFigures:
                         "id": m.id,
                         "title": m.title,
                         "starts_at": m.starts_at,
+                        "held_at": m.held_at,
                         "present": m.present,
                         "electorate": m.electorate,
                         "attendance": m.attendance.as_dict(),
@@ -458,28 +459,32 @@ def electorate_of(hall: Hall) -> int:
 
 
 def meeting_figures(hall: Hall, period: Period) -> list[MeetingFigure]:
-    """Meetings held (opened) that started in the period, with attendance and quorum."""
-    electorate = electorate_of(hall)
-    ratio = quorum_ratio(hall.quorum_fraction)
-    needed = max(1, math.ceil(electorate * ratio)) if electorate else 0
-    out = []
-    for m in (
+    """Meetings held (opened) in the period, with attendance and quorum.
+
+    Dated by when they really opened; 应到 and 实到 from the electorate kept when each opened
+    (meetings.selectors.attendance_of), so a past period's figures do not change when members
+    join or leave later (a meeting opened before snapshots were kept counts the hall now)."""
+    meetings = list(
         Meeting.objects.filter(hall=hall, opened_at__isnull=False)
         .exclude(state=MeetingState.SCHEDULED)
-        .filter(_in(period, "starts_at"))
-        .annotate(present=Count("checkins"))
-        .order_by("starts_at", "pk")
-    ):
+        .filter(_in(period, "opened_at"))
+        .order_by("opened_at", "pk")
+    )
+    figures = meeting_selectors.attendance_of(meetings, hall)
+    out = []
+    for m in meetings:
+        att = figures[m.pk]
         out.append(
             MeetingFigure(
                 id=m.pk,
                 title=m.title,
                 starts_at=m.starts_at,
-                present=m.present,
-                electorate=electorate,
-                attendance=Ratio(m.present, electorate),
-                quorum_needed=needed,
-                quorum_met=electorate > 0 and m.present >= needed,
+                held_at=m.opened_at,
+                present=att.present,
+                electorate=att.electorate,
+                attendance=Ratio(att.present, att.electorate),
+                quorum_needed=att.needed,
+                quorum_met=att.met,
             )
         )
     return out

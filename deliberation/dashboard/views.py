@@ -133,7 +133,7 @@ def hall_charts(f: HallFigures) -> list[dict[str, Any]]:
                     title=_("每次会议的到会率"),
                     rows=[
                         (
-                            timezone.localtime(m.starts_at).strftime("%m-%d"),
+                            timezone.localtime(m.held_at).strftime("%m-%d"),
                             m.attendance.percent or 0,
                             _pct(m.attendance),
                         )

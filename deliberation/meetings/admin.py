@@ -4,7 +4,15 @@ services (which publish to the room), the ledger only through ledger_append."""
 from django.contrib import admin
 
 from deliberation.admin_base import ReadOnlyAdmin
-from deliberation.models import AgendaItem, CheckIn, LedgerEntry, Meeting, MinutesVersion, Speech
+from deliberation.models import (
+    AgendaItem,
+    CheckIn,
+    LedgerEntry,
+    Meeting,
+    MeetingChange,
+    MinutesVersion,
+    Speech,
+)
 
 
 class AgendaItemInline(admin.TabularInline):
@@ -18,13 +26,24 @@ class AgendaItemInline(admin.TabularInline):
         return False
 
 
+class MeetingChangeInline(admin.TabularInline):
+    model = MeetingChange
+    extra = 0
+    can_delete = False
+    fields = ("kind", "at", "by", "reason", "starts_at_before", "starts_at_after", "venue_after")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Meeting)
 class MeetingAdmin(ReadOnlyAdmin):
-    list_display = ("title", "hall", "starts_at", "state", "moderator", "recorder")
+    list_display = ("title", "hall", "starts_at", "opened_at", "state", "moderator", "recorder")
     list_filter = ("state", "hall")
     search_fields = ("title", "venue")
     list_select_related = ("hall", "moderator", "recorder")
-    inlines = [AgendaItemInline]
+    inlines = [AgendaItemInline, MeetingChangeInline]
 
 
 @admin.register(AgendaItem)

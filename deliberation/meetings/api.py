@@ -40,11 +40,24 @@ class MeetingIn(Schema):
     free_items: list[FreeItemIn] = []
 
 
+class RescheduleIn(Schema):
+    starts_at: datetime
+    venue: str
+    reason: str
+
+
+class CancelIn(Schema):
+    reason: str
+
+
 class MeetingOut(Schema):
     id: int
     title: str
     state: str
     starts_at: datetime
+    held_at: datetime
+    opened_at: datetime | None
+    closed_at: datetime | None
     venue: str
     is_hybrid: bool
     moderator: str
@@ -69,7 +82,10 @@ def meeting_out(m: Meeting) -> dict:
         "id": m.pk,
         "title": m.title,
         "state": m.state,
-        "starts_at": m.starts_at,
+        "starts_at": m.starts_at,  # as scheduled
+        "held_at": m.held_at,  # when it really opened, else as scheduled
+        "opened_at": m.opened_at,
+        "closed_at": m.closed_at,
         "venue": m.venue,
         "is_hybrid": m.is_hybrid,
         "moderator": str(m.moderator),
@@ -116,6 +132,36 @@ def schedule_meeting(request, hall_id: int, payload: MeetingIn):
         free_items=[(i.title, i.budget_minutes) for i in payload.free_items],
     )
     return Status(201, meeting_out(selectors.load_meeting(m.pk)))
+
+
+@router.post(
+    "/meetings/{meeting_id}/reschedule",
+    response=answers(MeetingOut, 400, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="Move a scheduled meeting to a new time or venue (every member is told the reason)",
+)
+def reschedule_meeting(request, meeting_id: int, payload: RescheduleIn):
+    meeting = _meeting(request, meeting_id)
+    services.meeting_reschedule(
+        actor=request.auth,
+        meeting=meeting,
+        starts_at=payload.starts_at,
+        venue=payload.venue,
+        reason=payload.reason,
+    )
+    return meeting_out(selectors.load_meeting(meeting.pk))
+
+
+@router.post(
+    "/meetings/{meeting_id}/cancel",
+    response=answers(MeetingOut, 400, 401, 403, 404, 422),
+    auth=AUTH,
+    summary="Cancel a scheduled meeting (its proposals go back to 已受理; members are told why)",
+)
+def cancel_meeting(request, meeting_id: int, payload: CancelIn):
+    meeting = _meeting(request, meeting_id)
+    services.meeting_cancel(actor=request.auth, meeting=meeting, reason=payload.reason)
+    return meeting_out(selectors.load_meeting(meeting.pk))
 
 
 @router.get(

@@ -68,3 +68,56 @@ class MeetingForm(forms.Form):
                 raise forms.ValidationError(_("时间预算应为分钟数:%(line)s") % {"line": line})
             items.append((title.strip(), int(budget) if budget else None))
         return items
+
+
+class RescheduleForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("新的开始时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    venue = forms.CharField(label=_("地点"), max_length=200)
+    reason = forms.CharField(
+        label=_("改期原因(成员会在通知里看到)"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("取消原因(成员会在通知里看到)"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AgendaAddForm(forms.Form):
+    """Add accepted proposals (picked from a list) and/or one free item to a meeting's agenda."""
+
+    proposals = forms.ModelMultipleChoiceField(
+        label=_("已受理、尚未列入议程的议题"),
+        queryset=Proposal.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    title = forms.CharField(label=_("或者添加一项自由议程"), max_length=80, required=False)
+    budget_minutes = forms.IntegerField(
+        label=_("时间预算(分钟,可不填)"), min_value=1, max_value=600, required=False
+    )
+
+    def __init__(self, *args, proposals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["proposals"].queryset = proposals
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("proposals") and not (data.get("title") or "").strip():
+            raise forms.ValidationError(_("请勾选议题,或填写自由议程的名称。"))
+        return data
+
+
+class BudgetForm(forms.Form):
+    budget_minutes = forms.IntegerField(
+        label=_("时间预算(分钟)"), min_value=1, max_value=600, required=False
+    )

@@ -47,7 +47,8 @@ def assemble_minutes(m: Meeting) -> str:
         f"# {m.title}",
         "",
         f"- {_('议事厅')}:{m.hall.name}",
-        f"- {_('时间')}:{_local(m.opened_at or m.starts_at)} — {_local(m.closed_at)}",
+        f"- {_('时间')}:{_local(m.held_at)} — {_local(m.closed_at)}"
+        + (_("(原定 %(at)s)") % {"at": _local(m.starts_at)} if m.off_schedule else ""),
         f"- {_('地点')}:{m.venue}" + (f"({_('线上线下同步')})" if m.is_hybrid else ""),
         f"- {_('主持人')}:{m.moderator}",
         f"- {_('记录员')}:{m.recorder}",
@@ -65,7 +66,13 @@ def assemble_minutes(m: Meeting) -> str:
         "",
     ]
     checkins = CheckIn.objects.filter(meeting=m).select_related("user").order_by("at", "pk")
-    names = [f"{c.user}" + ("" if c.method == "qr" else "(" + _("代签") + ")") for c in checkins]
+    counted = {c["user"]["id"]: c["elector"] for c in att["checkins"]}
+    names = [
+        f"{c.user}"
+        + ("" if c.method == "qr" else "(" + _("代签") + ")")
+        + ("" if counted.get(c.user_id, True) else "(" + _("列席") + ")")
+        for c in checkins
+    ]
     lines += [_("签到:") + ("、".join(names) if names else _("无")), ""]
     stance_label = {s.value: str(s.label) for s in Stance}
     items = AgendaItem.objects.filter(meeting=m).select_related("proposal").order_by("order", "pk")

@@ -33,6 +33,8 @@ from deliberation.models import (
     Elector,
     HandCount,
     Meeting,
+    MeetingChange,
+    MeetingElector,
     MeetingState,
     Participation,
     Speech,
@@ -41,6 +43,7 @@ from deliberation.models import (
 )
 from deliberation.models.votes import BallotKind, BallotResult, BallotState
 from deliberation.votes import selectors as votes_selectors
+from forum.models import Proposal, ProposalState
 from realtime import presence
 
 
@@ -271,25 +274,98 @@ def electorate_count(hall: Hall) -> int:
     return Membership.objects.filter(hall=hall, status=MembershipStatus.ACTIVE).count()
 
 
+def has_snapshot(m: Meeting) -> bool:
+    """Whether the meeting kept its electorate when it opened (else it is counted live)."""
+    return m.electorate_size is not None
+
+
+def elector_ids(m: Meeting) -> set[int] | None:
+    """Who was in the meeting's electorate when it opened (one query); None without a snapshot."""
+    if not has_snapshot(m):
+        return None
+    return set(MeetingElector.objects.filter(meeting_id=m.pk).values_list("user_id", flat=True))
+
+
+def quorum_needed(electorate: int, fraction) -> int:
+    return max(1, math.ceil(electorate * quorum_ratio(fraction))) if electorate else 0
+
+
 def checkins_of(m: Meeting) -> list[CheckIn]:
     return list(CheckIn.objects.filter(meeting=m).select_related("user").order_by("at", "pk"))
 
 
 def attendance_section(m: Meeting, checkins: list[CheckIn] | None = None) -> dict[str, Any]:
+    """应到, 实到 and the quorum: from the electorate kept when the meeting opened.
+
+    A meeting not yet opened (or opened before snapshots were kept) counts the hall's active
+    members now. With a snapshot, someone who joined the hall after the meeting opened may
+    check in but attends without counting (列席, `elector: false`). Two queries either way."""
     checkins = checkins_of(m) if checkins is None else checkins
-    electorate = electorate_count(m.hall)
+    electors = elector_ids(m)
+    if electors is None:
+        electorate, present = electorate_count(m.hall), len(checkins)
+    else:
+        electorate = len(electors)
+        present = sum(1 for c in checkins if c.user_id in electors)
     fraction = m.hall.quorum_fraction
-    needed = max(1, math.ceil(electorate * quorum_ratio(fraction))) if electorate else 0
+    needed = quorum_needed(electorate, fraction)
     return {
         "electorate": electorate,
-        "present": len(checkins),
+        "present": present,
         "quorum_fraction": str(fraction),
         "quorum_needed": needed,
-        "quorum_met": electorate > 0 and len(checkins) >= needed,
+        "quorum_met": electorate > 0 and present >= needed,
+        "snapshot": electors is not None,
         "checkins": [
-            {"user": person(c.user), "method": c.method, "at": iso(c.at)} for c in checkins
+            {
+                "user": person(c.user),
+                "method": c.method,
+                "at": iso(c.at),
+                "elector": electors is None or c.user_id in electors,
+            }
+            for c in checkins
         ],
     }
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """应到, 实到 and the quorum of one meeting (the figures of lists: 台账, dashboard)."""
+
+    electorate: int
+    present: int
+    needed: int
+
+    @property
+    def met(self) -> bool:
+        return self.electorate > 0 and self.present >= self.needed
+
+
+def attendance_of(meetings: list[Meeting], hall: Hall) -> dict[int, Attendance]:
+    """The attendance of each meeting of `hall`, in at most three queries however many.
+
+    From each meeting's snapshot (taken when it opened); a meeting without one (not yet opened,
+    or opened before snapshots were kept) counts the hall's active members now and every
+    check-in, as its room does."""
+    ids = [m.pk for m in meetings]
+    checked: dict[int, set[int]] = {pk: set() for pk in ids}
+    for mid, uid in CheckIn.objects.filter(meeting_id__in=ids).values_list("meeting_id", "user_id"):
+        checked[mid].add(uid)
+    kept = [m.pk for m in meetings if has_snapshot(m)]
+    electors: dict[int, set[int]] = {pk: set() for pk in kept}
+    if kept:
+        rows = MeetingElector.objects.filter(meeting_id__in=kept)
+        for mid, uid in rows.values_list("meeting_id", "user_id"):
+            electors[mid].add(uid)
+    live = electorate_count(hall) if len(kept) < len(ids) else 0
+    out = {}
+    for m in meetings:
+        if m.pk in electors:
+            electorate, present = len(electors[m.pk]), len(checked[m.pk] & electors[m.pk])
+        else:
+            electorate, present = live, len(checked[m.pk])
+        out[m.pk] = Attendance(electorate, present, quorum_needed(electorate, hall.quorum_fraction))
+    return out
 
 
 def hand_out(s: Speech) -> dict[str, Any]:
@@ -492,7 +568,25 @@ def meetings_of(*, hall: Hall) -> QuerySet[Meeting]:
 
 
 def upcoming_meetings(*, hall: Hall) -> QuerySet[Meeting]:
-    return meetings_of(hall=hall).filter(~Q(state=MeetingState.CLOSED)).order_by("starts_at", "pk")
+    return (
+        meetings_of(hall=hall)
+        .exclude(state__in=[MeetingState.CLOSED, MeetingState.CANCELLED])
+        .order_by("starts_at", "pk")
+    )
+
+
+def proposals_to_add(*, meeting: Meeting) -> QuerySet[Proposal]:
+    """Accepted proposals of the meeting's hall on no agenda now (可列入议程), newest first."""
+    return Proposal.objects.filter(hall_id=meeting.hall_id, state=ProposalState.ACCEPTED).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def changes_of(*, meeting: Meeting) -> list[MeetingChange]:
+    """The meeting's reschedules and cancellation, oldest first."""
+    return list(
+        MeetingChange.objects.filter(meeting=meeting).select_related("by").order_by("at", "pk")
+    )
 
 
 def is_checked_in(*, meeting: Meeting, user) -> bool:

@@ -44,6 +44,9 @@ from deliberation.models import (
     CheckIn,
     CheckInMethod,
     Meeting,
+    MeetingChange,
+    MeetingChangeKind,
+    MeetingElector,
     MeetingState,
     MinutesVersion,
     Speech,
@@ -58,6 +61,7 @@ from realtime.publish import publish
 MEETING_SCHEDULED = event_type(
     "meeting.scheduled", "A meeting was scheduled in the hall. data: {id, title, starts_at, url}"
 )
+MAX_REASON_CHARS = 200
 MAX_MINUTES_CHARS = 100_000
 EXTEND_MIN, EXTEND_MAX = 10, 600
 
@@ -93,6 +97,17 @@ def _require_open(m: Meeting) -> None:
 def _require_not_closed(m: Meeting) -> None:
     if m.state == MeetingState.CLOSED:
         raise ValidationError(_("会议已经结束。"))
+    if m.state == MeetingState.CANCELLED:
+        raise ValidationError(_("会议已经取消。"))
+
+
+def _require_planning(m: Meeting) -> None:
+    """The agenda is planned on its own page only before the meeting opens."""
+    _require_not_closed(m)
+    if m.state != MeetingState.SCHEDULED:
+        raise ValidationError(
+            _("会议已经开始,不能再在会前安排议程。尚未审议的议程可由主持人在会议室里调整。")
+        )
 
 
 def _require_item(m: Meeting) -> int:
@@ -262,11 +277,15 @@ def agenda_add_item(
     title: str = "",
     proposal: Proposal | None = None,
     budget_minutes: int | None = None,
+    before_open: bool = False,
 ) -> AgendaItem:
-    """Add a free item or an accepted proposal to the agenda."""
+    """Add a free item or an accepted proposal to the agenda.
+
+    `before_open`: the change comes from the agenda's planning page, refused once the meeting
+    has opened (the room may still change the items not yet deliberated)."""
     m = _lock(meeting, "agenda")
     require(actor, "deliberation.run_meeting", m)
-    _require_not_closed(m)
+    (_require_planning if before_open else _require_not_closed)(m)
     item = _add_item(m, actor, title=title, proposal=proposal, budget=budget_minutes)
     _publish(m, AGENDA_CHANGED, "agenda")
     return item
@@ -288,11 +307,13 @@ def _pending_in(items: list[AgendaItem], item_id: int) -> AgendaItem:
 
 
 @transaction.atomic
-def agenda_remove_item(*, actor: User, meeting: Meeting, item_id: int) -> None:
+def agenda_remove_item(
+    *, actor: User, meeting: Meeting, item_id: int, before_open: bool = False
+) -> None:
     """Take a pending item off the agenda; its proposal goes back to 已受理."""
     m = _lock(meeting, "agenda")
     require(actor, "deliberation.run_meeting", m)
-    _require_not_closed(m)
+    (_require_planning if before_open else _require_not_closed)(m)
     items = selectors.agenda_items(m)
     item = _pending_in(items, item_id)
     if item.proposal is not None and item.proposal.state == ProposalState.ON_AGENDA:
@@ -309,11 +330,13 @@ def agenda_remove_item(*, actor: User, meeting: Meeting, item_id: int) -> None:
 
 
 @transaction.atomic
-def agenda_move_item(*, actor: User, meeting: Meeting, item_id: int, direction: str) -> None:
+def agenda_move_item(
+    *, actor: User, meeting: Meeting, item_id: int, direction: str, before_open: bool = False
+) -> None:
     """Move a pending item one place up or down."""
     m = _lock(meeting, "agenda")
     require(actor, "deliberation.run_meeting", m)
-    _require_not_closed(m)
+    (_require_planning if before_open else _require_not_closed)(m)
     if direction not in ("up", "down"):
         raise ValidationError(_("方向只能是 up 或 down。"))
     items = selectors.agenda_items(m)
@@ -334,12 +357,17 @@ def agenda_move_item(*, actor: User, meeting: Meeting, item_id: int, direction: 
 
 @transaction.atomic
 def agenda_set_budget(
-    *, actor: User, meeting: Meeting, item_id: int, budget_minutes: int | None
+    *,
+    actor: User,
+    meeting: Meeting,
+    item_id: int,
+    budget_minutes: int | None,
+    before_open: bool = False,
 ) -> None:
     """Set (or clear) an item's time budget."""
     m = _lock(meeting, "agenda")
     require(actor, "deliberation.run_meeting", m)
-    _require_not_closed(m)
+    (_require_planning if before_open else _require_not_closed)(m)
     items = selectors.agenda_items(m)
     item = _item_in(items, item_id)
     if budget_minutes is not None and not 1 <= budget_minutes <= 600:
@@ -347,6 +375,94 @@ def agenda_set_budget(
     item.budget_minutes = budget_minutes
     item.save(update_fields=["budget_minutes"])
     _publish(m, AGENDA_CHANGED, "agenda", items=items)
+
+
+# --- reschedule and cancel (before the meeting opens)
+def _reason(reason: str, errors: dict[str, list[str]]) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("请写明原因,成员会在通知里看到。")]
+    elif len(reason) > MAX_REASON_CHARS:
+        errors["reason"] = [_("原因请写在 %(n)s 字以内。") % {"n": MAX_REASON_CHARS}]
+    return reason
+
+
+@transaction.atomic
+def meeting_reschedule(
+    *, actor: User, meeting: Meeting, starts_at: datetime, venue: str, reason: str
+) -> Meeting:
+    """Move a scheduled meeting to a new date, time or venue; every active member is told why."""
+    m = _lock(meeting, "meeting")
+    require(actor, "deliberation.run_meeting", m)
+    if m.state != MeetingState.SCHEDULED:
+        raise ValidationError(_("只有尚未开始的会议可以改期。"))
+    errors: dict[str, list[str]] = {}
+    venue = (venue or "").strip()
+    reason = _reason(reason, errors)
+    if starts_at is None:
+        errors["starts_at"] = [_("请填写新的开始时间。")]
+    elif starts_at <= timezone.now():
+        errors["starts_at"] = [_("新的开始时间已经过去了,请选择以后的时间。")]
+    if not venue:
+        errors["venue"] = [_("请填写会议地点。")]
+    too_long(Meeting, errors, venue=venue)
+    if not errors and starts_at == m.starts_at and venue == m.venue:
+        errors["starts_at"] = [_("新的时间和地点与原来相同。")]
+    if errors:
+        raise ValidationError(errors)
+    MeetingChange.objects.create(
+        meeting=m,
+        kind=MeetingChangeKind.RESCHEDULED,
+        by=actor,
+        reason=reason,
+        starts_at_before=m.starts_at,
+        venue_before=m.venue,
+        starts_at_after=starts_at,
+        venue_after=venue,
+    )
+    before = m.starts_at
+    m.starts_at, m.venue = starts_at, venue
+    m.save(update_fields=["starts_at", "venue"])
+    notifications.meeting_changed_notice(
+        meeting=m, change="rescheduled", reason=reason, actor=actor, was=before
+    )
+    _publish(m, MEETING_CHANGED, "meeting")
+    return m
+
+
+@transaction.atomic
+def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
+    """Cancel a scheduled meeting: its proposals go back to 已受理; every active member is told."""
+    m = _lock(meeting, "meeting")
+    require(actor, "deliberation.run_meeting", m)
+    if m.state != MeetingState.SCHEDULED:
+        raise ValidationError(_("只有尚未开始的会议可以取消。"))
+    errors: dict[str, list[str]] = {}
+    reason = _reason(reason, errors)
+    if errors:
+        raise ValidationError(errors)
+    items = selectors.agenda_items(m)
+    for item in items:
+        if item.proposal is not None and item.proposal.state == ProposalState.ON_AGENDA:
+            proposal_transition(
+                proposal=item.proposal,
+                to=ProposalState.ACCEPTED,
+                actor=actor,
+                note=_("会议「%(t)s」取消,退回待下次会议") % {"t": m.title},
+                check_permission=False,
+            )
+    workflow.transition(m, MeetingState.CANCELLED, checkin_open=False)
+    MeetingChange.objects.create(
+        meeting=m,
+        kind=MeetingChangeKind.CANCELLED,
+        by=actor,
+        reason=reason,
+        starts_at_before=m.starts_at,
+        venue_before=m.venue,
+    )
+    notifications.meeting_changed_notice(meeting=m, change="cancelled", reason=reason, actor=actor)
+    _publish(m, MEETING_CHANGED, "meeting", "agenda")
+    return m
 
 
 # --- check-in
@@ -401,14 +517,39 @@ def meeting_check_in_member(*, actor: User, meeting: Meeting, user_id: int) -> C
 
 
 # --- running the meeting
+def _snapshot_electorate(m: Meeting) -> list[MeetingElector]:
+    """Keep who may attend as it stands now: the hall's active members and their roles.
+
+    One read (memberships with their roles, joined) and one INSERT, once per meeting."""
+    roles: dict[int, list[str]] = {}
+    rows = Membership.objects.filter(hall_id=m.hall_id, status=MembershipStatus.ACTIVE)
+    for user_id, role in rows.values_list("user_id", "roles__role").order_by("user_id"):
+        held = roles.setdefault(user_id, [])
+        if role and role not in held:
+            held.append(role)
+    return MeetingElector.objects.bulk_create(
+        MeetingElector(meeting_id=m.pk, user_id=uid, roles=sorted(held))
+        for uid, held in roles.items()
+    )
+
+
 @transaction.atomic
 def meeting_open(*, actor: User, meeting: Meeting) -> Meeting:
     """Open the meeting (check-in opens with it if it was not yet open)."""
     m = _lock(meeting, "meeting")
     require(actor, "deliberation.run_meeting", m)
+    if m.state == MeetingState.CANCELLED:
+        raise ValidationError(_("会议已经取消,不能开会。"))
     if m.state != MeetingState.SCHEDULED:
         raise ValidationError(_("会议已经开始或已经结束。"))
-    workflow.transition(m, MeetingState.OPEN, opened_at=timezone.now(), checkin_open=True)
+    electors = _snapshot_electorate(m)
+    workflow.transition(
+        m,
+        MeetingState.OPEN,
+        opened_at=timezone.now(),
+        checkin_open=True,
+        electorate_size=len(electors),
+    )
     _publish(m, MEETING_CHANGED, "meeting")
     return m
 

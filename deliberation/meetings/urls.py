@@ -12,4 +12,8 @@ urlpatterns = [
     path("meetings/<int:pk>/minutes/", views.meeting_minutes, name="meeting_minutes"),
     path("meetings/<int:pk>/checkin/<str:token>/", views.meeting_checkin, name="meeting_checkin"),
     path("meetings/<int:pk>/do/<str:action>/", views.meeting_action, name="meeting_action"),
+    path("meetings/<int:pk>/agenda/", views.meeting_agenda, name="meeting_agenda"),
+    path("meetings/<int:pk>/agenda/<str:op>/", views.meeting_agenda_do, name="meeting_agenda_do"),
+    path("meetings/<int:pk>/reschedule/", views.meeting_reschedule, name="meeting_reschedule"),
+    path("meetings/<int:pk>/cancel/", views.meeting_cancel, name="meeting_cancel"),
 ]

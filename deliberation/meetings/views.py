@@ -19,7 +19,13 @@ from community.markup import render_markdown
 from community.models import MajorityRule
 from deliberation.meetings import minutes, selectors, services
 from deliberation.meetings.commands import COMMANDS
-from deliberation.meetings.forms import MeetingForm
+from deliberation.meetings.forms import (
+    AgendaAddForm,
+    BudgetForm,
+    CancelForm,
+    MeetingForm,
+    RescheduleForm,
+)
 from deliberation.models import Meeting
 from deliberation.models.meetings import (
     AgendaItemState,
@@ -48,6 +54,22 @@ def _meeting(request, pk: int, perm: str = "deliberation.view_meeting") -> Meeti
     return meeting
 
 
+def _run(request, pk: int) -> Meeting:
+    """The meeting, for its moderator (or a head or an admin) only."""
+    meeting = _meeting(request, pk)  # a non-member is told the room is for members
+    if not request.user.has_perm("deliberation.run_meeting", meeting):
+        raise PermissionDenied(_("只有本次会议的主持人或微家负责人可以安排议程、改期或取消会议。"))
+    return meeting
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
 def meeting_list(request, slug: str):
     hall = _hall(slug)
     meetings = (
@@ -60,8 +82,8 @@ def meeting_list(request, slug: str):
         "deliberation/meetings/meeting_list.html",
         {
             "hall": hall,
-            "upcoming": [m for m in meetings if m.state != "closed"][::-1],
-            "past": [m for m in meetings if m.state == "closed"],
+            "upcoming": [m for m in meetings if m.state in ("scheduled", "open")][::-1],
+            "past": [m for m in meetings if m.state not in ("scheduled", "open")],
             "is_member": request.user.has_perm("deliberation.view_meeting", hall),
             "can_schedule": request.user.has_perm("deliberation.schedule_meeting", hall),
         },
@@ -133,6 +155,7 @@ def _page_context(request, meeting: Meeting) -> dict:
         "checked_in": selectors.is_checked_in(meeting=meeting, user=user),
         "snapshot": selectors.meeting_snapshot(meeting.pk),
         "roster": selectors.roster(meeting=meeting) if can_run else [],
+        "changes": selectors.changes_of(meeting=meeting),
         "me": {"id": user.pk, "name": str(user)},
         "checkin_url": request.build_absolute_uri(
             reverse("meeting_checkin", args=[meeting.pk, meeting.checkin_token])
@@ -265,3 +288,160 @@ def meeting_action(request, pk: int, action: str):
     if nxt == "minutes":
         return redirect("meeting_minutes", pk=pk)
     return redirect("meeting", pk=pk)
+
+
+# --- planning before the meeting opens: the agenda, reschedule, cancel -------------------------
+
+
+@login_required
+def meeting_agenda(request, pk: int):
+    """The agenda's planning page: add (accepted proposals from a list, or free items), remove,
+    move up and down, and set each item's time budget — until the meeting opens."""
+    meeting = _run(request, pk)
+    planning = meeting.state == MeetingState.SCHEDULED
+    proposals = selectors.proposals_to_add(meeting=meeting)
+    return render(
+        request,
+        "deliberation/meetings/meeting_agenda.html",
+        {
+            "meeting": meeting,
+            "hall": meeting.hall,
+            "planning": planning,
+            "items": selectors.agenda_items(meeting),
+            "add_form": AgendaAddForm(proposals=proposals) if planning else None,
+        },
+    )
+
+
+AGENDA_OPS = ("add", "remove", "move", "budget")
+
+
+def _post_int(request, key: str) -> int | None:
+    value = request.POST.get(key, "").strip()
+    return int(value) if value.isdigit() and len(value) < 16 else None
+
+
+@login_required
+@require_POST
+def meeting_agenda_do(request, pk: int, op: str):
+    """One change of the agenda from its planning page (refused once the meeting has opened)."""
+    if op not in AGENDA_OPS:
+        raise Http404
+    meeting = _run(request, pk)
+    common = {"actor": request.user, "meeting": meeting, "before_open": True}
+    try:
+        if op == "add":
+            form = AgendaAddForm(
+                request.POST, proposals=selectors.proposals_to_add(meeting=meeting)
+            )
+            if not form.is_valid():
+                raise ValidationError([e for errs in form.errors.values() for e in errs])
+            d = form.cleaned_data
+            for proposal in d["proposals"]:
+                services.agenda_add_item(**common, proposal=proposal)
+            if (d["title"] or "").strip():
+                services.agenda_add_item(
+                    **common, title=d["title"], budget_minutes=d["budget_minutes"]
+                )
+            messages.success(request, _("已加入议程。"))
+        elif op == "budget":
+            form = BudgetForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([e for errs in form.errors.values() for e in errs])
+            services.agenda_set_budget(
+                **common,
+                item_id=_post_int(request, "item_id"),
+                budget_minutes=form.cleaned_data["budget_minutes"],
+            )
+            messages.success(request, _("时间预算已保存。"))
+        elif op == "move":
+            services.agenda_move_item(
+                **common,
+                item_id=_post_int(request, "item_id"),
+                direction=request.POST.get("direction", ""),
+            )
+        else:
+            services.agenda_remove_item(**common, item_id=_post_int(request, "item_id"))
+            messages.success(request, _("已移出议程;如是议题,已退回「已受理」。"))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])) or str(exc))
+    except ObjectDoesNotExist:
+        messages.error(request, _("找不到这一项议程,可能已被移出。"))
+    return redirect("meeting_agenda", pk=pk)
+
+
+def _not_scheduled(request, meeting: Meeting):
+    """A page that says why a meeting already opened, closed or cancelled cannot be changed."""
+    return render(
+        request,
+        "deliberation/meetings/meeting_change_refused.html",
+        {"meeting": meeting, "hall": meeting.hall},
+        status=409,
+    )
+
+
+@login_required
+def meeting_reschedule(request, pk: int):
+    """Change the date, time or venue of a scheduled meeting, with a reason members are told."""
+    meeting = _run(request, pk)
+    if meeting.state != MeetingState.SCHEDULED:
+        return _not_scheduled(request, meeting)
+    form = RescheduleForm(
+        request.POST or None, initial={"starts_at": meeting.starts_at, "venue": meeting.venue}
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.meeting_reschedule(
+                actor=request.user,
+                meeting=meeting,
+                starts_at=d["starts_at"],
+                venue=d["venue"],
+                reason=d["reason"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("会议已改期,已通知全体成员。"))
+            return redirect("meeting", pk=pk)
+    return render(
+        request,
+        "deliberation/meetings/meeting_reschedule.html",
+        {"meeting": meeting, "hall": meeting.hall, "form": form},
+    )
+
+
+@login_required
+def meeting_cancel(request, pk: int):
+    """Cancel a scheduled meeting: write the reason, then confirm on a second step."""
+    meeting = _run(request, pk)
+    if meeting.state != MeetingState.SCHEDULED:
+        return _not_scheduled(request, meeting)
+    form = CancelForm(request.POST or None)
+    confirming = False
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("confirm") != "1":
+            confirming = True  # the second step: nothing is written yet
+        else:
+            try:
+                services.meeting_cancel(
+                    actor=request.user, meeting=meeting, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(
+                    request, _("会议已取消,已通知全体成员;议程上的议题已退回「已受理」。")
+                )
+                return redirect("meeting", pk=pk)
+    return render(
+        request,
+        "deliberation/meetings/meeting_cancel.html",
+        {
+            "meeting": meeting,
+            "hall": meeting.hall,
+            "form": form,
+            "confirming": confirming,
+            "proposals": [i.proposal for i in selectors.agenda_items(meeting) if i.proposal],
+        },
+    )

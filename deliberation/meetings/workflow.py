@@ -35,6 +35,7 @@ M, A, S = MeetingState, AgendaItemState, SpeechState
 MEETING_TRANSITIONS: dict[tuple[str, str], str] = {
     (M.SCHEDULED, M.OPEN): "open",
     (M.OPEN, M.CLOSED): "close",
+    (M.SCHEDULED, M.CANCELLED): "cancel",  # before it opens, with a reason (MeetingChange)
 }
 ITEM_TRANSITIONS: dict[tuple[str, str], str] = {
     (A.PENDING, A.OPEN): "open",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +20,7 @@ class MeetingState(models.TextChoices):
     SCHEDULED = "scheduled", _("待召开")
     OPEN = "open", _("进行中")
     CLOSED = "closed", _("已结束")
+    CANCELLED = "cancelled", _("已取消")
 
 
 class Meeting(models.Model):
@@ -56,6 +58,9 @@ class Meeting(models.Model):
     )
     opened_at = models.DateTimeField(_("开会时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("散会时间"), null=True, blank=True)
+    # 应到: the active members when the meeting opened (their rows are MeetingElector); None for a
+    # meeting not yet opened, or opened before snapshots were kept (then counted live).
+    electorate_size = models.PositiveIntegerField(_("应到人数"), null=True, blank=True)
     checkin_open = models.BooleanField(_("签到开放"), default=False)
     checkin_token = models.CharField(max_length=32, default=new_checkin_token, editable=False)
     current_item = models.ForeignKey(
@@ -93,6 +98,19 @@ class Meeting(models.Model):
     @property
     def minutes_locked(self) -> bool:
         return bool(self.moderator_confirmed_at and self.recorder_confirmed_at)
+
+    @property
+    def held_at(self):
+        """When the meeting really opened, else when it is scheduled to start."""
+        return self.opened_at or self.starts_at
+
+    @property
+    def off_schedule(self) -> bool:
+        """Opened on another day than scheduled, or an hour or more away from it (原定 is shown)."""
+        if self.opened_at is None:
+            return False
+        real, planned = timezone.localtime(self.opened_at), timezone.localtime(self.starts_at)
+        return real.date() != planned.date() or abs(real - planned) >= timedelta(hours=1)
 
 
 class AgendaItemState(models.TextChoices):
@@ -237,3 +255,53 @@ class MinutesVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting_id} v{self.number}"
+
+
+class MeetingElector(models.Model):
+    """One person of a meeting's electorate (应到), as it stood when the meeting opened.
+
+    Written once, at `meeting_open`; 应到, attendance and quorum of the meeting are computed from
+    these rows from then on, so members who join or leave later do not change its records."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="electors")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    roles = models.JSONField(_("角色"), default=list, blank=True)  # role codes held then
+
+    class Meta:
+        verbose_name = _("应到成员")
+        verbose_name_plural = _("应到成员")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="meeting_elector_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.meeting_id}"
+
+
+class MeetingChangeKind(models.TextChoices):
+    RESCHEDULED = "rescheduled", _("改期")
+    CANCELLED = "cancelled", _("取消")
+
+
+class MeetingChange(models.Model):
+    """A reschedule or a cancellation of a scheduled meeting: who, when, why, what it was."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(_("变更"), max_length=12, choices=MeetingChangeKind.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    reason = models.CharField(_("原因"), max_length=200)
+    starts_at_before = models.DateTimeField(_("原定时间"))
+    venue_before = models.CharField(_("原定地点"), max_length=200)
+    starts_at_after = models.DateTimeField(_("新时间"), null=True, blank=True)
+    venue_after = models.CharField(_("新地点"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("会议变更")
+        verbose_name_plural = _("会议变更")
+        ordering = ["meeting", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} {self.kind}"

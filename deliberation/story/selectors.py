@@ -484,6 +484,8 @@ def _build(user, proposal: Proposal, d: dict[str, Any]) -> Story:
                 "id": m.pk,
                 "title": m.title,
                 "starts_at": m.starts_at,
+                "held_at": m.held_at,  # when it really opened (else as scheduled)
+                "off_schedule": m.off_schedule,
                 "venue": m.venue,
                 "state": m.state,
                 "state_label": str(m.get_state_display()),
@@ -500,7 +502,7 @@ def _build(user, proposal: Proposal, d: dict[str, Any]) -> Story:
                 "closed_at": item.closed_at,
             },
             "earlier": [
-                {"title": i.meeting.title, "starts_at": i.meeting.starts_at}
+                {"title": i.meeting.title, "starts_at": i.meeting.held_at}
                 for i in items
                 if i is not item
             ],

@@ -7,14 +7,13 @@ however many rows the month has.
 
 Which rows belong to a month (docs/taizhang.md, "The month"): the relevant moment falls in
 [first day 00:00, first day of the next month 00:00) in Asia/Shanghai —
-议题 posted (published_at), 会议 scheduled start (starts_at), 表决 closed (closed_at),
+议题 posted (published_at), 会议 held (opened_at, else the scheduled starts_at), 表决 closed (closed_at),
 决议 published (published_at); 任务 are those active in the month: created before its end
 and not finished (done or cancelled) before its start.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,12 +22,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from community.fractions import quorum_ratio
-from community.models import Hall, Membership, MembershipStatus
+from community.models import Hall
+from deliberation.meetings import selectors as meeting_selectors
 from deliberation.models import (
     AgendaItem,
     Ballot,
@@ -212,49 +212,54 @@ def proposal_rows(hall: Hall, month: Month, *, today: date | None = None) -> Tab
 # --- 会议 --------------------------------------------------------------------------------------
 
 MEETING_HEADERS = [
-    "会议名称", "开始时间", "地点", "主持人", "记录员", "状态", "应到人数", "实到人数",
+    "会议名称", "开始时间", "原定时间", "地点", "主持人", "记录员", "状态", "应到人数", "实到人数",
     "法定人数", "是否达到法定人数", "议程项", "纪要确认",
 ]  # fmt: skip
 
 
 def meeting_rows(hall: Hall, month: Month, *, today: date | None = None) -> Table:
-    """Meetings whose start falls in the month, with attendance (签到) and the agenda.
+    """Meetings held in the month (when they really opened; the scheduled start for one not
+    yet opened or cancelled), with attendance (签到) and the agenda.
 
-    应到人数 is the hall's active membership now — the same figure the meeting room and the
-    minutes use (a meeting keeps no snapshot of it).
+    开始时间 is when the meeting opened; 原定时间 the scheduled start, when it was on another
+    day or an hour or more away. 应到人数, 实到人数 and the quorum come from the electorate kept
+    when the meeting opened (meetings.selectors.attendance_of): they do not change when members
+    join or leave later. A meeting opened before snapshots were kept counts the hall's active
+    members at the time of export.
     """
     meetings = list(
-        Meeting.objects.filter(_in_month("starts_at", month), hall=hall)
+        Meeting.objects.annotate(held=Coalesce("opened_at", "starts_at"))
+        .filter(_in_month("held", month), hall=hall)
         .select_related("moderator", "recorder")
-        .annotate(present=Count("checkins", distinct=True))
         .prefetch_related(
             Prefetch("items", queryset=AgendaItem.objects.order_by("order", "pk"), to_attr="agenda")
         )
-        .order_by("starts_at", "pk")
+        .order_by("held", "pk")
     )
     if not meetings:
         return MEETING_HEADERS, []
-    electorate = Membership.objects.filter(hall=hall, status=MembershipStatus.ACTIVE).count()
-    needed = max(1, math.ceil(electorate * quorum_ratio(hall.quorum_fraction))) if electorate else 0
+    figures = meeting_selectors.attendance_of(meetings, hall)
     rows = []
     for m in meetings:
-        held = m.state != MeetingState.SCHEDULED
+        held = m.state in (MeetingState.OPEN, MeetingState.CLOSED)
+        att = figures[m.pk]
         if not held:
             quorum = _("未召开")
         else:
-            quorum = yes_no(electorate > 0 and m.present >= needed)
+            quorum = yes_no(att.met)
         agenda = "\n".join(f"{i}. {item.title}" for i, item in enumerate(m.agenda, 1))
         rows.append(
             [
                 m.title,
-                local(m.starts_at),
+                local(m.held_at),
+                local(m.starts_at) if m.off_schedule else None,
                 m.venue,
                 name(m.moderator),
                 name(m.recorder),
                 str(MeetingState(m.state).label),
-                electorate,
-                m.present,
-                needed,
+                att.electorate,
+                att.present,
+                att.needed,
                 quorum,
                 agenda,
                 _("已确认") if m.minutes_locked else (_("待确认") if held else ""),

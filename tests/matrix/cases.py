@@ -230,6 +230,26 @@ def page_cases(i: dict[str, Any]) -> dict[str, Case]:
     get("meeting_minutes", f"/meetings/{live}/minutes/")
     both("meeting_checkin", f"/meetings/{live}/checkin/{i['checkin_token']}/")
     get("meeting_action", f"/meetings/{live}/do/next_item/")
+    planned, planned_item = i["scheduled_meeting"], i["scheduled_item"]
+    get("meeting_agenda", f"/meetings/{planned}/agenda/")
+    get("meeting_agenda_do", f"/meetings/{planned}/agenda/move/")
+    for op, data in (
+        ("add", {"title": "新增议程", "budget_minutes": "10"}),
+        ("remove", {"item_id": planned_item}),
+        ("move", {"item_id": planned_item, "direction": "up"}),
+        ("budget", {"item_id": planned_item, "budget_minutes": "20"}),
+    ):
+        post(f"meeting_agenda_do:{op}", f"/meetings/{planned}/agenda/{op}/", data)
+    both(
+        "meeting_reschedule",
+        f"/meetings/{planned}/reschedule/",
+        {"starts_at": _later(5), "venue": "社区礼堂", "reason": "活动室维修"},
+    )
+    both(
+        "meeting_cancel",
+        f"/meetings/{planned}/cancel/",
+        {"reason": "活动室维修", "confirm": "1"},
+    )
     for name, (meeting_key, data) in meeting_command_data(i).items():
         form = {k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in data.items()}
         if name in ("set_checkin",):
@@ -417,6 +437,23 @@ def api_cases(i: dict[str, Any]) -> dict[str, Case]:
         },
     )
     op("GET", "/meetings/{meeting_id}", f"/meetings/{i['live_meeting']}")
+    planned = i["scheduled_meeting"]
+    op(
+        "POST",
+        "/meetings/{meeting_id}/reschedule",
+        f"/meetings/{planned}/reschedule",
+        {
+            "starts_at": (timezone.now() + timedelta(days=5)).isoformat(),
+            "venue": "社区礼堂",
+            "reason": "活动室维修",
+        },
+    )
+    op(
+        "POST",
+        "/meetings/{meeting_id}/cancel",
+        f"/meetings/{planned}/cancel",
+        {"reason": "活动室维修"},
+    )
     for name, (meeting_key, data) in meeting_command_data(i).items():
         op(
             "POST",

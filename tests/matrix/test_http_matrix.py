@@ -174,6 +174,16 @@ POST meeting_action:ballot_open                                     L  D  D  D  
 POST meeting_action:ballot_close                                    L  D  D  D  D  D  D  A  D  A  A  A  A  D
 POST meeting_action:ballot_cast                                     L  D  D  D  D  D  A  A  D  A  D  D  D  D
 POST meeting_action:hand_count                                      L  D  D  D  D  D  D  D  D  D  D  D  D  D
+GET meeting_agenda                                                  L  D  D  D  D  D  D  A  D  A  A  A  A  D
+GET meeting_agenda_do                                               L  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST meeting_agenda_do:add                                          L  D  D  D  D  D  D  A  D  A  A  A  A  D
+POST meeting_agenda_do:remove                                       L  D  D  D  D  D  D  A  D  A  A  A  A  D
+POST meeting_agenda_do:move                                         L  D  D  D  D  D  D  A  D  A  A  A  A  D
+POST meeting_agenda_do:budget                                       L  D  D  D  D  D  D  A  D  A  A  A  A  D
+GET meeting_reschedule                                              L  D  D  D  D  D  D  A  D  A  A  A  A  D
+POST meeting_reschedule                                             L  D  D  D  D  D  D  A  D  A  A  A  A  D
+GET meeting_cancel                                                  L  D  D  D  D  D  D  A  D  A  A  A  A  D
+POST meeting_cancel                                                 L  D  D  D  D  D  D  A  D  A  A  A  A  D
 GET ballot_list                                                     A  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET ballot_new                                                      L  D  D  D  D  D  D  A  D  A  A  A  A  D
 POST ballot_new                                                     L  D  D  D  D  D  D  V  D  V  V  V  V  D
@@ -296,6 +306,8 @@ POST /api/v1/meetings/{meeting_id}/actions/{action}:ballot_close    L  D  D  D  
 POST /api/v1/meetings/{meeting_id}/actions/{action}:ballot_cast     L  D  D  D  D  D  A  A  D  A  D  D  D  D
 POST /api/v1/meetings/{meeting_id}/actions/{action}:hand_count      L  D  D  D  D  D  D  A  D  A  A  A  A  D
 GET /api/v1/meetings/{meeting_id}/minutes                           L  D  D  A  A  A  A  A  A  A  A  A  A  D
+POST /api/v1/meetings/{meeting_id}/reschedule                       L  D  D  D  D  D  D  A  D  A  A  A  A  D
+POST /api/v1/meetings/{meeting_id}/cancel                           L  D  D  D  D  D  D  A  D  A  A  A  A  D
 GET /api/v1/halls/{hall_id}/ballots                                 L  A  A  A  A  A  A  A  A  A  A  A  A  A
 POST /api/v1/halls/{hall_id}/ballots                                L  D  D  D  D  D  D  A  D  A  A  A  A  D
 GET /api/v1/ballots/{pk}                                            L  D  D  A  A  A  A  A  A  A  A  A  A  D

@@ -176,9 +176,10 @@ def build_world() -> World:
         moderator=mod,
         recorder=rec,
         proposals=[],
-        free_items=[("其他事项", None)],
+        free_items=[("其他事项", None), ("末项", None)],
     )
     ids["scheduled_meeting"] = scheduled.pk
+    ids["scheduled_item"] = scheduled.items.order_by("order").last().pk
     live_proposal = proposal_in(hall, ProposalState.ACCEPTED, author=helper)
     live = ms.meeting_schedule(
         actor=head,

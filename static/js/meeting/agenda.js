@@ -9,6 +9,7 @@ function renderCurrent(ctx) {
   const m = ctx.state.meeting;
   const item = currentItem(ctx.state);
   if (m.state === "closed") return show(el, note(gettext("会议已结束。")));
+  if (m.state === "cancelled") return show(el, note(gettext("会议已取消。")));
   if (!item) {
     const text = m.state === "open" ? gettext("会议已开始,等待主持人开始议程。") : gettext("会议尚未开始。");
     return show(el, note(text));
@@ -25,7 +26,7 @@ function renderAgenda(ctx) {
   if (!el) return;
   const { meeting: m, agenda } = ctx.state;
   if (!agenda.length) return show(el, note(gettext("议程为空。"), "li"));
-  const open = m.state !== "closed";
+  const open = m.state === "scheduled" || m.state === "open";
   show(
     el,
     ...agenda.map((i, n) => {

@@ -25,7 +25,7 @@ function renderAttendance(ctx) {
       for (const c of a.checkins) {
         const li = clone("tpl-checkin-name");
         fill(li, "name", c.user.name);
-        fill(li, "manual", c.method === "manual" ? gettext("(代签)") : "");
+        fill(li, "manual", (c.method === "manual" ? gettext("(代签)") : "") + (c.elector === false ? gettext("(列席)") : ""));
         names.append(li);
       }
       names.hidden = false;
@@ -51,7 +51,7 @@ function renderAttendance(ctx) {
     );
     // A live update must not change whom the moderator has picked.
     if (chosen && !done.has(+chosen)) sel.value = chosen;
-    $("m-manual").hidden = m.state === "closed" || !sel.options.length;
+    $("m-manual").hidden = m.state === "closed" || m.state === "cancelled" || !sel.options.length;
   }
 }
 

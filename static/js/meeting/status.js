@@ -17,7 +17,7 @@ function renderControls(ctx) {
   const { meeting: m, agenda } = ctx.state;
   const out = [];
   if (m.state === "scheduled") out.push(commandButton("open_meeting", gettext("宣布开会"), { cls: "primary" }));
-  if (m.state !== "closed") {
+  if (m.state === "scheduled" || m.state === "open") {
     out.push(
       m.checkin_open
         ? commandButton("set_checkin", gettext("关闭签到"), { args: { open: false } })
@@ -39,7 +39,7 @@ function renderControls(ctx) {
       }),
     );
   }
-  if (!out.length) out.push(note(gettext("会议已结束。"), "span"));
+  if (!out.length) out.push(note(m.state === "cancelled" ? gettext("会议已取消。") : gettext("会议已结束。"), "span"));
   show(el, ...out);
 }
 

@@ -19,6 +19,7 @@ from deliberation.models import (
     Ballot,
     Evaluation,
     GovernanceTask,
+    MeetingElector,
     Objection,
     Participation,
     ProgressReport,
@@ -103,7 +104,9 @@ def october_story(hall) -> dict:
     for person in (head, rec, owner):
         ms.meeting_check_in_member(actor=mod, meeting=meeting, user_id=person.pk)
     ms.meeting_close(actor=mod, meeting=meeting)
-    type(meeting).objects.filter(pk=meeting.pk).update(starts_at=at(10, 12, 19, 30))
+    type(meeting).objects.filter(pk=meeting.pk).update(
+        starts_at=at(10, 12, 19, 30), opened_at=at(10, 12, 19, 30), closed_at=at(10, 12, 21)
+    )
     # The task, done two days late; the result published; four ratings.
     proposal_transition(proposal=proposal, to=ProposalState.IMPLEMENTING, actor=head)
     task = GovernanceTask.objects.create(
@@ -191,7 +194,10 @@ def test_rows_of_the_story(hall, story):
     assert "已办结" in p["状态记录"]
 
     [m] = records(wb["会议"])
-    electorate = Membership.objects.filter(hall=hall, status=MembershipStatus.ACTIVE).count()
+    # 应到 as it stood when the meeting opened: the four raters joined afterwards.
+    electorate = MeetingElector.objects.filter(meeting__title="十月议事会").count()
+    now = Membership.objects.filter(hall=hall, status=MembershipStatus.ACTIVE).count()
+    assert electorate == now - 4
     assert m["会议名称"] == "十月议事会"
     assert m["开始时间"] == datetime(2026, 10, 12, 19, 30)
     assert (m["地点"], m["主持人"], m["记录员"], m["状态"]) == (
