@@ -70,7 +70,10 @@ def sms_daily_cap() -> int:
 
 
 def sms_number(user) -> str:
-    """The number a person's texts go to ("" = none): the account's phone number."""
+    """The number a person's texts go to ("" = none): the account's phone number, once she has
+    proved it is hers with a code (docs/accounts.md) — never a number merely typed in."""
+    if getattr(user, "phone_verified_at", None) is None:
+        return ""
     return (getattr(user, "phone", "") or "").strip()
 
 

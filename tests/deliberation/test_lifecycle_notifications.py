@@ -62,13 +62,33 @@ def _walk(hall, django_capture_on_commit_callbacks):
         "moderator": member(hall, Role.MODERATOR, display_name="陈红"),
         "recorder": member(hall, Role.RECORDER, display_name="林芳"),
         "author": member(
-            hall, display_name="张奶奶", email="zhang@example.com", phone="13800000001"
+            hall,
+            display_name="张奶奶",
+            email="zhang@example.com",
+            phone="13800000001",
+            phone_verified_at=timezone.now(),
         ),
-        "wang": member(hall, display_name="王阿姨", email="wang@example.com", phone="13800000002"),
+        "wang": member(
+            hall,
+            display_name="王阿姨",
+            email="wang@example.com",
+            phone="13800000002",
+            phone_verified_at=timezone.now(),
+        ),
         "liu": member(hall, display_name="刘叔叔"),
-        "li": member(hall, Role.VOLUNTEER, display_name="李萍", phone="13800000003"),
+        "li": member(
+            hall,
+            Role.VOLUNTEER,
+            display_name="李萍",
+            phone="13800000003",
+            phone_verified_at=timezone.now(),
+        ),
         "bystander": member(
-            hall, display_name="赵大爷", email="zhao@example.com", phone="13800000004"
+            hall,
+            display_name="赵大爷",
+            email="zhao@example.com",
+            phone="13800000004",
+            phone_verified_at=timezone.now(),
         ),
     }
     hall.memberships.filter(user__in=[p["author"], p["wang"], p["liu"]]).update(building=building)

@@ -47,7 +47,7 @@ def test_texts_stop_at_the_daily_cap_and_the_rest_stay_in_app(
     hall, outbox, settings, django_capture_on_commit_callbacks
 ):
     settings.NOTIFY_SMS_DAILY_CAP = 3
-    person = member(hall, phone="13900000001")
+    person = member(hall, phone="13900000001", phone_verified_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
         for n in range(5):
             notify(recipients=[person], kind=NotificationKind.BALLOT, text=f"第{n}件", key=f"t:{n}")
@@ -60,7 +60,10 @@ def test_texts_stop_at_the_daily_cap_and_the_rest_stay_in_app(
 def test_no_phone_no_text_and_a_failed_text_keeps_the_row(
     hall, outbox, settings, django_capture_on_commit_callbacks
 ):
-    no_phone, phone = member(hall), member(hall, phone="13900000002")
+    no_phone, phone = (
+        member(hall),
+        member(hall, phone="13900000002", phone_verified_at=timezone.now()),
+    )
     settings.SMS_BACKEND = f"{__name__}.BrokenBackend"
     with django_capture_on_commit_callbacks(execute=True):
         notify(recipients=[no_phone, phone], kind=NotificationKind.MEETING, text="开会", key="m:1")
@@ -70,7 +73,9 @@ def test_no_phone_no_text_and_a_failed_text_keeps_the_row(
 
 
 def test_nothing_is_sent_for_a_rolled_back_transaction(hall, outbox):
-    person = member(hall, phone="13900000003", email="p@example.com")
+    person = member(
+        hall, phone="13900000003", phone_verified_at=timezone.now(), email="p@example.com"
+    )
     notify(recipients=[person], kind=NotificationKind.MEETING, text="开会", key="m:2")
     # (the test's transaction never commits: no on-commit send)
     assert outbox == [] and mail.outbox == []
@@ -167,7 +172,7 @@ def test_the_settings_page_shows_the_text_column_and_saves_it(hall):
         {"commented__sms": "on", "commented__in_app": "on", "email_mode": "digest"},
     )
     with_phone = person
-    with_phone.phone = "13900000009"
+    with_phone.phone, with_phone.phone_verified_at = "13900000009", timezone.now()
     with_phone.save()
     notify(recipients=[person], kind=NotificationKind.COMMENTED, text="有人评论")
     notify(recipients=[person], kind=NotificationKind.MEETING, text="开会")
@@ -191,3 +196,12 @@ def test_send_reminders_reminds_members_of_tomorrows_meeting_once(hall):
     assert reminded.filter(recipient=people["zhang"]).count() == 1
     assert "明天" in reminded.filter(recipient=people["zhang"]).get().text
     assert reminded.count() == len(people)
+
+
+def test_a_number_not_yet_verified_gets_no_text(hall, outbox, django_capture_on_commit_callbacks):
+    """A number typed into an old profile, never proved with a code, is nobody's to text."""
+    person = member(hall, phone="13900000077")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipients=[person], kind=NotificationKind.MEETING, text="开会", key="m:unverified")
+    assert outbox == []
+    assert Notification.objects.get(recipient=person).sms == ""
