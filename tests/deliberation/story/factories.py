@@ -7,8 +7,9 @@ reports → result published → residents' evaluation → evaluated → archive
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -42,7 +43,16 @@ class Flow:
     people: dict
 
 
-def full_flow(hall: Hall, *, title: str = "修复小区喷泉", close_evaluation: bool = True) -> Flow:
+def full_flow(
+    hall: Hall,
+    *,
+    title: str = "修复小区喷泉",
+    close_evaluation: bool = True,
+    starts_at: datetime | None = None,
+    before_opening: Callable[[Meeting], object] | None = None,
+) -> Flow:
+    """`starts_at`: the meeting's time (default: in an hour); `before_opening(meeting)` is called
+    once it is scheduled (e.g. to send the day-before reminder of a meeting opened early)."""
     hall.seconding_threshold = 2
     hall.save(update_fields=["seconding_threshold"])
     building = BuildingFactory(compound=hall.compound, name="3栋")
@@ -79,13 +89,15 @@ def full_flow(hall: Hall, *, title: str = "修复小区喷泉", close_evaluation
         actor=p["head"],
         hall=hall,
         title="十月议事会",
-        starts_at=timezone.now() + timedelta(hours=1),
+        starts_at=starts_at or timezone.now() + timedelta(hours=1),
         venue="妇女微家活动室",
         moderator=p["moderator"],
         recorder=p["recorder"],
         proposals=[proposal],
         free_items=[],
     )
+    if before_opening is not None:
+        before_opening(meeting)
     mod = p["moderator"]
     ms.meeting_open(actor=mod, meeting=meeting)
     for name in ("wang", "liu", "li", "author", "head"):
