@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from community import accounts, selectors, services, sms, throttle
+from community import accounts, privacy, selectors, services, sms, throttle
 from community.apierrors import ErrorOut, answers
 from community.audit import client_ip
 from community.auth import AUTH
@@ -124,9 +124,11 @@ def hall_out(h) -> dict:
     }
 
 
-@router.get("/me", response=answers(MeOut, 401), auth=AUTH, summary="Who am I")
-def me(request):
-    user = request.auth
+class MeIn(Schema):
+    display_name: str
+
+
+def me_out(user) -> dict:
     return {
         "id": user.pk,
         "username": user.username,
@@ -136,6 +138,27 @@ def me(request):
             membership_out(m) for m in selectors.memberships_of(user=user).select_related("user")
         ],
     }
+
+
+@router.get("/me", response=answers(MeOut, 401), auth=AUTH, summary="Who am I")
+def me(request):
+    return me_out(request.auth)
+
+
+@router.patch(
+    "/me",
+    response=answers(MeOut, 400, 401, 422),
+    auth=AUTH,
+    summary="Set how I am called (the display name a first phone sign-in asks for)",
+)
+def me_update(request, payload: MeIn):
+    """What the welcome page does for an app: `sms-login` answers `display_name_needed`, and the
+    app asks once. Only the display name: e-mail and phone have their own verified flows."""
+    user = request.auth
+    privacy.profile_update(
+        user=user, display_name=payload.display_name, email=user.email, building=user.building
+    )
+    return me_out(user)
 
 
 @router.get("/halls", response=list[HallOut], auth=None, summary="All halls")

@@ -1,8 +1,7 @@
 """Issue 12, done when: a new resident registers by phone and code, asks to join, the head is told,
 approves, the resident is told — through the API (a WeChat mini-program's path).
 
-The API has no operation to set one's display name (the web's welcome page does it), so that
-one step goes through the service the welcome page calls (community.privacy.profile_update).
+The display name a first sign-in asks for is set with `PATCH /api/v1/me`, as the welcome page does.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import re
 import pytest
 from django.test import Client
 
-from community import privacy, sms
+from community import sms
 from community.models import ApiToken, Membership, MembershipStatus, User
 from community.roles import Role
 from tests.community.factories import member
@@ -57,7 +56,18 @@ def test_a_resident_joins_by_phone_over_the_api_and_both_sides_are_told(
     assert login.status_code == 200 and body["created"] and body["display_name_needed"]
     key = body["token"]
     resident = User.objects.get(pk=body["user_id"])
-    privacy.profile_update(user=resident, display_name="宋阿姨", email="", building=None)
+    # The app asks her name once, as the welcome page does.
+    named = api.patch(
+        "/api/v1/me",
+        {"display_name": "宋阿姨"},
+        content_type="application/json",
+        headers=bearer(key),
+    )
+    assert named.status_code == 200 and named.json()["display_name"] == "宋阿姨"
+    bad = api.patch(
+        "/api/v1/me", {"display_name": ""}, content_type="application/json", headers=bearer(key)
+    )
+    assert bad.status_code == 400 and "显示名" in bad.json()["detail"]
 
     with django_capture_on_commit_callbacks(execute=True):
         applied = api.post(

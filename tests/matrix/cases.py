@@ -373,6 +373,7 @@ def api_cases(i: dict[str, Any]) -> dict[str, Case]:
         c[key] = Case(method, "/api/v1" + url, json.dumps(body) if body is not None else "", JSON)
 
     op("GET", "/me", "/me")
+    op("PATCH", "/me", "/me", {"display_name": "矩阵里的称呼"})
     op("POST", "/auth/sms-code", "/auth/sms-code", {"phone": "13900000006"})
     op(
         "POST",

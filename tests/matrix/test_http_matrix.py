@@ -253,6 +253,7 @@ GET media                                                           N  N  N  N  
 # the API (OpenAPI operations)
                                                                     an ou ap re me vo rc mo ex hd ca sa su oh
 GET /api/v1/me                                                      L  A  A  A  A  A  A  A  A  A  A  A  A  A
+PATCH /api/v1/me                                                    L  A  A  A  A  A  A  A  A  A  A  A  A  A
 POST /api/v1/auth/sms-code                                          A  A  A  A  A  A  A  A  A  A  A  A  A  A
 POST /api/v1/auth/sms-login                                         A  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET /api/v1/halls                                                   A  A  A  A  A  A  A  A  A  A  A  A  A  A
