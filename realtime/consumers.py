@@ -43,6 +43,7 @@ from realtime.protocol import (
     parse_command,
 )
 from realtime.publish import snapshot_frame
+from realtime.replay import get_recent
 from realtime.wire import direct_send, text_frame, wire_for
 
 log = logging.getLogger(__name__)
@@ -354,6 +355,23 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 error_frame(command.id, "unknown_type", f"未知的指令:{command.type}")
             )
             return
+        uid = getattr(self.user, "pk", None)
+        if uid is None:  # no person to remember commands for
+            frame = await self._run_command(method_name, command)
+        else:
+            # The same key again (a retry after a reconnect): the first answer, not a second run.
+            memory = get_recent()
+            task = memory.earlier(uid, self.room, command.id)
+            if task is None:
+                task = memory.run(
+                    uid, self.room, command.id, self._run_command(method_name, command)
+                )
+            frame = await asyncio.shield(task)  # runs to its end even if this socket closes
+        with contextlib.suppress(Exception):
+            await self.send_text(frame)
+
+    async def _run_command(self, method_name: str, command) -> str:
+        """Run a command's handler; return the reply frame (ok, or the error saying why)."""
         method: Callable[..., dict | None] = getattr(self, method_name)
         try:
             result = await db_call(method)(self.user, command.data)
@@ -361,15 +379,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
             message = error_message(exc)
             if self._access_changed:
                 message += str(self.changed_note)
-            frame = error_frame(command.id, "forbidden", message)
+            return error_frame(command.id, "forbidden", message)
         except ValidationError as exc:
-            frame = error_frame(command.id, "invalid", error_message(exc))
+            return error_frame(command.id, "invalid", error_message(exc))
         except ObjectDoesNotExist:
-            frame = error_frame(command.id, "not_found", "找不到要操作的对象。")
+            return error_frame(command.id, "not_found", "找不到要操作的对象。")
         except Exception:
             log.exception("command %s failed in %s", command.type, self.room)
-            frame = error_frame(command.id, "server_error", "服务器出错,未做任何更改。")
-        else:
-            frame = ok_frame(command.id, result or {})
-        with contextlib.suppress(Exception):
-            await self.send_text(frame)
+            return error_frame(command.id, "server_error", "服务器出错,未做任何更改。")
+        return ok_frame(command.id, result or {})
