@@ -158,7 +158,8 @@ import { announce, connect } from "./room.js";
     },
     status: function (s) {
       live = s === "live";
-      statusEl.textContent = s === "live" ? i18n.live : s === "offline" ? i18n.offline : statusEl.textContent;
+      statusEl.textContent =
+        s === "live" ? i18n.live : s === "offline" ? i18n.offline : s === "unstable" ? gettext("连接不稳定") : statusEl.textContent;
       statusEl.dataset.state = s;
     },
   });

@@ -1,5 +1,8 @@
-/* Commands to the room: buttons with data-cmd, the moderator's forms, errors as a toast. */
+/* Commands to the room: buttons with data-cmd, the moderator's forms, errors as a toast.
+ * Nothing is sent while the room is not live (connection.js says why); a command sent again
+ * after a reconnect is followed by 您刚才的…已经成功 / 没有成功 in the connection banner. */
 import { format, gettext } from "../i18n.js";
+import { notLiveReason, tellResent } from "./connection.js";
 import { $ } from "./dom.js";
 import { currentItem } from "./state.js";
 import { ballot } from "./votes.js";
@@ -30,8 +33,14 @@ export function startCommands(ctx) {
       toast(ctx.closed); // the room was closed to this person: say why instead of "offline"
       return;
     }
+    const notLive = notLiveReason(ctx);
+    if (notLive) {
+      toast(notLive); // not sent: the connection is not live (the buttons are disabled too)
+      return;
+    }
     ctx.room.send(cmd, data || {}).then(
       (reply) => {
+        if (reply && reply.resent) tellResent(ctx, cmd, true);
         const b = ballot(ctx.state);
         if (cmd === "ballot_cast" && reply && reply.receipt && b) {
           ctx.receipts[b.id] = reply.receipt;
@@ -39,7 +48,10 @@ export function startCommands(ctx) {
           ctx.render(new Set(["receipts"]));
         }
       },
-      (err) => toast(err.message || gettext("操作失败")),
+      (err) => {
+        if (err.resent) tellResent(ctx, cmd, false, err.code === "offline" ? "" : err.message);
+        else toast(err.message || gettext("操作失败"));
+      },
     );
   }
 

@@ -9,7 +9,7 @@ import * as agenda from "./agenda.js";
 import { announceChanges, say } from "./announce.js";
 import * as attendance from "./attendance.js";
 import { startCommands } from "./commands.js";
-import { showConnection } from "./connection.js";
+import { applyLive, showConnection } from "./connection.js";
 import * as minutes from "./minutes.js";
 import * as speakers from "./speakers.js";
 import { applyEvent, changedSections, SECTIONS } from "./state.js";
@@ -46,6 +46,7 @@ function start(root) {
     for (const v of VIEWS) {
       if (!changed || v.deps.some((d) => changed.has(d))) v.render(ctx);
     }
+    applyLive(ctx); // buttons drawn while the room is not live are disabled at once
   };
   const update = (next) => {
     const prev = ctx.state;
