@@ -100,3 +100,13 @@ def test_a_resolution_on_notice_and_a_result_share_their_record(client, hall):
     tags = share_tags(page)
     assert tags["og:title"] == "更换路灯 · 实施结果公开" == tags["itemprop:name"]
     assert tags["og:description"] and tags["og:description"][:10] in unescape(page)
+
+
+def test_the_manifest_is_served_as_a_web_app_manifest(settings, rf):
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    settings.WHITENOISE_USE_FINDERS = True  # serve from static/ as the development server does
+    static = WhiteNoiseMiddleware(lambda request: None)
+    response = static(rf.get("/static/manifest.webmanifest"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/manifest+json")
