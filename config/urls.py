@@ -10,6 +10,7 @@ from community import views as community_views
 from community.forms import VerifiedEmailPasswordResetForm
 from config.api import api
 from config.health import healthz
+from config.pwa import offline, service_worker
 
 admin.site.site_header = _("芳华议事厅 管理后台")
 admin.site.site_title = _("芳华议事厅")
@@ -18,6 +19,8 @@ admin.site.index_title = _("数据管理")
 urlpatterns = [
     path("", community_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("sw.js", service_worker, name="service_worker"),
+    path("offline/", offline, name="offline"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -4,10 +4,13 @@ import { announce, connect } from "./room.js";
 
 const link = document.querySelector("[data-me-socket]");
 if (link) {
-  const badge = link.querySelector(".notif-count");
+  // The menu's 通知 link and the bell beside 菜单 on a phone.
+  const badges = document.querySelectorAll(".notif-count, .bell-count");
   const show = (n, latest) => {
-    badge.textContent = String(n);
-    badge.classList.toggle("zero", !n);
+    for (const badge of badges) {
+      badge.textContent = String(n);
+      badge.classList.toggle("zero", !n);
+    }
     if (latest) announce(format(gettext("新通知:%(text)s"), { text: latest }));
   };
   connect(link.getAttribute("data-me-socket"), {

@@ -143,14 +143,14 @@ def phone(browser, csp_violations):
     contexts = []
 
     def make(**kwargs):
-        ctx = browser.new_context(
-            viewport={"width": 390, "height": 844},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-            **kwargs,
-        )
+        options = {
+            "viewport": {"width": 390, "height": 844},
+            "device_scale_factor": 2,
+            "is_mobile": True,
+            "has_touch": True,
+            "locale": "zh-CN",
+        }
+        ctx = browser.new_context(**{**options, **kwargs})  # e.g. a narrower viewport
         ctx.set_default_timeout(10_000)
         watch_csp(ctx, csp_violations)
         contexts.append(ctx)

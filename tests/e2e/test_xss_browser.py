@@ -116,7 +116,11 @@ class Canary:
         self.loads = 0
         self.without_vectors: list[str] = []  # pages that showed none of the corpus
         self.ctx = browser.new_context(
-            bypass_csp=True, locale="zh-CN", viewport={"width": 1024, "height": 900}
+            bypass_csp=True,
+            locale="zh-CN",
+            viewport={"width": 1024, "height": 900},
+            # The site's service worker (static/js/sw.js) would hide requests from route().
+            service_workers="block",
         )
         self.ctx.set_default_timeout(15_000)
         self.ctx.expose_binding("__xss", self._fire)

@@ -89,6 +89,8 @@ def page_cases(i: dict[str, Any]) -> dict[str, Case]:
 
     get("home", "/")
     get("healthz", "/healthz")
+    get("service_worker", "/sw.js")
+    get("offline", "/offline/")
     get("openapi-json", "/api/v1/openapi.json")
     get("openapi-view", "/api/v1/docs")
     get("api-root", "/api/v1/")

@@ -45,6 +45,8 @@ TABLE = """
                                                                     an ou ap re me vo rc mo ex hd ca sa su oh
 GET home                                                            A  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET healthz                                                         A  A  A  A  A  A  A  A  A  A  A  A  A  A
+GET service_worker                                                  A  A  A  A  A  A  A  A  A  A  A  A  A  A
+GET offline                                                         A  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET openapi-json                                                    A  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET openapi-view                                                    A  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET api-root                                                        N  N  N  N  N  N  N  N  N  N  N  N  N  N
