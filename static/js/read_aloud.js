@@ -1,5 +1,5 @@
 /* 朗读 (read aloud): a [data-read-aloud] button reads the text of its <article> with the
-   browser's speech synthesis in a Chinese (zh-CN) voice. The button stays hidden where the
+   browser's speech synthesis in a Chinese (zh-CN) voice. Its row stays hidden where the
    browser has no speech synthesis or no Chinese voice. Its two labels come from the template
    (data-label-start / data-label-stop). */
 const buttons = Array.from(document.querySelectorAll("[data-read-aloud]"));
@@ -29,7 +29,7 @@ function show(button, speaking) {
 function setUp() {
   if (!chineseVoice()) return false;
   for (const button of buttons) {
-    button.hidden = false;
+    (button.closest(".read-aloud-row") || button).hidden = false;
     button.addEventListener("click", () => {
       if (synth.speaking) {
         synth.cancel();

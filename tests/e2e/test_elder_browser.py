@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from community.models import User
+from deliberation.meetings import ballots as room_votes
 from deliberation.meetings import services as meetings
 from deliberation.models import Meeting, Resolution
 from demo import forum as demo_forum
@@ -80,6 +81,7 @@ def _world():
     meetings.meeting_open(actor=mod, meeting=meeting)
     meetings.meeting_check_in_member(actor=mod, meeting=meeting, user_id=users["wangayi"].pk)
     meetings.meeting_open_item(actor=mod, meeting=meeting)
+    room_votes.meeting_ballot_open(actor=mod, meeting=meeting)  # 赞成/反对/弃权 on the item
     return hall, meeting
 
 
@@ -115,6 +117,7 @@ def test_elder_mode_pages_measure_up_on_a_phone(server_url, phone):
             expect(page.locator("#meeting")).to_have_attribute("data-conn", "live")
             expect(page.locator("#m-current .current-item")).to_be_visible()
             expect(page.locator("#m-hand button").first).to_be_visible()
+            expect(page.locator("#m-vote button").first).to_be_visible()
         m = page.evaluate(MEASURE, list(EXCEPTIONS))
         if m["body"] < 22:
             failures.append(f"{label}: body text {m['body']}px")
@@ -134,8 +137,9 @@ def test_elder_mode_pages_measure_up_on_a_phone(server_url, phone):
           .map((s) => document.querySelector(s).getBoundingClientRect().top)"""
     )
     assert tops == sorted(tops), tops
-    hand = page.locator("#m-hand button").first.bounding_box()
-    assert hand["height"] >= 80
+    for panel in ("#m-hand", "#m-vote"):
+        box = page.locator(panel + " button").first.bounding_box()
+        assert box["height"] >= 80, panel
 
     # switched off on the account page: the pages are as before
     page.goto(server_url + "/me/profile/")
