@@ -312,7 +312,7 @@ def elder_mode(request):
     if request.user.is_authenticated:
         services.elder_mode_set(user=request.user, on=on)
     messages.success(
-        request, _("已打开长辈模式:字更大,按钮更大。") if on else _("已关闭长辈模式。")
+        request, _("已打开长辈模式：字更大，按钮更大。") if on else _("已关闭长辈模式。")
     )
     target = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
