@@ -41,6 +41,9 @@ class User(AbstractUser):
     # The version of the privacy notice this person last accepted (history: PrivacyAcceptance);
     # on the user row so the "please read" banner costs no query.
     privacy_version = models.CharField(_("已同意的隐私说明版本"), max_length=20, blank=True)
+    # 长辈模式 (MIIT 适老化): larger text and targets. The device's cookie `elder_mode` wins
+    # over this on the device that set it (community.context_processors.site).
+    elder_mode = models.BooleanField(_("长辈模式"), default=False)
 
     class Meta:
         verbose_name = _("用户")

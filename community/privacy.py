@@ -76,6 +76,7 @@ def _own_sections(user: User) -> list[Section]:
                 _("电子邮箱"): user.email,
                 _("邮箱已验证"): when(user.email_verified_at),
                 _("居住楼栋"): str(user.building or ""),
+                _("长辈模式"): _("已打开") if user.elder_mode else _("未打开"),
                 _("注册时间"): when(user.date_joined),
                 _("最近登录"): when(user.last_login),
             }

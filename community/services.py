@@ -283,3 +283,11 @@ def api_token_revoke(*, user: User, token_id: int) -> None:
     deleted, _count = ApiToken.objects.filter(user=user, pk=token_id).delete()
     if not deleted:
         raise ValidationError(_("没有这个令牌(可能已撤销)。"))
+
+
+def elder_mode_set(*, user: User, on: bool) -> User:
+    """Remember a person's choice of 长辈模式 (larger text and targets) on her profile."""
+    if user.elder_mode != on:
+        user.elder_mode = on
+        user.save(update_fields=["elder_mode"])
+    return user

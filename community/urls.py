@@ -8,6 +8,7 @@ urlpatterns = [
     path("me/data/", views.my_data, name="my_data"),
     path("me/data.json", views.my_data_json, name="my_data_json"),
     path("me/profile/", views.my_profile, name="my_profile"),
+    path("me/elder-mode/", views.elder_mode, name="elder_mode"),
     path("me/phone/", views.phone_change, name="phone_change"),
     path("me/email/verify/", views.email_verify_send, name="email_verify_send"),
     path("me/delete/", views.delete_account, name="delete_account"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from community import accounts, needs, privacy, selectors, services, sms, throttle
 from community.audit import audit_record, client_ip
+from community.context_processors import ELDER_COOKIE
 from community.forms import (
     DeleteAccountForm,
     JoinForm,
@@ -301,6 +302,31 @@ def my_profile(request):
         "community/my_profile.html",
         {"form": form, "phone": user.phone, "phone_verified": bool(user.phone_verified_at)},
     )
+
+
+@require_POST
+def elder_mode(request):
+    """Switch 长辈模式 on or off: on this device (a cookie, for visitors too) and, for a signed-in
+    person, on her profile so her other devices follow; then back to the page she was on."""
+    on = request.POST.get("on") == "1"
+    if request.user.is_authenticated:
+        services.elder_mode_set(user=request.user, on=on)
+    messages.success(
+        request, _("已打开长辈模式：字更大，按钮更大。") if on else _("已关闭长辈模式。")
+    )
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = ""
+    response = redirect(target or "home")
+    response.set_cookie(
+        ELDER_COOKIE,
+        "1" if on else "0",
+        max_age=5 * 365 * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure(),
+        httponly=True,
+    )
+    return response
 
 
 @login_required

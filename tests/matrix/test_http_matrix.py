@@ -90,6 +90,8 @@ GET my_data                                                         L  A  A  A  
 GET my_data_json                                                    L  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET my_profile                                                      L  A  A  A  A  A  A  A  A  A  A  A  A  A
 POST my_profile                                                     L  A  A  A  A  A  A  A  A  A  A  A  A  A
+GET elder_mode                                                      M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST elder_mode                                                     R  R  R  R  R  R  R  R  R  R  R  R  R  R
 GET delete_account                                                  L  A  A  A  A  A  A  A  A  A  A  A  A  A
 POST delete_account                                                 L  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET privacy_notice                                                  A  A  A  A  A  A  A  A  A  A  A  A  A  A
