@@ -89,6 +89,29 @@ def _is_active_member(user: User, hall: Hall) -> bool:
     return Membership.objects.filter(user=user, hall=hall, status=MembershipStatus.ACTIVE).exists()
 
 
+MAX_YEARS_AHEAD = 3
+
+
+def _when(starts_at: datetime | None, errors: dict, *, missing: str) -> datetime | None:
+    """A meeting's start as Beijing time (any UTC offset the API was sent, even one no database
+    stores, is converted), within the next few years; None with the reason in `errors`."""
+    if starts_at is None:
+        errors["starts_at"] = [missing]
+        return None
+    if timezone.is_naive(starts_at):
+        starts_at = timezone.make_aware(starts_at)
+    try:
+        starts_at = timezone.localtime(starts_at)
+    except (OverflowError, ValueError):
+        starts_at = None
+    if starts_at is None or starts_at.year > timezone.localdate().year + MAX_YEARS_AHEAD:
+        errors["starts_at"] = [
+            _("开始时间太远了,请选择 %(n)s 年以内的时间。") % {"n": MAX_YEARS_AHEAD}
+        ]
+        return None
+    return starts_at
+
+
 def _require_open(m: Meeting) -> None:
     if m.state != MeetingState.OPEN:
         raise ValidationError(_("会议尚未开始或已经结束。"))
@@ -232,8 +255,7 @@ def meeting_schedule(
     if not venue:
         errors["venue"] = [_("请填写会议地点。")]
     too_long(Meeting, errors, title=title, venue=venue, notice=notice.strip())
-    if starts_at is None:
-        errors["starts_at"] = [_("请填写开始时间。")]
+    starts_at = _when(starts_at, errors, missing=_("请填写开始时间。"))
     if not _is_active_member(moderator, hall):
         errors["moderator"] = [_("主持人必须是本议事厅的成员。")]
     if not _is_active_member(recorder, hall):
@@ -399,9 +421,8 @@ def meeting_reschedule(
     errors: dict[str, list[str]] = {}
     venue = (venue or "").strip()
     reason = _reason(reason, errors)
-    if starts_at is None:
-        errors["starts_at"] = [_("请填写新的开始时间。")]
-    elif starts_at <= timezone.now():
+    starts_at = _when(starts_at, errors, missing=_("请填写新的开始时间。"))
+    if starts_at is not None and starts_at <= timezone.now():
         errors["starts_at"] = [_("新的开始时间已经过去了,请选择以后的时间。")]
     if not venue:
         errors["venue"] = [_("请填写会议地点。")]

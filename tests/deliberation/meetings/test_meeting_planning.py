@@ -370,3 +370,20 @@ def test_the_api_reschedules_and_cancels_with_the_reason(ctx):
     assert r.status_code == 200 and r.json()["state"] == "cancelled"
     texts = list(Notification.objects.values_list("text", flat=True))
     assert any("活动室维修" in t for t in texts) and any("台风" in t for t in texts)
+
+
+def test_a_start_time_with_any_utc_offset_is_kept_as_beijing_time_and_far_years_refused(ctx):
+    """Found by schemathesis on PostgreSQL: `+23:38` is a valid ISO offset no database stores
+    (a 500); the year 9264 is no meeting anyone plans."""
+    _hall, people, meeting = ctx
+    c = client_for(people["moderator"])
+    url = f"/api/v1/meetings/{meeting.pk}/reschedule"
+    far = {"starts_at": "9264-05-23T01:14:43.827+23:38", "venue": "社区礼堂", "reason": "改期"}
+    r = c.post(url, json.dumps(far), content_type="application/json")
+    assert r.status_code == 400 and "太远" in r.json()["detail"]
+    soon = (timezone.now() + timedelta(days=9)).replace(microsecond=0)
+    odd = soon.astimezone(timezone.get_fixed_timezone(23 * 60 + 38)).isoformat()
+    r = c.post(url, json.dumps({**far, "starts_at": odd}), content_type="application/json")
+    assert r.status_code == 200, r.content
+    meeting.refresh_from_db()
+    assert meeting.starts_at == soon
