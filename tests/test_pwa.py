@@ -110,3 +110,31 @@ def test_the_manifest_is_served_as_a_web_app_manifest(settings, rf):
     response = static(rf.get("/static/manifest.webmanifest"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/manifest+json")
+
+
+def test_share_text_with_quotes_and_markup_stays_inside_its_attribute(client, hall):
+    """Found by the XSS corpus: the stored HTML stripped of its tags stayed a "safe" string, so a
+    `"` in what a resident wrote ended the attribute (and `&` came out escaped twice)."""
+    from html.parser import HTMLParser
+
+    body = 'Tom & Jerry 说:"<script src="http://x.test/a.js"></script>" http-equiv="refresh"'
+    p = proposal(hall, title='扶手 "加装" & 维修', body=body)
+    page = client.get(f"/proposals/{p.pk}/").content.decode()
+
+    class Metas(HTMLParser):
+        found: list[dict] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "meta":
+                self.found.append(dict(attrs))
+
+    parser = Metas()
+    parser.found = []
+    parser.feed(page)
+    shared = [m for m in parser.found if "content" in m and set(m) - {"content"}]
+    shared = [m for m in shared if {"name", "property", "itemprop"} & set(m)]
+    assert shared and all(set(m) <= {"name", "property", "itemprop", "content"} for m in shared)
+    description = next(m["content"] for m in shared if m.get("property") == "og:description")
+    assert description.startswith('Tom & Jerry 说:"<script src="http://x.test/a.js">')
+    title = next(m["content"] for m in shared if m.get("property") == "og:title")
+    assert title == '扶手 "加装" & 维修'

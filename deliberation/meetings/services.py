@@ -89,7 +89,7 @@ def _is_active_member(user: User, hall: Hall) -> bool:
     return Membership.objects.filter(user=user, hall=hall, status=MembershipStatus.ACTIVE).exists()
 
 
-MAX_YEARS_AHEAD = 3
+MAX_YEARS_AHEAD = 10
 
 
 def _when(starts_at: datetime | None, errors: dict, *, missing: str) -> datetime | None:

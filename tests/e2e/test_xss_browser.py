@@ -96,8 +96,14 @@ FIND_INJECTED = r"""([markers, proofs]) => {
       else if (marked(value) && !TEXT_ATTRS.has(name) && !name.startsWith("data-"))
         found.push("attribute from data: " + short(el));
     }
+    // Share metadata (og:title, description…) carries a record's text in `content`, escaped: a
+    // <meta> with any other attribute, or data anywhere but its content, is an injection.
+    const shareMeta = tag === "meta" &&
+      [...el.attributes].every((a) => ["name", "property", "itemprop", "content"].includes(a.name)) &&
+      [...el.attributes].every((a) => a.name === "content" || !marked(a.value));
     if (["base", "meta", "link", "iframe", "frame", "object", "embed", "form"].includes(tag) &&
-        [...el.attributes].some((a) => marked(a.value))) found.push("element from data: " + short(el));
+        !shareMeta && [...el.attributes].some((a) => marked(a.name) || marked(a.value)))
+      found.push("element from data: " + short(el));
   }
   const text = document.body ? document.body.innerText : "";
   for (const p of proofs) if (new RegExp(p).test(text)) found.push("template evaluated: " + p);
