@@ -315,7 +315,8 @@ SOCKET_COMMANDS = r"""async ([path, commands]) => {
   await new Promise((ok, ko) => { ws.onopen = ok; ws.onerror = ko; });
   const replies = [];
   for (let i = 0; i < commands.length; i++) {
-    const id = "x" + i;
+    // unique per command, as the room's client makes them: a repeated id is a retry
+    const id = "x" + Date.now().toString(36) + Math.random().toString(36).slice(2) + i;
     const reply = new Promise((r) => { waiting[id] = r; });
     ws.send(JSON.stringify({ id, type: commands[i][0], data: commands[i][1] }));
     replies.push(await reply);
