@@ -20,6 +20,7 @@ from asgiref.sync import sync_to_async
 from django.db import connections
 from hypothesis import strategies as st
 
+from realtime.coalesce import coalescer_of
 from realtime.protocol import ERROR_CODES, MAX_INCOMING_BYTES
 from tests.wsclient import open_socket, receive
 
@@ -157,6 +158,12 @@ class ErrorLog(logging.Handler):
         self.records.append(record)
 
 
+async def _until(done: Callable[[], bool], timeout: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not done() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.02)
+
+
 class Room:
     """One open socket on an event loop of its own, for synchronous (hypothesis) tests."""
 
@@ -194,6 +201,12 @@ class Room:
 
     def close(self) -> None:
         self.run(self.comm.disconnect())
+        # Jobs the commands coalesced (realtime.coalesce) run on this loop and in its worker
+        # threads: let them finish before the loop goes, or one would still be reading while
+        # the test database is flushed (on PostgreSQL a SELECT and the TRUNCATE can deadlock).
+        coalescer = coalescer_of(self.loop)
+        self.run(_until(lambda: coalescer.pending() == 0, timeout=10))
+        self.run(self.loop.shutdown_default_executor())
         # asgiref's executor thread keeps its connection (PostgreSQL would not drop the test DB)
         self.run(sync_to_async(connections.close_all)())
         self.loop.close()
