@@ -234,7 +234,7 @@ def list_proposals(
     q: str = "",
     page: int = 1,
 ):
-    """Filter by state, brand, building (`all` = whole compound); `q` (2+ characters) searches."""
+    """Filter by state, brand, building (`all` = whole compound); `q` searches titles and bodies (one Chinese character is enough; spaces and punctuation separate words)."""
     hall = get_object_or_404(Hall, pk=hall_id)
     qs = selectors.proposal_list(
         user=_viewer(request),

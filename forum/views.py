@@ -119,7 +119,6 @@ def proposal_list(request, slug: str):
             ],
             "f": g,
             "query_string": params.urlencode(),
-            "short_query": 0 < len(g.get("q", "").strip()) < 2,
         },
     )
 
