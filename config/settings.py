@@ -99,6 +99,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "community.context_processors.site",
             ],
+            # `bj_time`, the one way a template shows a time (community/times.py)
+            "builtins": ["community.templatetags.bj_time"],
         },
     }
 ]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import MajorityRule
+from community.times import bj_format
 from deliberation.meetings import selectors
 from deliberation.models import (
     AgendaItem,
@@ -30,7 +30,7 @@ SOURCE_LABELS = dict(Source.choices)
 
 
 def _local(dt) -> str:
-    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M") if dt else "—"
+    return bj_format(dt, year=True) if dt else "—"
 
 
 def _duration(td: timedelta | None) -> str:

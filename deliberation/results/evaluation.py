@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from community.models import Building, Hall, MembershipStatus
 from community.roles import Role
+from community.times import bj_format
 from deliberation import locks
 from deliberation.ledger import services as ledger
 from deliberation.models import Evaluation, Rating, ResultPublication, ResultState
@@ -128,7 +129,7 @@ def evaluation_refusal(*, user, result: ResultPublication, now: datetime | None 
         return PermissionDenied, _("请先登录后再评议。")
     if now >= result.evaluation_ends_at:
         return ValidationError, _("评议期已于 %(at)s 结束,不能再评议。") % {
-            "at": timezone.localtime(result.evaluation_ends_at).strftime("%Y-%m-%d %H:%M")
+            "at": bj_format(result.evaluation_ends_at)
         }
     if result.state != ResultState.EVALUATING:
         return ValidationError, _("本轮评议已经结束,不能再评议。")

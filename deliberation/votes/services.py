@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from community.lengths import too_long
 from community.models import Building, Hall, MajorityRule, User
 from community.selectors import approved_residents
+from community.times import bj_format
 from deliberation import locks
 from deliberation.ledger import services as ledger
 from deliberation.models import (
@@ -755,7 +756,7 @@ def resolution_publish(
             note=_("决议公示:%(title)s,公示至 %(date)s")
             % {
                 "title": resolution.title,
-                "date": timezone.localtime(resolution.notice_ends_at).strftime("%Y-%m-%d %H:%M"),
+                "date": bj_format(resolution.notice_ends_at),
             },
             check_permission=False,
         )

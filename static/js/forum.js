@@ -1,6 +1,7 @@
 /* A proposal's page, live: comments, 认同, seconds and history arrive through room proposal.<id>. */
 import { gettext } from "./i18n.js";
 import { announce, connect } from "./room.js";
+import { setTime } from "./time.js";
 
 (function () {
   "use strict";
@@ -77,10 +78,7 @@ import { announce, connect } from "./room.js";
     st.textContent = c.stance_label;
     st.className = "badge stance stance-" + c.stance;
     var t = art.querySelector("time");
-    if (!t.getAttribute("datetime")) {
-      t.setAttribute("datetime", c.created_at);
-      t.textContent = new Date(c.created_at).toLocaleString(document.documentElement.lang || undefined, { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
-    }
+    if (!t.getAttribute("datetime")) setTime(t, c.created_at);
     art.querySelector(".edited").hidden = !c.edited;
     var body = art.querySelector(":scope > .comment-body");
     var gone = c.is_deleted ? i18n.deleted : c.moderation === "hidden" ? i18n.hidden : c.moderation === "removed" ? i18n.removed : null;
@@ -113,8 +111,7 @@ import { announce, connect } from "./room.js";
     var li = document.createElement("li");
     li.dataset.id = e.id;
     var b = document.createElement("span"); b.className = "badge state state-" + e.to_state; b.textContent = e.to_label;
-    var t = document.createElement("time"); t.setAttribute("datetime", e.at);
-    t.textContent = new Date(e.at).toLocaleString(document.documentElement.lang || undefined);
+    var t = setTime(document.createElement("time"), e.at);
     var w = document.createElement("span"); w.className = "who"; w.textContent = e.actor || gettext("系统");
     li.append(b, " ", t, " ", w);
     if (e.note) { var n = document.createElement("span"); n.className = "note"; n.textContent = e.note; li.append(n); }

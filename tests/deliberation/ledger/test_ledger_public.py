@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from community.times import bj_format
 from deliberation.ledger import selectors as ledger_selectors
 from deliberation.ledger import services as ledger
 from deliberation.ledger.chain import PUBLIC_FIELDS
@@ -132,14 +133,16 @@ def test_doc_verifier_runs_as_a_script_against_the_live_site(live_server, tmp_pa
 
 def test_page_shows_entries_newest_first_with_labels_local_time_and_hashes(client, hall):
     fill(hall, 2)
-    LedgerEntry.objects.filter(hall=hall, seq=1).update(at=datetime(2026, 11, 29, 2, 5, tzinfo=UTC))
+    e1_at = datetime(2026, 11, 29, 2, 5, tzinfo=UTC)
+    LedgerEntry.objects.filter(hall=hall, seq=1).update(at=e1_at)
     # (editing `at` breaks the chain, which the page does not judge; the JSON and command do)
     response = client.get(reverse("hall_ledger", args=[hall.slug]))
     html = response.content.decode()
     assert response.status_code == 200
     assert html.index('id="seq-2"') < html.index('id="seq-1"')
     assert "提出异议" in html and "表决开始" in html
-    assert "2026-11-29 10:05:00" in html  # 02:05 UTC shown in Asia/Shanghai
+    # 02:05 UTC shown in Asia/Shanghai, in the site's one format (11月29日 10:05)
+    assert f'<time datetime="2026-11-29T10:05:00+08:00">{bj_format(e1_at)}</time>' in html
     e = LedgerEntry.objects.get(hall=hall, seq=2)
     assert f'title="{e.hash}"' in html and f"{e.hash[:12]}…" in html
     assert "楼道堆物清理 1" in html

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from community.roles import Role
+from community.times import bj_format
 from deliberation.models import LedgerEntry
 from deliberation.story.selectors import proposal_story
 from forum import services as fs
@@ -111,10 +112,11 @@ def test_the_page_shows_the_steps_in_an_ordered_list_with_links_and_local_times(
         assert url in ol
     # times in Asia/Shanghai (UTC+8)
     published = flow.proposal.published_at
-    local = (published.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))).strftime(
-        "%Y-%m-%d %H:%M"
+    local = published.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
+    assert (
+        f'<time datetime="{local.isoformat(timespec="seconds")}">{bj_format(published)}</time>'
+        in ol
     )
-    assert f">{local}</time>" in ol
     assert "王阿姨" in ol and "水泵已到货" in ol and "费用应当公开明细" in ol
     # the proposal page links here
     page = client.get(reverse("proposal", args=[flow.proposal.pk])).content.decode()
