@@ -30,6 +30,7 @@ from community import sms
 from community.ids import is_row_id
 from community.models import Membership, MembershipStatus, User
 from community.roles import Role
+from community.times import bj_format
 from forum.events import NOTIFICATIONS_CHANGED, user_room
 from forum.models import (
     SMS_BY_DEFAULT,
@@ -269,7 +270,7 @@ def digest_send(*, user: User, today=None) -> int:
         _("您好,%(name)s:以下是您在芳华议事厅的 %(n)d 条新通知。") % {"name": user, "n": len(rows)}
     ]
     for n in rows:
-        when = timezone.localtime(n.created_at).strftime("%m-%d %H:%M")
+        when = bj_format(n.created_at)
         link = absolute(n.url)
         lines.append(f"· {when} {n.text}" + (f"\n  {link}" if link else ""))
     lines.append(_("不想收汇总邮件?在“通知设置”中改为每条单独发送或关闭邮件。"))

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import User
+from community.times import bj_format
 from deliberation.models import Ballot, Elector, Participation
 from deliberation.votes.choices import BallotMode, BallotState
 from forum.models import NotificationKind
@@ -22,12 +23,7 @@ def ballot_url(ballot: Ballot) -> str:
 
 
 def _until(at: datetime) -> str:
-    local = timezone.localtime(at)
-    return _("%(m)d月%(d)d日 %(t)s") % {
-        "m": local.month,
-        "d": local.day,
-        "t": local.strftime("%H:%M"),
-    }
+    return bj_format(at)  # the site's one format (community/times.py)
 
 
 def ballot_opened_notice(*, ballot: Ballot, actor=None) -> None:
