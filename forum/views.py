@@ -329,8 +329,10 @@ def proposal_review(request, pk: int):
 @_acting
 def proposal_lock(request, pk: int):
     proposal = get_object_or_404(Proposal, pk=pk)
-    services.thread_lock(
-        actor=request.user, proposal=proposal, locked=request.POST.get("locked") == "1"
+    locked = request.POST.get("locked") == "1"
+    services.thread_lock(actor=request.user, proposal=proposal, locked=locked)
+    messages.success(
+        request, _("讨论已锁定,成员暂时不能发表评论。") if locked else _("讨论已重新开放。")
     )
     return redirect("proposal", pk=pk)
 
@@ -361,6 +363,7 @@ def comment_create(request, pk: int):
         parent=parent,
         stance=request.POST.get("stance", ""),
     )
+    messages.success(request, _("评论已发表。"))
     return redirect(reverse("proposal", args=[pk]) + f"#c{comment.pk}")
 
 
@@ -375,7 +378,9 @@ def comment_action(request, pk: int, action: str):
         services.comment_delete(actor=user, comment=comment)
         messages.success(request, _("评论已删除。"))
     elif action == "agree":
-        services.comment_react(user=user, comment=comment, agree=request.POST.get("agree") != "0")
+        agree = request.POST.get("agree") != "0"
+        services.comment_react(user=user, comment=comment, agree=agree)
+        messages.success(request, _("已表示认同。") if agree else _("已取消认同。"))
     elif action == "report":
         services.report_submit(
             reporter=user, comment=comment, reason=request.POST.get("reason", "")
@@ -429,7 +434,8 @@ def notifications_read(request):
     notifications_mark_read(user=request.user, ids=ids or None)
     target = request.POST.get("go", "")
     if target and _safe(request, target) == target:
-        return redirect(target)
+        return redirect(target)  # opening what the notice is about: the page says itself
+    messages.success(request, _("已标为已读。") if ids else _("全部通知已标为已读。"))
     return redirect("notifications")
 
 

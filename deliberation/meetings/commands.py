@@ -135,8 +135,14 @@ def save_minutes(user, mid, data):
 
 
 def confirm_minutes(user, mid, data):
-    services.minutes_confirm(actor=user, meeting=_meeting(mid), role=str(data.get("role", "")))
-    return {}
+    m = services.minutes_confirm(actor=user, meeting=_meeting(mid), role=str(data.get("role", "")))
+    if m.minutes_locked:
+        message = _("会议纪要已确认。主持人和记录员都已确认,纪要已定稿,不能再修改。")
+    elif m.moderator_confirmed_at:
+        message = _("已以主持人身份确认会议纪要,还需记录员确认。")
+    else:
+        message = _("已以记录员身份确认会议纪要,还需主持人确认。")
+    return {"message": message}
 
 
 def add_item(user, mid, data):
@@ -221,10 +227,13 @@ def hand_count(user, mid, data):
         for k, v in votes.items()
     ):
         raise ValidationError(_("votes 应为「选项: 票数」。"))
+    voters = _int(data, "voters")
     ballot = meeting_votes.meeting_hand_count(
-        actor=user, meeting=_meeting(mid), voters=_int(data, "voters"), votes=votes
+        actor=user, meeting=_meeting(mid), voters=voters, votes=votes
     )
-    return {"ballot_id": ballot.pk}
+    # Said back to the moderator: the room shows it (and says it aloud), as the receipt of a vote.
+    message = _("现场举手计票已录入:%(n)s 人举手表决。可重新录入以更正。") % {"n": voters}
+    return {"ballot_id": ballot.pk, "message": message}
 
 
 COMMANDS: dict[str, Handler] = {

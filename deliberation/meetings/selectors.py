@@ -386,6 +386,7 @@ def floor_section(
     speaker = floor.speaker()
     if speaker is not None and overdue_speaker(floor, now or timezone.now()) is not None:
         speaker = None
+    spoken = floor.spoken_counts()
     return {
         "item_id": floor.item_id,
         "speaker": None
@@ -397,11 +398,22 @@ def floor_section(
             "extended_seconds": speaker.extended_seconds,
         },
         "queue": [hand_out(s) for s in floor.queue()],
-        "spoken": {str(k): v for k, v in sorted(floor.spoken_counts().items())},
+        "spoken": {str(k): v for k, v in sorted(spoken.items())},
         "last_stance": floor.last_stance(),
         "speech_limit_seconds": m.hall.speech_limit_seconds,
         "speeches_per_item": m.hall.speeches_per_item,
+        # What the server would refuse (services.hand_raise), for the room to show the buttons
+        # disabled with the reason: a hand needs a check-in (the attendance section says whose),
+        # and whoever has used up the item's speeches may raise only a point of order.
+        "hand_needs_checkin": True,
+        "hand_refused": hand_refusals(spoken, m.hall.speeches_per_item),
     }
+
+
+def hand_refusals(spoken: dict[int, int], limit: int) -> dict[str, str]:
+    """user id → why a for/against hand is refused on the item ("speech_limit"); points of
+    order are never limited (services._check_limit)."""
+    return {str(uid): "speech_limit" for uid, n in sorted(spoken.items()) if n >= limit}
 
 
 def minutes_section(m: Meeting) -> dict[str, Any]:
@@ -496,6 +508,10 @@ def ballot_out(ballot: Ballot, *, now: datetime | None = None) -> dict[str, Any]
         if votes_selectors.hand_full(hand, voted)
         else [],
         "hand_ceiling": len((present & electors) - set(voted)),
+        # Who may vote (services refuse anyone else); in the room a vote also needs a check-in
+        # (meetings.ballots.meeting_ballot_cast). The room shows the buttons disabled with why.
+        "electors": sorted(electors),
+        "cast_needs_checkin": True,
         "results_visible": visible,
         "totals": live.get("totals") if visible else None,
         "result": ballot.result or None,

@@ -279,11 +279,14 @@ def meeting_action(request, pk: int, action: str):
         else:
             data[key] = value
     try:
-        handler(request.user, meeting.pk, data)
+        reply = handler(request.user, meeting.pk, data)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])) or str(exc))
     except ObjectDoesNotExist:
         messages.error(request, _("找不到要操作的对象。"))
+    else:
+        # What the command says it did (e.g. the minutes confirmed), else that it was done.
+        messages.success(request, (reply or {}).get("message") or _("操作成功。"))
     nxt = request.POST.get("next")
     if nxt == "minutes":
         return redirect("meeting_minutes", pk=pk)

@@ -287,7 +287,7 @@ def subtask_add(request, pk: int):
         messages.error(request, _("请填写子任务名称,权重为 1 到 100 的整数。"))
         return redirect("task", pk=task.pk)
     try:
-        services.subtask_add(
+        step = services.subtask_add(
             actor=request.user,
             task=task,
             title=form.cleaned_data["title"],
@@ -295,6 +295,8 @@ def subtask_add(request, pk: int):
         )
     except ValidationError as exc:
         _flash_errors(request, exc)
+    else:
+        messages.success(request, _("已添加子任务「%(t)s」。") % {"t": step.title})
     return redirect("task", pk=task.pk)
 
 
@@ -303,9 +305,14 @@ def subtask_add(request, pk: int):
 def subtask_toggle(request, pk: int, sid: int):
     task = _task(pk)
     try:
-        services.subtask_toggle(actor=request.user, task=task, subtask=sid)
+        step = services.subtask_toggle(actor=request.user, task=task, subtask=sid)
     except ValidationError as exc:
         _flash_errors(request, exc)
+    else:
+        done = (
+            _("子任务「%(t)s」已标记为完成。") if step.done else _("子任务「%(t)s」已改为未完成。")
+        )
+        messages.success(request, done % {"t": step.title})
     return redirect(reverse("task", args=[task.pk]) + "#subtasks")
 
 
@@ -317,6 +324,8 @@ def subtask_remove(request, pk: int, sid: int):
         services.subtask_remove(actor=request.user, task=task, subtask=sid)
     except ValidationError as exc:
         _flash_errors(request, exc)
+    else:
+        messages.success(request, _("子任务已删除。"))
     return redirect(reverse("task", args=[task.pk]) + "#subtasks")
 
 
@@ -325,9 +334,11 @@ def subtask_remove(request, pk: int, sid: int):
 def task_progress_set(request, pk: int):
     task = _task(pk)
     try:
-        services.task_set_progress(
+        task = services.task_set_progress(
             actor=request.user, task=task, progress=request.POST.get("progress", "")
         )
     except ValidationError as exc:
         _flash_errors(request, exc)
+    else:
+        messages.success(request, _("进度已更新为 %(p)s%%。") % {"p": task.manual_progress})
     return redirect("task", pk=task.pk)

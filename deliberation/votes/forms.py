@@ -100,3 +100,60 @@ class AnswerForm(forms.Form):
         choices=[("0", _("异议不成立,决议继续公示")), ("1", _("异议成立,退回重新议事"))],
         coerce=lambda v: v == "1",
     )
+
+
+class ProxyForm(forms.Form):
+    """登记委托: the grantor and the holder chosen from the ballot's roll by name (never typed).
+
+    `people` is `selectors.proxy_people(ballot=...)`; the checks here say in words what the
+    service (`ballot_authorize_proxy`) would refuse, and the service checks again."""
+
+    grantor = forms.TypedChoiceField(
+        label=_("委托人(不能到场投票的人)"),
+        coerce=int,
+        error_messages={
+            "required": _("请选择委托人。"),
+            "invalid_choice": _("请从名单中选择委托人(本次表决的投票人)。"),
+        },
+    )
+    holder = forms.TypedChoiceField(
+        label=_("受托人(代为投票的人)"),
+        coerce=int,
+        error_messages={
+            "required": _("请选择受托人。"),
+            "invalid_choice": _("请从名单中选择受托人(本次表决的投票人)。"),
+        },
+    )
+    note = forms.CharField(label=_("说明"), required=False, max_length=200)
+
+    def __init__(self, *args, people, cap: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = {p.id: p for p in people}
+        self.cap = cap
+        choices = [("", _("— 请选择 —"))] + [(p.id, p.label) for p in people]
+        self.fields["grantor"].choices = choices
+        self.fields["holder"].choices = choices
+
+    def clean(self):
+        data = super().clean()
+        grantor = self.people.get(data.get("grantor"))
+        holder = self.people.get(data.get("holder"))
+        if grantor and holder and grantor.id == holder.id:
+            self.add_error("holder", _("委托人和受托人不能是同一个人,请另选受托人。"))
+            return data
+        if grantor and grantor.voted:
+            self.add_error(
+                "grantor", _("%(name)s 已经投过票,不能再委托。") % {"name": grantor.label}
+            )
+        elif grantor and grantor.granted:
+            self.add_error(
+                "grantor",
+                _("%(name)s 已经委托了别人,每人只能委托一次。") % {"name": grantor.label},
+            )
+        if holder and holder.holds >= self.cap:
+            self.add_error(
+                "holder",
+                _("%(name)s 已代投 %(n)s 人,达到每人最多代投 %(cap)s 人的上限,请另选受托人。")
+                % {"name": holder.label, "n": holder.holds, "cap": self.cap},
+            )
+        return data

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,8 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.fractions import quorum_ratio
-from community.models import Hall
+from community.models import Hall, Membership, MembershipStatus
 from community.needs import NeedItem
+from community.selectors import approved_residents
 from deliberation.ledger import choices as K
 from deliberation.ledger.chain import format_at
 from deliberation.ledger.selectors import DELETED, Checker
@@ -45,6 +47,7 @@ from deliberation.votes.choices import (
     BallotKind,
     BallotMode,
     BallotState,
+    ElectorateScope,
     OptionKey,
     ParticipationVia,
     ResolutionState,
@@ -274,6 +277,60 @@ def proxies_of(*, ballot: Ballot) -> QuerySet[ProxyAuthorization]:
     return ProxyAuthorization.objects.filter(ballot=ballot).select_related(
         "grantor", "holder", "recorded_by"
     )
+
+
+@dataclass(frozen=True)
+class ProxyPerson:
+    """Someone on a ballot's roll, as the proxy form lists them (never a phone number)."""
+
+    id: int
+    label: str  # the display name, with the building when two people share the name
+    voted: bool  # has voted: cannot grant a proxy any more
+    granted: bool  # has already granted a proxy on this ballot
+    holds: int  # proxies this person already holds
+
+
+def proxy_people(*, ballot: Ballot) -> list[ProxyPerson]:
+    """Who may grant or hold a proxy on `ballot`: its roll (the electorate kept when it opened;
+    before that, the people it would take), by display name. Three queries.
+
+    For the people who register proxies only (`deliberation.record_proxy`): the view checks."""
+    if ballot.state == BallotState.DRAFT:
+        buildings = (
+            [ballot.electorate_building_id]
+            if ballot.electorate_scope == ElectorateScope.BUILDING
+            else None
+        )
+        ids = approved_residents(hall=ballot.hall, building_ids=buildings).values("pk")
+    else:
+        ids = Elector.objects.filter(ballot=ballot).values("user_id")
+    rows = list(
+        Membership.objects.filter(
+            hall_id=ballot.hall_id, status=MembershipStatus.ACTIVE, user_id__in=ids
+        )
+        .select_related("user", "building")
+        .order_by("user__display_name", "user_id")
+    )
+    voted = set(Participation.objects.filter(ballot=ballot).values_list("user_id", flat=True))
+    granted: set[int] = set()
+    holds: Counter = Counter()
+    for grantor, holder in ProxyAuthorization.objects.filter(ballot=ballot).values_list(
+        "grantor_id", "holder_id"
+    ):
+        granted.add(grantor)
+        holds[holder] += 1
+    names = Counter(str(m.user) for m in rows)
+    out = []
+    for m in rows:
+        label = str(m.user)
+        if names[label] > 1:
+            label = f"{label} · {m.building.name}" if m.building else f"{label} · #{m.user_id}"
+        out.append(
+            ProxyPerson(
+                m.user_id, label, m.user_id in voted, m.user_id in granted, holds[m.user_id]
+            )
+        )
+    return out
 
 
 def abstain_label(ballot: Ballot) -> str:

@@ -22,7 +22,13 @@ from deliberation.models import Ballot, Objection, Resolution
 from deliberation.votes import selectors as sel
 from deliberation.votes import services as sv
 from deliberation.votes.choices import BallotKind, BallotResult, BallotState, ResolutionState
-from deliberation.votes.forms import AnswerForm, BallotForm, ObjectionForm, ResolutionForm
+from deliberation.votes.forms import (
+    AnswerForm,
+    BallotForm,
+    ObjectionForm,
+    ProxyForm,
+    ResolutionForm,
+)
 
 
 def _errors(exc: ValidationError) -> str:
@@ -84,6 +90,7 @@ def ballot_new(request, slug: str):
 
 def _ballot_context(request, ballot: Ballot, **extra) -> dict:
     user = request.user
+    can_record_proxy = user.has_perm("deliberation.record_proxy", ballot)
     return {
         "ballot": ballot,
         "hall": ballot.hall,
@@ -93,10 +100,14 @@ def _ballot_context(request, ballot: Ballot, **extra) -> dict:
         "accepting": ballot.is_accepting(),
         "can_manage": user.has_perm("deliberation.manage_ballot", ballot),
         "can_hand_count": user.has_perm("deliberation.enter_hand_count", ballot),
-        "can_record_proxy": user.has_perm("deliberation.record_proxy", ballot),
+        "can_record_proxy": can_record_proxy,
         "can_publish": user.has_perm("deliberation.publish_resolution", ballot),
         "held_proxies": sel.proxies_held_by(user=user, ballot=ballot),
         "proxies": sel.proxies_of(ballot=ballot),
+        # The roll by name, for the proxy form: only for those who register proxies.
+        "proxy_people": sel.proxy_people(ballot=ballot)
+        if ballot.state != BallotState.CLOSED and ballot.proxy_cap and can_record_proxy
+        else [],
         "results": sel.results_of(ballot=ballot),
         "tally": sel.tally_data(ballot.pk),
         "description_html": render_markdown(ballot.description),
@@ -205,24 +216,38 @@ def ballot_hand_count(request, pk: int):
 @login_required
 @require_POST
 def ballot_proxy(request, pk: int):
+    """登记委托: both people chosen from the ballot's roll by name; only those who register
+    proxies see the roll (`deliberation.record_proxy`), and never a phone number."""
     ballot = _ballot(request, pk)
-    grantor = User.objects.filter(username=request.POST.get("grantor", "").strip()).first()
-    holder = User.objects.filter(username=request.POST.get("holder", "").strip()).first()
-    if grantor is None or holder is None:
-        messages.error(request, _("找不到委托人或受托人(请填写用户名)。"))
-        return redirect("ballot", pk=ballot.pk)
-    try:
-        sv.ballot_authorize_proxy(
-            actor=request.user,
-            ballot=ballot,
-            grantor=grantor,
-            holder=holder,
-            note=request.POST.get("note", ""),
-        )
-        messages.success(request, _("已登记 %(g)s 委托 %(h)s 代投。") % {"g": grantor, "h": holder})
-    except ValidationError as exc:
-        messages.error(request, _errors(exc))
-    return redirect("ballot", pk=ballot.pk)
+    if not request.user.has_perm("deliberation.record_proxy", ballot):
+        raise PermissionDenied(_("只有主持人、微家负责人或管理员可以登记委托。"))
+    form = ProxyForm(request.POST, people=sel.proxy_people(ballot=ballot), cap=ballot.proxy_cap)
+    if form.is_valid():
+        people = User.objects.in_bulk([form.cleaned_data["grantor"], form.cleaned_data["holder"]])
+        grantor = people[form.cleaned_data["grantor"]]
+        holder = people[form.cleaned_data["holder"]]
+        try:
+            sv.ballot_authorize_proxy(
+                actor=request.user,
+                ballot=ballot,
+                grantor=grantor,
+                holder=holder,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(
+                request, _("已登记 %(g)s 委托 %(h)s 代投。") % {"g": grantor, "h": holder}
+            )
+            return redirect(reverse("ballot", args=[ballot.pk]) + "#proxy-h")
+    # Shown again with the choices kept and the reasons next to the fields.
+    return render(
+        request,
+        "deliberation/votes/ballot.html",
+        _ballot_context(request, ballot, proxy_form=form),
+        status=200,
+    )
 
 
 def ballot_results(request, pk: int):

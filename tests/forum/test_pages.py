@@ -215,3 +215,26 @@ def test_a_search_with_a_nul_character_is_no_500(hall):
     proposal(hall, title="修复小区喷泉")
     r = Client().get(f"/halls/{hall.slug}/proposals/", {"q": "喷泉\x00"})
     assert r.status_code == 200 and "修复小区喷泉" in r.content.decode()
+
+
+def test_form_posts_without_the_socket_say_what_they_did(hall, people):
+    """Issue 13: the plain-form fallbacks came back with no message; now each says it."""
+    p = proposal(hall, people["member"], state=S.COLLECTING)
+    c = logged_in(people["member"])
+    r = c.post(
+        f"/proposals/{p.pk}/comments/", {"body": "我同意这个建议", "stance": "for"}, follow=True
+    )
+    assert "评论已发表。" in r.content.decode()
+    comment = Comment.objects.get(proposal=p)
+    other = logged_in(people["resident"])
+    r = other.post(f"/comments/{comment.pk}/agree/", {"agree": "1"}, follow=True)
+    assert "已表示认同。" in r.content.decode()
+    r = other.post(f"/comments/{comment.pk}/agree/", {"agree": "0"}, follow=True)
+    assert "已取消认同。" in r.content.decode()
+    mod = logged_in(people["moderator"])
+    r = mod.post(f"/proposals/{p.pk}/lock/", {"locked": "1"}, follow=True)
+    assert "讨论已锁定,成员暂时不能发表评论。" in r.content.decode()
+    r = mod.post(f"/proposals/{p.pk}/lock/", {"locked": "0"}, follow=True)
+    assert "讨论已重新开放。" in r.content.decode()
+    r = c.post("/notifications/read/", {}, follow=True)
+    assert "全部通知已标为已读。" in r.content.decode()

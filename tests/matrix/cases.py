@@ -291,7 +291,7 @@ def page_cases(i: dict[str, Any]) -> dict[str, Case]:
     both(
         "ballot_proxy",
         f"/ballots/{i['open_ballot']}/proxies/",
-        {"grantor": i["helper2_name"], "holder": i["helper_name"]},
+        {"grantor": str(i["helper2"]), "holder": str(i["helper"])},
     )
     get("ballot_results", f"/ballots/{i['passed_ballot']}/results/")
     both(

@@ -9,15 +9,15 @@ import { ballot } from "./votes.js";
 
 const INTS = ["item_id", "user_id", "speech_id", "budget_minutes", "proposal_id", "seconds", "base_version"];
 
-function toast(text) {
-  let el = $("m-toast");
+function popup(id, role, kind, text) {
+  let el = $(id);
   if (!el) {
     el = document.createElement("div");
-    el.id = "m-toast";
-    el.setAttribute("role", "alert");
+    el.id = id;
+    el.setAttribute("role", role);
     document.body.appendChild(el);
   }
-  el.className = "toast error";
+  el.className = "toast " + kind;
   el.textContent = text;
   clearTimeout(el._t);
   el._t = setTimeout(() => {
@@ -26,7 +26,14 @@ function toast(text) {
   }, 6000);
 }
 
+const toast = (text) => popup("m-toast", "alert", "error", text);
+/* A command the server did, in the words of its reply (e.g. the show of hands entered):
+ * shown, and read out by screen readers (role=status is a polite live region). */
+const done = (text) => popup("m-done", "status", "success", "✓ " + text);
+
 export function startCommands(ctx) {
+  // The live region exists (empty) before the first confirmation, so screen readers hear it.
+  popup("m-done", "status", "", "");
   function send(cmd, data) {
     if (!ctx.room) return;
     if (ctx.closed) {
@@ -41,6 +48,7 @@ export function startCommands(ctx) {
     ctx.room.send(cmd, data || {}).then(
       (reply) => {
         if (reply && reply.resent) tellResent(ctx, cmd, true);
+        if (reply && reply.message) done(reply.message);
         const b = ballot(ctx.state);
         if (cmd === "ballot_cast" && reply && reply.receipt && b) {
           ctx.receipts[b.id] = reply.receipt;

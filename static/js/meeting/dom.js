@@ -38,6 +38,13 @@ export function commandButton(cmd, label, opts = {}) {
   return b;
 }
 
+/* A button the server would refuse (the snapshot says so): disabled, and described by the
+ * reason shown next to it (the element whyId). The server still refuses the command. */
+export function refuse(b, whyId) {
+  b.disabled = true;
+  b.setAttribute("aria-describedby", whyId);
+}
+
 /* Replace an element's children (nothing if el is absent from this page). */
 export function show(el, ...children) {
   if (el) el.replaceChildren(...children);

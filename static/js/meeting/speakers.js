@@ -1,6 +1,6 @@
 /* The floor: who speaks now, the moderator's floor controls, my hand, and the speaker queue. */
 import { format, gettext } from "../i18n.js";
-import { $, clone, commandButton, fill, note, part, show } from "./dom.js";
+import { $, clone, commandButton, fill, note, part, refuse, show } from "./dom.js";
 import { checkedIn, currentItem } from "./state.js";
 
 function stanceBadge(ctx, el, stance) {
@@ -46,9 +46,6 @@ function renderHand(ctx) {
   const { floor: f, meeting: m } = ctx.state;
   const me = ctx.me;
   if (m.state !== "open" || !currentItem(ctx.state)) return show(el, note(gettext("议程开始后可以举手发言。")));
-  if (!checkedIn(ctx.state, me)) {
-    return show(el, note(gettext("请先签到(扫描会场的二维码,或请主持人代签),再举手发言。")));
-  }
   if (f.speaker && f.speaker.user.id === me.id) {
     const node = clone("tpl-hand-mine");
     fill(node, "text", gettext("轮到您发言了。"));
@@ -64,14 +61,38 @@ function renderHand(ctx) {
     return show(el, node);
   }
   const node = clone("tpl-hand-raise");
+  // What the server would refuse (the snapshot says it): the buttons stay, disabled, with why.
+  const why = handRefusal(ctx);
   const raise = (stance, cls) => {
     const label = stance === "order" ? ctx.labels.stance.order : format(gettext("举手:%(stance)s"), { stance: ctx.labels.stance[stance] });
-    return commandButton("raise_hand", label, { args: { stance }, cls: cls + " stance-" + stance });
+    const b = commandButton("raise_hand", label, { args: { stance }, cls: cls + " stance-" + stance });
+    if (why && (why.all || stance !== "order")) refuse(b, "m-hand-why");
+    return b;
   };
   part(node, "buttons").append(raise("for", "primary"), raise("against", "primary"), raise("order", ""));
-  const left = Math.max(0, f.speeches_per_item - (f.spoken[String(me.id)] || 0));
-  fill(node, "left", format(gettext("本项您还可以发言 %(n)s 次,每次 %(secs)s 秒。"), { n: left, secs: f.speech_limit_seconds }));
+  const whyEl = fill(node, "why", why ? why.text : "");
+  whyEl.id = "m-hand-why";
+  if (!why) {
+    const left = Math.max(0, f.speeches_per_item - (f.spoken[String(me.id)] || 0));
+    fill(node, "left", format(gettext("本项您还可以发言 %(n)s 次,每次 %(secs)s 秒。"), { n: left, secs: f.speech_limit_seconds }));
+  } else fill(node, "left", "");
   show(el, node);
+}
+
+/* Why my hand would be refused, from the floor section: {all, text} or null. */
+function handRefusal(ctx) {
+  const f = ctx.state.floor;
+  if (f.hand_needs_checkin && !checkedIn(ctx.state, ctx.me)) {
+    return { all: true, text: gettext("请先签到(扫描会场的二维码,或请主持人代签),再举手发言。") };
+  }
+  if ((f.hand_refused || {})[String(ctx.me.id)] === "speech_limit") {
+    const n = f.speeches_per_item;
+    return {
+      all: false,
+      text: format(gettext("您在本项议程已发言 %(n)s 次,每人每项最多 %(n)s 次,不能再举手赞成或反对;秩序问题仍可举手。"), { n }),
+    };
+  }
+  return null;
 }
 
 function renderQueue(ctx) {

@@ -1,7 +1,7 @@
 /* Votes on the current item (docs/meetings.md, "Votes"): the status, my vote, the moderator's
  * forms, and the big screen's panel. */
 import { format, gettext } from "../i18n.js";
-import { $, clone, commandButton, fill, note, part, show } from "./dom.js";
+import { $, clone, commandButton, fill, note, part, refuse, show } from "./dom.js";
 import { checkedIn, currentItem } from "./state.js";
 
 export function ballot(state) {
@@ -79,21 +79,33 @@ function myVote(ctx, b) {
     fill(node, "text", gettext("您已在现场举手表决中计票。"));
     return node;
   }
-  if (!checkedIn(ctx.state, ctx.me)) return note(gettext("请先签到,签到后才能在会场投票。"));
+  const why = castRefusal(ctx, b);
   const panel = clone("tpl-vote-panel");
   panel.setAttribute("aria-label", gettext("投票"));
   fill(panel, "warning", gettext("注意:投票后不能更改。"));
   part(panel, "buttons").append(
     ...b.options.map((o) => {
       const cls = o.key === "for" ? "primary stance-for" : o.key === "against" ? "primary stance-against" : "";
-      return commandButton("ballot_cast", o.label, {
+      const button = commandButton("ballot_cast", o.label, {
         args: { choice: o.key },
         cls,
         confirm: format(gettext("确定投「%(label)s」吗?投票后不能更改。"), { label: o.label }),
       });
+      if (why) refuse(button, "m-vote-why");
+      return button;
     }),
   );
+  fill(panel, "why", why).id = "m-vote-why";
   return panel;
+}
+
+/* Why the server would refuse my vote here (from the votes section), or "". */
+function castRefusal(ctx, b) {
+  if (b.electors && !b.electors.includes(ctx.me.id)) {
+    return gettext("您不在本次表决的投票人名册中(名册在表决开始时确定),不能投票。");
+  }
+  if (b.cast_needs_checkin && !checkedIn(ctx.state, ctx.me)) return gettext("请先签到,签到后才能在会场投票。");
+  return "";
 }
 
 function renderVote(ctx) {

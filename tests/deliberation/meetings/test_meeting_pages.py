@@ -126,10 +126,18 @@ def test_minutes_page_and_confirmation(ctx):
     page = c.get(f"/meetings/{meeting.pk}/minutes/").content.decode()
     assert "<strong>同意</strong>" in page and "出席情况" in page and "待确认" in page
     assert "主持人确认纪要" not in page
+    said = {
+        "moderator": "已以主持人身份确认会议纪要,还需记录员确认。",
+        "recorder": "会议纪要已确认。主持人和记录员都已确认,纪要已定稿,不能再修改。",
+    }
     for who, role in (("moderator", "moderator"), ("recorder", "recorder")):
-        client_for(people[who]).post(
-            f"/meetings/{meeting.pk}/do/confirm_minutes/", {"role": role, "next": "minutes"}
+        r = client_for(people[who]).post(
+            f"/meetings/{meeting.pk}/do/confirm_minutes/",
+            {"role": role, "next": "minutes"},
+            follow=True,
         )
+        assert r.redirect_chain[-1][0] == f"/meetings/{meeting.pk}/minutes/"
+        assert said[role] in r.content.decode()  # issue 13: a success message, in words
     page = c.get(f"/meetings/{meeting.pk}/minutes/").content.decode()
     assert "已确认" in page and "陈红" in page and "林芳" in page
 

@@ -217,6 +217,8 @@ async def test_the_room_follows_the_vote_live():
     await sync_to_async(coalesce.flush)()
     reply = await command(mod, "v3", "hand_count", {"voters": 1, "votes": {"against": 1}})
     assert reply["type"] == "ok"
+    # The room shows the moderator this confirmation (commands.js: role=status toast).
+    assert reply["data"]["message"] == "现场举手计票已录入:1 人举手表决。可重新录入以更正。"
     await sync_to_async(coalesce.flush)()
     reply = await command(mod, "v4", "ballot_close")
     assert reply["type"] == "ok"

@@ -338,3 +338,26 @@ def test_task_page_links_the_published_result(w):
     result = ResultPublication.objects.get()
     page = client_for(None).get(f"/tasks/{task.pk}/").content.decode()
     assert f'href="/results/{result.pk}/"' in page and "第 1 轮公开" in page and "评议中" in page
+
+
+def test_progress_and_subtask_forms_say_what_they_did(w):
+    """Issue 13: each form post comes back with a success message in words (none before)."""
+    task = w.task()
+    c = client_for(w.owner)
+    c.post(f"/tasks/{task.pk}/do/start/")
+    r = c.post(f"/tasks/{task.pk}/progress/", {"progress": "60"}, follow=True)
+    page = r.content.decode()
+    assert "进度已更新为 60%。" in page and "msg-success" in page
+    r = c.post(f"/tasks/{task.pk}/subtasks/", {"title": "验收", "weight": "2"}, follow=True)
+    assert "已添加子任务「验收」。" in r.content.decode()
+    step = task.subtasks.get()
+    r = c.post(f"/tasks/{task.pk}/subtasks/{step.pk}/toggle/", follow=True)
+    assert "子任务「验收」已标记为完成。" in r.content.decode()
+    r = c.post(f"/tasks/{task.pk}/subtasks/{step.pk}/toggle/", follow=True)
+    assert "子任务「验收」已改为未完成。" in r.content.decode()
+    r = c.post(f"/tasks/{task.pk}/subtasks/{step.pk}/remove/", follow=True)
+    assert "子任务已删除。" in r.content.decode()
+    # A refused value says why, and no success.
+    r = c.post(f"/tasks/{task.pk}/progress/", {"progress": "120"}, follow=True)
+    page = r.content.decode()
+    assert "进度应为 0 到 100 之间的整数。" in page and "进度已更新" not in page
