@@ -73,7 +73,7 @@ def assemble_minutes(m: Meeting) -> str:
         + ("" if counted.get(c.user_id, True) else "(" + _("列席") + ")")
         for c in checkins
     ]
-    lines += [_("签到:") + ("、".join(names) if names else _("无")), ""]
+    lines += [_("签到:") + (_("、").join(names) if names else _("无")), ""]
     stance_label = {s.value: str(s.label) for s in Stance}
     items = AgendaItem.objects.filter(meeting=m).select_related("proposal").order_by("order", "pk")
     for n, item in enumerate(items, start=1):
