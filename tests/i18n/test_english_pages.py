@@ -31,6 +31,7 @@ ENTRY_PAGES = [
     "/accounts/password/forgot/",
     "/accounts/password/reset/",
     "/privacy/",
+    "/help/",  # the help page, where there is one
     "/halls/fanghua/",
     "/halls/fanghua/proposals/",
     "/halls/fanghua/proposals/new/",
