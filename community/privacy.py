@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from community.audit import audit_record
 from community.models import (
@@ -33,6 +34,11 @@ from community.services import display_name_of_office, roles_changed
 
 DELETED_NAME = "已注销用户"
 CONFIRM_PHRASE = "注销"  # what a person without a password types to delete her account
+
+
+def confirm_phrase() -> str:
+    """The word to type in the page's language (注销 is accepted in any)."""
+    return pgettext("typed to delete an account", "注销")
 
 
 @dataclass
@@ -88,7 +94,7 @@ def _own_sections(user: User) -> list[Section]:
             {
                 _("议事厅"): m.hall.name,
                 _("状态"): m.get_status_display(),
-                _("角色"): "、".join(str(r) for r in m.role_labels()),
+                _("角色"): _("、").join(str(r) for r in m.role_labels()),
                 _("楼栋"): str(m.building or ""),
                 _("申请时间"): when(m.requested_at),
             }
@@ -200,7 +206,7 @@ def account_delete(*, user: User, password: str) -> None:
     if user.has_usable_password():
         if not user.check_password(password):
             raise PermissionDenied(_("密码不正确,账户没有注销。"))
-    elif password.strip() != CONFIRM_PHRASE:
+    elif password.strip().casefold() not in {CONFIRM_PHRASE, confirm_phrase().casefold()}:
         # An account made by a text-message code has no password: she types the word instead.
         raise PermissionDenied(_("请输入“注销”两个字确认,账户没有注销。"))
     user = User.objects.select_for_update().get(pk=user.pk)

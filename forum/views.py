@@ -282,6 +282,8 @@ def proposal_detail(request, pk: int):
             "L": _comment_labels(),
             "comment_url": reverse("comment_action", args=[0, "x"]).removesuffix("0/x/"),
             "threshold": proposal.hall.seconding_threshold,
+            # live updates carry labels in the sender's language; the page shows its own
+            "live_labels": {"state": dict(ProposalState.choices), "stance": dict(Stance.choices)},
         },
     )
 

@@ -28,6 +28,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from realtime import presence
@@ -99,10 +100,28 @@ def get_heartbeat() -> PresenceHeartbeat:
     return beat
 
 
+NOT_ALLOWED = gettext_lazy("不允许此操作。")
+NOT_FOUND = gettext_lazy("找不到要操作的对象。")
+SERVER_ERROR = gettext_lazy("服务器出错,未做任何更改。")
+RATE_LIMITED = gettext_lazy("操作太频繁,请稍候。")
+UNKNOWN_TYPE = gettext_lazy("未知的指令:%(type)s")
+
+
 def error_message(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return ";".join(str(m) for m in exc.messages)
-    return str(exc) or "不允许此操作。"
+    return str(exc) or str(NOT_ALLOWED)
+
+
+def scope_language(scope) -> str:
+    """The language the person chose for the site (its cookie), else the site's own."""
+    chosen = (scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen:
+        try:
+            return translation.get_supported_language_variant(chosen)
+        except LookupError:
+            pass
+    return settings.LANGUAGE_CODE
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -283,6 +302,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self._access_changed = self._access_changed or changed
             return True
 
+    def say(self, message, **values) -> str:
+        """One of the room's own messages (a lazy text) in the person's language."""
+        with translation.override(scope_language(self.scope)):
+            return str(message) % values if values else str(message)
+
     async def revoke(self, message, in_reply_to: str | None = None) -> None:
         """Close the room for this person: say why, stop its frames, close with 4403."""
         if self._revoked:
@@ -291,7 +315,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self._leave_room()
         await self._unwatch()
         with contextlib.suppress(Exception):
-            await self.send_text(error_frame(in_reply_to, "revoked", str(message)))
+            await self.send_text(error_frame(in_reply_to, "revoked", self.say(message)))
         with contextlib.suppress(Exception):
             await self.close(code=CLOSE_FORBIDDEN)
 
@@ -338,7 +362,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send_text(error_frame(exc.in_reply_to, exc.code, exc.message))
             return
         if not self._allow():
-            await self.send_text(error_frame(command.id, "rate_limited", "操作太频繁,请稍候。"))
+            await self.send_text(error_frame(command.id, "rate_limited", self.say(RATE_LIMITED)))
             return
         if command.type == PING:
             await self.send_text(ok_frame(command.id, {"pong": True}))
@@ -352,7 +376,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         method_name = self.handlers.get(command.type)
         if method_name is None:
             await self.send_text(
-                error_frame(command.id, "unknown_type", f"未知的指令:{command.type}")
+                error_frame(command.id, "unknown_type", self.say(UNKNOWN_TYPE, type=command.type))
             )
             return
         uid = getattr(self.user, "pk", None)
@@ -378,13 +402,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
         except PermissionDenied as exc:
             message = error_message(exc)
             if self._access_changed:
-                message += str(self.changed_note)
+                message += self.say(self.changed_note)
             return error_frame(command.id, "forbidden", message)
         except ValidationError as exc:
             return error_frame(command.id, "invalid", error_message(exc))
         except ObjectDoesNotExist:
-            return error_frame(command.id, "not_found", "找不到要操作的对象。")
+            return error_frame(command.id, "not_found", self.say(NOT_FOUND))
         except Exception:
             log.exception("command %s failed in %s", command.type, self.room)
-            return error_frame(command.id, "server_error", "服务器出错,未做任何更改。")
+            return error_frame(command.id, "server_error", self.say(SERVER_ERROR))
         return ok_frame(command.id, result or {})

@@ -15,6 +15,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 WIDTH = 360  # viewBox width; the page scales it to the column (phone first)
 FONT = 14
 LABEL_W = 118
@@ -140,7 +142,7 @@ def hbar(
         [label, shown, *(extra_columns[i] if extra_columns else [])]
         for i, (label, _v, shown) in enumerate(rows)
     ]
-    desc = title + ":" + ";".join(f"{label} {shown}" for label, _v, shown in rows)
+    desc = title + _("：") + _("；").join(f"{label} {shown}" for label, _v, shown in rows)
     chart = Chart(id=id, title=title, desc=desc, table=Table(caption or title, headers, table_rows))
     top = max([v for _l, v, _s in rows], default=0)
     scale_max = max_value or top
@@ -167,7 +169,7 @@ def stacked_hbar(
     rows: list[tuple[str, list[int]]],
     series: list[str],
     caption: str | None = None,
-    total_header: str = "合计",
+    total_header: str | None = None,
     extra: list[str] | None = None,
     extra_header: str | None = None,
 ) -> Chart:
@@ -176,16 +178,16 @@ def stacked_hbar(
     A legend on top names each series next to its swatch; the table has a column per series.
     """
     patterns = _series_patterns(id, len(series))
-    headers = ["", *series, total_header, *([extra_header] if extra_header else [])]
+    headers = ["", *series, total_header or _("合计"), *([extra_header] if extra_header else [])]
     table_rows = [
         [label, *[str(v) for v in values], str(sum(values)), *([extra[i]] if extra else [])]
         for i, (label, values) in enumerate(rows)
     ]
     desc = (
         title
-        + ":"
-        + ";".join(
-            f"{label} " + "、".join(f"{s} {v}" for s, v in zip(series, values, strict=True))
+        + _("：")
+        + _("；").join(
+            f"{label} " + _("、").join(f"{s} {v}" for s, v in zip(series, values, strict=True))
             for label, values in rows
         )
     )
@@ -252,9 +254,9 @@ def vbar(
         [label, shown, *(extra_columns[i] if extra_columns else [])]
         for i, (label, _v, shown) in enumerate(rows)
     ]
-    desc = title + ":" + ";".join(f"{label} {shown}" for label, _v, shown in rows)
+    desc = title + _("：") + _("；").join(f"{label} {shown}" for label, _v, shown in rows)
     if reference:
-        desc += f"。{reference[1]}"
+        desc += _("。") + str(reference[1])
     chart = Chart(id=id, title=title, desc=desc, table=Table(caption or title, headers, table_rows))
     top = max([v for _l, v, _s in rows], default=0)
     scale_max = max_value or top

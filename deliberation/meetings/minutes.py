@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from community.models import MajorityRule
@@ -38,6 +40,13 @@ def _duration(td: timedelta | None) -> str:
         return "—"
     seconds = max(0, int(td.total_seconds()))
     return _("%(m)s分%(s)02d秒") % {"m": seconds // 60, "s": seconds % 60}
+
+
+def assemble_record(m: Meeting) -> str:
+    """The minutes as kept (`minutes_final`): always in the site's language, whoever closes the
+    meeting; a reader in another language gets `assemble_minutes` in hers (the minutes page)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return assemble_minutes(m)
 
 
 def assemble_minutes(m: Meeting) -> str:
@@ -73,7 +82,7 @@ def assemble_minutes(m: Meeting) -> str:
         + ("" if counted.get(c.user_id, True) else "(" + _("列席") + ")")
         for c in checkins
     ]
-    lines += [_("签到:") + ("、".join(names) if names else _("无")), ""]
+    lines += [_("签到:") + (_("、").join(names) if names else _("无")), ""]
     stance_label = {s.value: str(s.label) for s in Stance}
     items = AgendaItem.objects.filter(meeting=m).select_related("proposal").order_by("order", "pk")
     for n, item in enumerate(items, start=1):

@@ -11,13 +11,23 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from community.selectors import approved_residents
 from deliberation.models import Meeting, MeetingState
 from forum.models import NotificationKind
 from forum.notifications import notify
 
-WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
+# The day of the week after 周 ("Fri" in English).
+WEEKDAYS = (
+    pgettext_lazy("weekday", "一"),
+    pgettext_lazy("weekday", "二"),
+    pgettext_lazy("weekday", "三"),
+    pgettext_lazy("weekday", "四"),
+    pgettext_lazy("weekday", "五"),
+    pgettext_lazy("weekday", "六"),
+    pgettext_lazy("weekday", "日"),
+)
 
 
 def when(at: datetime) -> str:

@@ -28,7 +28,7 @@ from community.models import Hall, Membership, MembershipStatus, User
 from community.services import require
 from deliberation import locks
 from deliberation.meetings import notifications, selectors, workflow
-from deliberation.meetings.minutes import assemble_minutes
+from deliberation.meetings.minutes import assemble_record
 from deliberation.meetings.protocol import (
     AGENDA_CHANGED,
     ATTENDANCE_CHANGED,
@@ -186,7 +186,7 @@ def _close_current_item(m: Meeting, floor: Floor, items: list[AgendaItem]) -> No
 def _reassembled(m: Meeting) -> list[str]:
     """Reassemble the minutes of a closed meeting not yet confirmed; return the changed fields."""
     if m.state == MeetingState.CLOSED and not m.minutes_locked:
-        m.minutes_final = assemble_minutes(m)
+        m.minutes_final = assemble_record(m)
         return ["minutes_final"]
     return []
 
@@ -640,7 +640,7 @@ def meeting_close(*, actor: User, meeting: Meeting) -> Meeting:
     workflow.transition(
         m, MeetingState.CLOSED, closed_at=timezone.now(), checkin_open=False, current_item=None
     )
-    m.minutes_final = assemble_minutes(m)
+    m.minutes_final = assemble_record(m)
     m.save(update_fields=["minutes_final"])
     _publish(
         m,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -35,6 +37,7 @@ from deliberation.models.meetings import (
     Stance,
 )
 from deliberation.models.votes import BallotKind, BallotResult, BallotState
+from deliberation.votes.choices import OptionKey
 
 
 def _hall(slug: str):
@@ -135,6 +138,8 @@ def room_labels() -> dict[str, dict[str, str]]:
         "ballot_state": dict(BallotState.choices),
         "ballot_kind": dict(BallotKind.choices),
         "ballot_result": dict(BallotResult.choices),
+        # a motion's fixed options: snapshots sent to everyone carry them in the site's language
+        "motion_option": dict(OptionKey.choices),
         "ballot_source": dict(minutes.SOURCE_LABELS),
         "majority_rule": dict(MajorityRule.choices),
     }
@@ -236,13 +241,20 @@ def meeting_checkin(request, pk: int, token: str):
 @login_required
 def meeting_minutes(request, pk: int):
     meeting = _meeting(request, pk)
+    final = meeting.minutes_final
+    # The record is kept in the site's language; a reader in another language reads the same
+    # minutes assembled in hers (the recorder's notes as written), marked as a translation.
+    translated = bool(final) and get_language() != settings.LANGUAGE_CODE
+    if translated:
+        final = minutes.assemble_minutes(meeting)
     return render(
         request,
         "deliberation/meetings/meeting_minutes.html",
         {
             "meeting": meeting,
             "hall": meeting.hall,
-            "final_html": render_markdown(meeting.minutes_final),
+            "final_html": render_markdown(final),
+            "translated": translated,
             "can_run": request.user.has_perm("deliberation.run_meeting", meeting),
             "can_record": request.user.has_perm("deliberation.write_minutes", meeting),
         },

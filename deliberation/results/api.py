@@ -229,6 +229,6 @@ def list_results(
                 refusal = _("本轮评议已经结束,不能再评议。")
             elif not in_place:
                 refusal = _("您不在这项实施结果的评议范围内。")
-        place = "、".join(names.get(b, "?") for b in r.building_ids) or _("全小区")
+        place = _("、").join(names.get(b, "?") for b in r.building_ids) or _("全小区")
         out.append(result_out(r, mine=mine.get(r.pk), refusal=refusal, place=place))
     return out

@@ -116,7 +116,7 @@ def place_label(result: ResultPublication) -> str:
     if not result.building_ids:
         return _("全小区")
     names = Building.objects.filter(pk__in=result.building_ids).order_by("name")
-    return "、".join(b.name for b in names)
+    return _("、").join(b.name for b in names)
 
 
 def evaluation_refusal(*, user, result: ResultPublication, now: datetime | None = None):

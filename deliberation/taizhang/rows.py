@@ -476,6 +476,20 @@ class Sheet:
     rule: Any  # which rows belong to the month (shown on the download page)
     build: Callable[..., Table]
 
+    @property
+    def label(self) -> str:
+        """The sheet's name on the download page, in the page's language."""
+        return str(SHEET_LABELS[self.key])
+
+
+# The sheets' names on the page (the files keep their Chinese `title`).
+SHEET_LABELS = {
+    "proposals": gettext_lazy("议题"),
+    "meetings": gettext_lazy("会议"),
+    "ballots": gettext_lazy("表决"),
+    "resolutions": gettext_lazy("决议"),
+    "tasks": gettext_lazy("任务"),
+}
 
 SHEETS: list[Sheet] = [
     Sheet("proposals", "议题", gettext_lazy("发布(开始征集附议)时间在本月的议题"), proposal_rows),

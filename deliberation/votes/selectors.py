@@ -338,8 +338,16 @@ def abstain_label(ballot: Ballot) -> str:
     return str(OptionKey.ABSTAIN.label if ballot.kind == BallotKind.FOR_AGAINST else BLANK_LABEL)
 
 
+def option_label(ballot: Ballot, key: str, stored: str) -> str:
+    """An option's label as shown: a motion's fixed options (赞成/反对) in the reader's language,
+    a poll's options as written."""
+    if ballot.kind == BallotKind.FOR_AGAINST and key in OptionKey.values:
+        return str(OptionKey(key).label)
+    return stored
+
+
 def option_labels(ballot: Ballot) -> dict[str, str]:
-    labels = {o.key: o.label for o in ballot.options.all()}
+    labels = {o.key: option_label(ballot, o.key, o.label) for o in ballot.options.all()}
     labels[ABSTAIN] = abstain_label(ballot)
     return labels
 

@@ -94,7 +94,10 @@ def _ballot_context(request, ballot: Ballot, **extra) -> dict:
     return {
         "ballot": ballot,
         "hall": ballot.hall,
-        "options": list(ballot.options.all()),
+        "options": [
+            {"key": o.key, "label": sel.option_label(ballot, o.key, o.label)}
+            for o in ballot.options.all()
+        ],
         "participation": sel.participation_of(user=user, ballot=ballot),
         "is_elector": user.has_perm("deliberation.cast_vote", ballot),
         "accepting": ballot.is_accepting(),

@@ -9,6 +9,8 @@ import { setTime } from "./time.js";
   var root = document.querySelector("[data-proposal]");
   if (!root) return;
   var i18n = document.getElementById("forum-i18n").dataset;
+  var labelsEl = document.getElementById("forum-labels");
+  var labels = labelsEl ? JSON.parse(labelsEl.textContent) : { state: {}, stance: {} };
   var thread = document.getElementById("thread");
   var form = document.getElementById("comment-form");
   var statusEl = document.getElementById("live-status");
@@ -75,7 +77,7 @@ import { setTime } from "./time.js";
     art.querySelector(".who").textContent = c.author.name;
     var st = art.querySelector(".stance");
     st.hidden = !c.stance;
-    st.textContent = c.stance_label;
+    st.textContent = labels.stance[c.stance] || c.stance_label;
     st.className = "badge stance stance-" + c.stance;
     var t = art.querySelector("time");
     if (!t.getAttribute("datetime")) setTime(t, c.created_at);
@@ -95,7 +97,7 @@ import { setTime } from "./time.js";
 
   function showProposal(p) {
     var badge = document.getElementById("state-badge");
-    badge.textContent = p.state_label;
+    badge.textContent = labels.state[p.state] || p.state_label;
     badge.className = "badge state state-" + p.state;
     document.getElementById("second-count").textContent = p.second_count;
     document.getElementById("comment-count").textContent = p.comment_count;
@@ -110,13 +112,13 @@ import { setTime } from "./time.js";
     if (list.querySelector('[data-id="' + e.id + '"]')) return;
     var li = document.createElement("li");
     li.dataset.id = e.id;
-    var b = document.createElement("span"); b.className = "badge state state-" + e.to_state; b.textContent = e.to_label;
+    var b = document.createElement("span"); b.className = "badge state state-" + e.to_state; b.textContent = labels.state[e.to_state] || e.to_label;
     var t = setTime(document.createElement("time"), e.at);
     var w = document.createElement("span"); w.className = "who"; w.textContent = e.actor || gettext("系统");
     li.append(b, " ", t, " ", w);
     if (e.note) { var n = document.createElement("span"); n.className = "note"; n.textContent = e.note; li.append(n); }
     list.appendChild(li);
-    announce(e.to_label);
+    announce(labels.state[e.to_state] || e.to_label);
   }
 
   if (form) form.addEventListener("submit", function (ev) {

@@ -27,7 +27,7 @@ export function announceChanges(ctx, prev, next) {
   if (nb && nb.state === "open" && (!pb || pb.id !== nb.id)) say(format(gettext("表决开始:%(title)s"), { title: nb.title }));
   if (nb && nb.state === "closed" && (!pb || pb.id !== nb.id || pb.state !== "closed")) {
     const result = ctx.labels.ballot_result[nb.result] || nb.result_label;
-    say(format(gettext("表决结果:%(result)s。%(counts)s"), { result, counts: countsLine(nb) }));
+    say(format(gettext("表决结果:%(result)s。%(counts)s"), { result, counts: countsLine(ctx, nb) }));
   }
   const ps = prev.floor.speaker;
   const ns = next.floor.speaker;

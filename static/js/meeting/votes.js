@@ -8,14 +8,19 @@ export function ballot(state) {
   return (state.votes && state.votes.ballot) || null;
 }
 
-export function countsLine(b) {
+/* A motion's fixed options (for/against/abstain) in the page's language; a poll's as written. */
+export function optionLabel(ctx, b, o) {
+  return (b.kind === "for_against" && ctx.labels.motion_option[o.key]) || o.label;
+}
+
+export function countsLine(ctx, b) {
   if (!b.totals) return "";
-  return b.options.map((o) => o.label + " " + (b.totals[o.key] || 0)).join(" · ");
+  return b.options.map((o) => optionLabel(ctx, b, o) + " " + (b.totals[o.key] || 0)).join(" · ");
 }
 
 function resultLine(ctx, b) {
   const label = b.result ? ctx.labels.ballot_result[b.result] || b.result_label : "";
-  return countsLine(b) + (label ? " — " + label : "");
+  return countsLine(ctx, b) + (label ? " — " + label : "");
 }
 
 function sourcesLine(ctx, b) {
@@ -54,7 +59,7 @@ function voteStatus(ctx, b) {
     link.textContent = gettext("表决详情");
     part(node, "after").hidden = false;
   } else if (b.results_visible) {
-    fill(node, "counts", countsLine(b));
+    fill(node, "counts", countsLine(ctx, b));
   } else {
     fill(node, "later", gettext("结果在表决结束后公布。"));
   }
@@ -86,10 +91,11 @@ function myVote(ctx, b) {
   part(panel, "buttons").append(
     ...b.options.map((o) => {
       const cls = o.key === "for" ? "primary stance-for" : o.key === "against" ? "primary stance-against" : "";
-      const button = commandButton("ballot_cast", o.label, {
+      const label = optionLabel(ctx, b, o);
+      const button = commandButton("ballot_cast", label, {
         args: { choice: o.key },
         cls,
-        confirm: format(gettext("确定投「%(label)s」吗?投票后不能更改。"), { label: o.label }),
+        confirm: format(gettext("确定投「%(label)s」吗?投票后不能更改。"), { label }),
       });
       if (why) refuse(button, "m-vote-why");
       return button;
@@ -142,13 +148,13 @@ function ballotOpenForm(ctx, item) {
   return form;
 }
 
-function handCountForm(b) {
+function handCountForm(ctx, b) {
   const box = clone("tpl-hand-count");
   fill(box, "legend", gettext("现场举手计票(没有手机的到会人员)"));
   part(box, "options").append(
     ...b.options.map((o) => {
       const label = clone("tpl-hand-count-option");
-      fill(label, "label", o.label);
+      fill(label, "label", optionLabel(ctx, b, o));
       const input = label.querySelector("input");
       input.name = o.key;
       input.value = (b.hand && b.hand.votes && b.hand.votes[o.key]) || 0;
@@ -186,7 +192,7 @@ function renderVoteControls(ctx) {
     return;
   }
   ctl.dataset.key = key;
-  show(ctl, b && b.state === "open" ? handCountForm(b) : ballotOpenForm(ctx, item));
+  show(ctl, b && b.state === "open" ? handCountForm(ctx, b) : ballotOpenForm(ctx, item));
 }
 
 function renderScreenVote(ctx) {
@@ -202,7 +208,7 @@ function renderScreenVote(ctx) {
     b.state === "closed"
       ? resultLine(ctx, b)
       : b.results_visible
-        ? countsLine(b)
+        ? countsLine(ctx, b)
         : format(gettext("已投票 %(n)s / %(electorate)s"), { n: b.turnout, electorate: b.electorate });
   fill(node, "big", big).classList.add("result-" + (b.result || b.state));
   fill(
