@@ -68,7 +68,7 @@ class Shots:
         if show is not None:
             show.first.scroll_into_view_if_needed()
             show.first.evaluate("el => el.scrollIntoView({block: 'center'})")
-        page.wait_for_timeout(150)  # let a scroll or a live update settle
+        page.wait_for_timeout(50)  # let a scroll settle
         path = self.folder / f"{name}.png"
         page.screenshot(path=str(path), scale="css", animations="disabled")
         with Image.open(path) as im:
