@@ -321,6 +321,10 @@ def test_guide_screenshots(server_url, phone, browser, shots):
     shots(resident, "resident-18-confirm", resident.locator("button", has_text="确认提交评议"))
     resident.click("button:has-text('确认提交评议')")
     resident.wait_for_selector("text=谢谢您")
+    # a refusal: a page only the head may open
+    resident.goto(f"{server_url}/halls/{hall.slug}/members/")
+    expect(resident.locator("h1")).to_contain_text("没有权限")
+    shots(resident, "resident-19-refused")
 
     # --- the head of the hall and the admin, on a wide screen
     hctx = phone(viewport=WIDE, is_mobile=False, has_touch=False, device_scale_factor=1)
