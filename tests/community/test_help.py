@@ -17,6 +17,8 @@ pytestmark = pytest.mark.django_db
 def test_the_footer_leads_to_the_help_page_which_links_every_guide(client):
     home = client.get("/").content.decode()
     assert 'href="/help/"' in home and "使用指南" in home
+    login = client.get("/accounts/login/").content.decode()
+    assert 'href="/help/guide/resident/"' in login  # the residents' guide, where they start
     page = client.get("/help/")
     assert page.status_code == 200
     html = page.content.decode()
