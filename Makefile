@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-e2e test-pg lint format bench setup migrate seed clean messages
+.PHONY: run test test-e2e test-pg lint format bench setup migrate seed clean messages guide
 
 # The venv is rebuilt when requirements.txt changes.
 $(VENV)/.installed: requirements.txt
@@ -34,6 +34,11 @@ test: migrate
 # The browser tests alone (Playwright + Debian's Chromium); `make test` runs them too.
 test-e2e: setup
 	$(PY) -m pytest tests/e2e
+
+# The guides' screenshots (docs/guide/img/): walked in Chromium by the browser test, which checks
+# them against docs/guide/*.md; commit the images it writes. (`make test` writes to a temp folder.)
+guide: setup
+	GUIDE_SCREENSHOTS=write $(PY) -m pytest -q tests/e2e/test_guide_screenshots.py
 
 # The same suite against PostgreSQL and the Redis channel layer.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fanghua

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community import accounts, needs, privacy, selectors, services, sms, throttle
+from community import accounts, guides, needs, privacy, selectors, services, sms, throttle
 from community.audit import audit_record, client_ip
 from community.context_processors import ELDER_COOKIE
 from community.forms import (
@@ -251,6 +251,24 @@ def privacy_notice(request):
         return redirect("home")
     return render(
         request, "community/privacy_notice.html", {"version": settings.PRIVACY_NOTICE_VERSION}
+    )
+
+
+def help_page(request):
+    """使用指南: the illustrated guides for residents, moderators and heads (docs/guide/)."""
+    return render(request, "community/help.html", {"guides": guides.all_guides()})
+
+
+def help_guide(request, slug: str):
+    """One guide, rendered from docs/guide/<slug>.md with its screenshots."""
+    g = guides.guide(slug)
+    if g is None:
+        raise Http404(_("没有这份指南。"))
+    others = [o for o in guides.all_guides() if o.slug != slug]
+    return render(
+        request,
+        "community/help_guide.html",
+        {"guide": g, "body": guides.render(g), "others": others},
     )
 
 

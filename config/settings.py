@@ -230,7 +230,8 @@ USE_TZ = True
 # --- Static and media files, all served by the app (no CDN).
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The guides' screenshots (docs/guide/img, made by `make guide`) are served as /static/guide/….
+STATICFILES_DIRS = [BASE_DIR / "static", ("guide", BASE_DIR / "docs" / "guide" / "img")]
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 # The web app manifest (static/manifest.webmanifest) with its registered media type.

@@ -161,6 +161,8 @@ def page_cases(i: dict[str, Any]) -> dict[str, Case]:
     both("elder_mode", "/me/elder-mode/", {"on": "1", "next": "/"}, fresh=True, no_effect=True)
     both("delete_account", "/me/delete/", {"password": "correct-horse-battery"}, fresh=True)
     both("privacy_notice", "/privacy/")
+    get("help", "/help/")
+    get("help_guide", "/help/guide/resident/")
     get("hall", f"/halls/{slug}/")
     both("join_hall", f"/halls/{slug}/join/", {"message": "我也想参加"})
     get("manage_members", f"/halls/{slug}/members/")

@@ -96,6 +96,8 @@ GET delete_account                                                  L  A  A  A  
 POST delete_account                                                 L  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET privacy_notice                                                  A  A  A  A  A  A  A  A  A  A  A  A  A  A
 POST privacy_notice                                                 L  A  A  A  A  A  A  A  A  A  A  A  A  A
+GET help                                                            A  A  A  A  A  A  A  A  A  A  A  A  A  A
+GET help_guide                                                      A  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET hall                                                            A  A  A  A  A  A  A  A  A  A  A  A  A  A
 GET join_hall                                                       L  M  M  M  M  M  M  M  M  M  M  M  M  M
 POST join_hall                                                      L  A  D  D  D  D  D  D  D  D  A  A  A  A
