@@ -8,6 +8,7 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
+from django.utils import translation
 
 from community import guides
 
@@ -70,3 +71,13 @@ def test_the_committed_screenshots_are_those_the_guides_show():
         assert finders.find(f"guide/{name}") is not None
     total = sum((guides.GUIDE_DIR / "img" / n).stat().st_size for n in shown)
     assert total < 3 * 1024 * 1024, f"{total} bytes of screenshots"
+
+
+@pytest.mark.parametrize("slug", guides.SLUGS)
+def test_a_guides_title_and_summary_read_in_english(slug):
+    """The catalogue holds each guide's title and first paragraph exactly as the file has them
+    (edit the file, and this fails until guides.CATALOGUE and the translation follow)."""
+    g = guides.guide(slug)
+    assert g.title in guides.CATALOGUE and g.summary in guides.CATALOGUE
+    with translation.override("en"):
+        assert not re.search(r"[\u3400-\u9fff]", g.label + g.blurb), (g.label, g.blurb)
