@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
@@ -302,7 +302,13 @@ def backup_restore(src: Path, *, force: bool = False) -> RestoreOutcome:
     manifest = backup_check(src)
     _check_compatible(manifest)
     if not force:
-        held = target_data()
+        try:
+            held = target_data()
+        except DatabaseError as exc:
+            raise BackupError(
+                f"连不上要恢复到的数据库({exc}):请先建好它(PostgreSQL:createdb),"
+                "检查 DATABASE_URL;没有做任何更改"
+            ) from None
         if held:
             raise BackupError(
                 "目标已有数据,没有做任何更改:"
