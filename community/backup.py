@@ -191,7 +191,7 @@ def _sqlite_backup(source: Path, target: Path) -> None:
     the server goes on writing; the copy is a single file (rollback journal, not WAL)."""
     if not source.is_file():
         raise BackupError(f"SQLite 数据库文件不存在:{source}")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=20)
+    src = sqlite3.connect(source, timeout=20)  # it only reads (the file exists: checked above)
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)
@@ -227,7 +227,9 @@ def backup_check(src: Path) -> dict:
     kind = manifest.get("engine")
     if kind not in DATABASE_FILES or manifest.get("database") != DATABASE_FILES[kind]:
         raise BackupError(f"{MANIFEST} 中的数据库类型不认识:{kind!r}")
-    files = manifest.get("files") or []
+    files = manifest.get("files")
+    if not isinstance(files, list) or not all(isinstance(entry, dict) for entry in files):
+        raise BackupError(f"{MANIFEST} 的文件清单不认识")
     listed = {entry.get("path") for entry in files}
     if manifest["database"] not in listed:
         raise BackupError(f"{MANIFEST} 没有列出数据库文件 {manifest['database']}")
