@@ -72,10 +72,18 @@ import { announce, connect } from "./room.js";
       }
     }
     art.querySelector(".who").textContent = c.author.name;
-    var st = art.querySelector(".stance");
-    st.hidden = !c.stance;
-    st.textContent = c.stance_label;
-    st.className = "badge stance stance-" + c.stance;
+    // a stance pill only where the comment took a stance (no empty pill on a plain reply)
+    var st = art.querySelector(":scope > header .stance");
+    if (c.stance) {
+      if (!st) {
+        st = document.createElement("span");
+        art.querySelector(".who").after(" ", st);
+      }
+      st.textContent = c.stance_label;
+      st.className = "badge stance stance-" + c.stance;
+    } else if (st) {
+      st.remove();
+    }
     var t = art.querySelector("time");
     if (!t.getAttribute("datetime")) {
       t.setAttribute("datetime", c.created_at);
