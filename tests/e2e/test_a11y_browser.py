@@ -321,6 +321,12 @@ FOCUS_RING = """() => {
 }"""
 
 
+SMALL_BOXES = """(least) => Array.from(document.querySelectorAll("input[type=checkbox], input[type=radio]"))
+  .map((el) => el.getBoundingClientRect())
+  .filter((r) => r.width > 0 && (r.width < least - 0.5 || r.height < least - 0.5))
+  .map((r) => `${Math.round(r.width)}×${Math.round(r.height)} px`)"""
+
+
 def test_the_keyboard_focus_is_always_visible(forum_world, server_url, phone):
     """Tab through the main pages: every focused element draws a ring (an outline or a shadow
     that it does not have unfocused) — never `outline: none` with nothing instead."""
@@ -359,6 +365,9 @@ def test_the_keyboard_focus_is_always_visible(forum_world, server_url, phone):
         for path in pages:
             page.goto(server_url + path)
             failures += _tab_through(page, server_url, path, mode)
+            # boxes to tick are targets too: ≥ 32 px (≥ 60 px in 长辈模式, test_elder_browser.py)
+            for box in page.evaluate(SMALL_BOXES, 32 if mode == "normal" else 60):
+                failures.append(f"{path} ({mode}): a box to tick of only {box}")
     assert not failures, "\n".join(failures)
 
 
