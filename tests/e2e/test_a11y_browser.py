@@ -40,13 +40,13 @@ WIDTHS = {"phone": 390, "desktop": 1366}
 MODES = ("normal", "elder")
 GATE = ("serious", "critical")
 # Started without waiting; the violations land in window.__axe.
-AXE_START = """() => { axe.run(document, {
+AXE_START = """() => { window.__axe = undefined; axe.run(document, {
   runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
   resultTypes: ["violations"],
-}).then((r) => { window.__axe = r.violations.map((v) => ({
+}).then((r) => { window.__axe = {width: innerWidth, violations: r.violations.map((v) => ({
   id: v.id, impact: v.impact, help: v.help,
   nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary})),
-})); }); }"""
+}))}; }); }"""
 
 
 @dataclass
@@ -141,12 +141,12 @@ def _signed_in_states(browser, server_url) -> dict:
     return states
 
 
-def _context(browser, server_url, state, mode, width):
-    phone = width < 500
+def _context(browser, server_url, state, mode):
+    """A phone's context (390 px); widened to 1366 px on each page for the second look."""
     ctx = browser.new_context(
-        viewport={"width": width, "height": 844 if phone else 900},
-        is_mobile=phone,
-        has_touch=phone,
+        viewport={"width": WIDTHS["phone"], "height": 844},
+        is_mobile=True,
+        has_touch=True,
         locale="zh-CN",
         storage_state=state,
         service_workers="block",  # its install (precaching the app's files) adds nothing here
@@ -160,24 +160,42 @@ def _context(browser, server_url, state, mode, width):
 
 
 def test_axe_finds_nothing_serious_on_the_main_pages(demo, server_url, browser, axe_source):
+    """Each page is loaded once per role and mode, and axe looks at it 390 px wide, then (the
+    same page resized, its CSS media queries applied anew) 1366 px wide: half the page loads of
+    a context per width, for the same DOM the server sends to both."""
     pages = main_pages(demo)
     states = _signed_in_states(browser, server_url)
     started = time.monotonic()
     csp = []
-    runs = []  # every (role, mode, width) at once: each page's axe runs while the next loads
+    runs = []  # every (role, mode) at once: each page's axe runs while the next one loads
     for role in ROLES:
         for mode in MODES:
-            for width in WIDTHS.values():
-                ctx = _context(browser, server_url, states[role], mode, width)
-                # axe comes in as an init script (DevTools' own channel), which the site's CSP
-                # does not govern: the pages run under their real policy, no bypass needed.
-                ctx.add_init_script(script=axe_source)
-                watch_csp(ctx, csp)
-                runs.append(Run(f"{role}, {mode}, {width}px", role, ctx.new_page()))
-    failures, visited = [], 0
+            ctx = _context(browser, server_url, states[role], mode)
+            # axe comes in as an init script (DevTools' own channel), which the site's CSP does
+            # not govern: the pages run under their real policy, no bypass needed.
+            ctx.add_init_script(script=axe_source)
+            watch_csp(ctx, csp)
+            runs.append(Run(f"{role}, {mode}", role, ctx.new_page()))
+    failures, looks = [], 0
+
+    def collect(run, name, path, width):
+        run.page.wait_for_function("() => window.__axe !== undefined", polling=50)
+        seen = run.page.evaluate("window.__axe")
+        assert seen["width"] == width, f"{name} as {run.label}: looked at {seen['width']} px"
+        for v in seen["violations"]:
+            if v["impact"] not in GATE:
+                continue
+            targets = "; ".join(f"{n['target']}: {n['summary']}" for n in v["nodes"][:6])
+            failures.append(
+                f"{name} ({path} → {run.page.url.removeprefix(server_url)}) as {run.label}, "
+                f"{width}px: [{v['impact']}] {v['id']} ({v['help']}) ×{len(v['nodes'])}: "
+                f"{targets}"
+            )
+
     for name, path in pages.items():
         checking = []
         for run in runs:
+            run.page.set_viewport_size({"width": WIDTHS["phone"], "height": 844})
             run.page.goto(server_url + path)
             landed = run.page.url.split("?")[0]
             if landed in run.seen:  # a visitor sent to sign in, again
@@ -188,19 +206,15 @@ def test_axe_finds_nothing_serious_on_the_main_pages(demo, server_url, browser, 
             run.page.evaluate(AXE_START)  # does not wait for axe: the next page loads meanwhile
             checking.append(run)
         for run in checking:
-            run.page.wait_for_function("() => window.__axe !== undefined", polling=50)
-            visited += 1
-            for v in run.page.evaluate("window.__axe"):
-                if v["impact"] not in GATE:
-                    continue
-                targets = "; ".join(f"{n['target']}: {n['summary']}" for n in v["nodes"][:6])
-                failures.append(
-                    f"{name} ({path} → {run.page.url.removeprefix(server_url)}) as {run.label}: "
-                    f"[{v['impact']}] {v['id']} ({v['help']}) ×{len(v['nodes'])}: {targets}"
-                )
+            collect(run, name, path, WIDTHS["phone"])
+            run.page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
+            run.page.evaluate(AXE_START)
+        for run in checking:
+            collect(run, name, path, WIDTHS["desktop"])
+            looks += 2
     for run in runs:
         run.page.context.close()
-    print(f"axe: {visited} page views in {time.monotonic() - started:.1f}s")
+    print(f"axe: {looks} looks in {time.monotonic() - started:.1f}s")
     assert not failures, f"{len(failures)} serious/critical violations:\n" + "\n".join(failures)
     assert not csp, "\n".join(csp)
 
