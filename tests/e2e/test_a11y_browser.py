@@ -70,7 +70,8 @@ def axe_source():
 @pytest.fixture
 def demo(transactional_db):
     """The demo with its year; the monthly meeting under way: its first item done, the second
-    open with a vote on it (loaded before the browser's event loop starts)."""
+    open with a vote on it. (Seeded while Playwright's loop runs, so the live events it would
+    publish are logged as not sent: nobody is connected yet, the pages read the database.)"""
     call_command("seed_demo", quiet=True)
     mod = User.objects.get(username="chenhong")
     meeting = Meeting.objects.get(title=DEMO_MEETING_TITLE)
