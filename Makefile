@@ -15,7 +15,16 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-setup: $(VENV)/.installed
+# axe-core for the accessibility gate (tests/e2e/test_a11y_browser.py), from package-lock.json;
+# skipped where npm is missing (those tests then skip, or fail under CI / REQUIRE_SERVICES=1).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund && touch $@; \
+	else \
+		echo "npm not found: the accessibility tests will skip (apt-get install nodejs npm)"; \
+	fi
+
+setup: $(VENV)/.installed node_modules/.installed
 
 migrate: setup
 	$(PY) manage.py migrate --noinput
@@ -62,9 +71,9 @@ bench: setup
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 messages: setup
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=bench
-	$(PY) manage.py makemessages -d djangojs -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=node_modules
+	$(PY) manage.py makemessages -d djangojs -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles --ignore=node_modules
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache
+	rm -rf $(VENV) node_modules db.sqlite3* staticfiles .pytest_cache

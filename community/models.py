@@ -10,6 +10,7 @@ import rules
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -280,6 +281,34 @@ class ServiceBrand(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The colour carries white text (the brand's badge): it must be dark enough to read."""
+        ratio = contrast_with_white(self.color)
+        if ratio is None:
+            raise ValidationError({"color": _("颜色请填写六位色值,如 #b3261e。")})
+        if ratio < 4.5:
+            raise ValidationError(
+                {
+                    "color": _(
+                        "这个颜色太浅,上面的白字看不清(对比度 %(ratio).1f:1,至少要 4.5:1),"
+                        "请选深一些的颜色。"
+                    )
+                    % {"ratio": ratio}
+                }
+            )
+
+
+def contrast_with_white(color: str) -> float | None:
+    """WCAG contrast ratio of white text on `color` ("#rrggbb"); None when it is no such colour."""
+    if len(color or "") != 7 or color[0] != "#":
+        return None
+    try:
+        channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    except ValueError:
+        return None
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
 
 
 class MembershipStatus(models.TextChoices):

@@ -75,10 +75,18 @@ import { setTime } from "./time.js";
       }
     }
     art.querySelector(".who").textContent = c.author.name;
-    var st = art.querySelector(".stance");
-    st.hidden = !c.stance;
-    st.textContent = labels.stance[c.stance] || c.stance_label;
-    st.className = "badge stance stance-" + c.stance;
+    // a stance pill only where the comment took a stance (no empty pill on a plain reply)
+    var st = art.querySelector(":scope > header .stance");
+    if (c.stance) {
+      if (!st) {
+        st = document.createElement("span");
+        art.querySelector(".who").after(" ", st);
+      }
+      st.textContent = labels.stance[c.stance] || c.stance_label;
+      st.className = "badge stance stance-" + c.stance;
+    } else if (st) {
+      st.remove();
+    }
     var t = art.querySelector("time");
     if (!t.getAttribute("datetime")) setTime(t, c.created_at);
     art.querySelector(".edited").hidden = !c.edited;

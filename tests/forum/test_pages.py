@@ -238,3 +238,20 @@ def test_form_posts_without_the_socket_say_what_they_did(hall, people):
     assert "讨论已重新开放。" in r.content.decode()
     r = c.post("/notifications/read/", {}, follow=True)
     assert "全部通知已标为已读。" in r.content.decode()
+
+
+def test_a_comment_without_a_stance_shows_no_stance_pill(hall):
+    p = proposal(hall)
+    a, b = member(hall), member(hall)
+    logged_in(a).post(f"/proposals/{p.pk}/comments/", {"body": "我赞成", "stance": "for"})
+    top = Comment.objects.get()
+    logged_in(b).post(f"/proposals/{p.pk}/comments/", {"body": "我也是", "parent": top.pk})
+    reply = Comment.objects.get(parent=top)
+    page = logged_in(b).get(f"/proposals/{p.pk}/").content.decode()
+
+    def head(c):  # the comment's own header: name, stance, time
+        start = page.index(f'id="c{c.pk}"')
+        return page[start : page.index("</header>", start)]
+
+    assert 'class="badge stance stance-for">赞成</span>' in head(top)
+    assert "stance" not in head(reply)  # no empty (hidden) pill for a screen reader to trip on
