@@ -39,7 +39,7 @@ BENCH_DB = ROOT / "bench" / ".bench.sqlite3"
 RESULTS = ROOT / "bench" / "results.json"
 DOC = ROOT / "docs" / "benchmarks.md"
 PY = sys.executable
-TEXT = "请各位议事代表注意:下一项议题开始,请按顺序发言,每人发言不超过三分钟。" * 3  # ~100 chars
+TEXT = "请各位议事代表注意：下一项议题开始，请按顺序发言，每人发言不超过三分钟。" * 3  # ~100 chars
 QUIET_SECONDS = 1.5  # no presence (or any other) frame for this long = settled
 ROUND_TIMEOUT = 30.0
 

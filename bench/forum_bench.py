@@ -135,7 +135,7 @@ def load(fresh: bool) -> tuple:
         for n in range(COMMENTS):
             pid = big_id if n < BIG_THREAD else rnd.choice(ids[1:])
             per[pid] += 1
-            body = f"我的意见第 {n} 条:**同意**,但要注意{rnd.choice(WORDS)}。"
+            body = f"我的意见第 {n} 条：**同意**,但要注意{rnd.choice(WORDS)}。"
             batch.append(
                 Comment(
                     proposal_id=pid,
@@ -227,8 +227,8 @@ def main(argv: list[str] | None = None) -> dict:
         ("list_page_active", "proposal list, sorted by recent activity", get(f"/halls/{hall.slug}/proposals/?sort=active")),
         ("proposal_page_500", f"proposal page with {BIG_THREAD} comments", get(f"/proposals/{big.pk}/")),
         ("snapshot_500", "websocket snapshot of that proposal", snapshot),
-        ("search_page", "search 绿化 (list page)", get(f"/halls/{hall.slug}/proposals/?q=%E7%BB%BF%E5%8C%96")),
-        ("search_query", "search 绿化 (selector, first 20)", search_query),
+        ("search_page", "search 绿化（list page）", get(f"/halls/{hall.slug}/proposals/?q=%E7%BB%BF%E5%8C%96")),
+        ("search_query", "search 绿化（selector, first 20）", search_query),
     ]  # fmt: skip
     print(f"database: {connection.vendor}, {args.runs} runs each (median server time)")
     for key, label, fn in cases:
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> dict:
         results[key] = {"median_ms": round(ms, 1), "queries": queries}
         print(f"  {label:<46} {ms:8.1f} ms  {queries:3d} queries")
     matches = selectors.proposal_list(user=viewer, hall=hall, q="绿化").count()
-    print(f"  (绿化 matches {matches} of {PROPOSALS} proposals)")
+    print(f"  （绿化 matches {matches} of {PROPOSALS} proposals）")
     if args.json:
         print(json.dumps({"forum": results, "database": connection.vendor}))
     return results

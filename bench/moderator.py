@@ -24,7 +24,7 @@ def announce(*, user, hall, room: str, round: int, text: str) -> int:
     if not is_moderator(user, hall):
         raise PermissionDenied("只有主持人可以发布。")
     if not isinstance(round, int) or not isinstance(text, str) or len(text) > MAX_TEXT:
-        raise ValidationError("round 必须是整数,text 必须是不超过 8000 字的文本。")
+        raise ValidationError("round 必须是整数，text 必须是不超过 8000 字的文本。")
     return publish(room, BENCH_ANNOUNCE, {"round": round, "text": text})
 
 

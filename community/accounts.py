@@ -73,7 +73,7 @@ def normalize_phone(raw: str) -> str:
         value = value[2:]
     if not PHONE.fullmatch(value):
         raise ValidationError(
-            {"phone": [_("请输入 11 位中国大陆手机号,例如 13800138000。")]}, code="phone"
+            {"phone": [_("请输入 11 位中国大陆手机号，例如 13800138000。")]}, code="phone"
         )
     return value
 
@@ -106,12 +106,12 @@ def _limits(phone: str, ip: str | None) -> None:
         (
             f"sms:addr:{ip or 'unknown'}",
             settings.SMS_CODE_LIMIT_PER_IP_PER_HOUR,
-            _("这个网络一小时内获取验证码的次数太多了,请 %(m)d 分钟后再试。"),
+            _("这个网络一小时内获取验证码的次数太多了，请 %(m)d 分钟后再试。"),
         ),
         (
             f"sms:phone:{phone}",
             settings.SMS_CODE_LIMIT_PER_PHONE_PER_HOUR,
-            _("这个手机号一小时内已获取 %(n)d 次验证码,请 %(m)d 分钟后再试。"),
+            _("这个手机号一小时内已获取 %(n)d 次验证码，请 %(m)d 分钟后再试。"),
         ),
     ]
     for key, limit, message in checks:
@@ -141,7 +141,9 @@ def code_request(
             raise ValidationError(
                 {
                     "phone": [
-                        _("这个手机号已绑定了另一个账号。如是您本人的,请用手机验证码登录那个账号。")
+                        _(
+                            "这个手机号已绑定了另一个账号。如是您本人的，请用手机验证码登录那个账号。"
+                        )
                     ]
                 }
             )
@@ -149,7 +151,7 @@ def code_request(
     last = PhoneCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at").first()
     if last is not None and (now - last.created_at).total_seconds() < resend:
         wait = max(1, int(resend - (now - last.created_at).total_seconds()))
-        raise CodeThrottled(_("验证码刚刚发过,请 %(s)d 秒后再重新获取。") % {"s": wait}, wait)
+        raise CodeThrottled(_("验证码刚刚发过，请 %(s)d 秒后再重新获取。") % {"s": wait}, wait)
     _limits(phone, ip)
     if purpose == CodePurpose.RESET and account_of_phone(phone) is None:
         # No account has this number: nothing is sent, and the answer is the same (whether a
@@ -164,7 +166,7 @@ def code_request(
         created_at=now,
         expires_at=now + timedelta(seconds=ttl),
     )
-    text = _("您的验证码是 %(code)s,%(m)d 分钟内有效。工作人员不会向您索要验证码,请勿告诉他人。")
+    text = _("您的验证码是 %(code)s,%(m)d 分钟内有效。工作人员不会向您索要验证码，请勿告诉他人。")
     try:
         sms.send_text(
             phone,
@@ -200,18 +202,18 @@ def code_check(*, phone: str, purpose: str, code: str, user: User | None = None)
         found = found.filter(user=user)
     record = found.order_by("-created_at").first()
     if record is None or record.expires_at <= now:
-        raise ValidationError({"code": [_("验证码已过期或还没有获取,请点“获取验证码”再发一次。")]})
+        raise ValidationError({"code": [_("验证码已过期或还没有获取，请点“获取验证码”再发一次。")]})
     limit = settings.SMS_CODE_MAX_ATTEMPTS
     if record.attempts >= limit:
-        raise ValidationError({"code": [_("验证码输错次数太多,已经作废。请重新获取验证码。")]})
+        raise ValidationError({"code": [_("验证码输错次数太多，已经作废。请重新获取验证码。")]})
     if not constant_time_compare(hash_code(phone, purpose, code), record.code_hash):
         PhoneCode.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1)
         left = limit - record.attempts - 1
         if left <= 0:
-            raise ValidationError({"code": [_("验证码输错次数太多,已经作废。请重新获取验证码。")]})
-        raise ValidationError({"code": [_("验证码不正确,还可以再试 %(n)d 次。") % {"n": left}]})
+            raise ValidationError({"code": [_("验证码输错次数太多，已经作废。请重新获取验证码。")]})
+        raise ValidationError({"code": [_("验证码不正确，还可以再试 %(n)d 次。") % {"n": left}]})
     if not PhoneCode.objects.filter(pk=record.pk, used_at__isnull=True).update(used_at=now):
-        raise ValidationError({"code": [_("这个验证码已经用过了,请重新获取。")]})
+        raise ValidationError({"code": [_("这个验证码已经用过了，请重新获取。")]})
     return record
 
 
@@ -362,18 +364,18 @@ def email_verification_send(*, user: User, link_for) -> None:
     n, left = throttle.hour_count(f"email-verify:{user.pk}")
     if n > 5:
         raise CodeThrottled(
-            _("验证邮件发得太多了,请 %(m)d 分钟后再试。") % {"m": max(1, -(-left // 60))}, left
+            _("验证邮件发得太多了，请 %(m)d 分钟后再试。") % {"m": max(1, -(-left // 60))}, left
         )
     link = link_for(email_token(user))
     body = _(
-        "%(name)s,您好:\n\n请打开下面的链接,确认这是您在芳华议事厅使用的邮箱(%(days)d 天内有效):\n\n"
-        "%(link)s\n\n如果不是您本人操作,请忽略这封邮件。"
+        "%(name)s，您好：\n\n请打开下面的链接，确认这是您在芳华议事厅使用的邮箱（%(days)d 天内有效）：\n\n"
+        "%(link)s\n\n如果不是您本人操作，请忽略这封邮件。"
     ) % {
         "name": user.display_name or user.username,
         "days": settings.EMAIL_VERIFY_DAYS,
         "link": link,
     }
-    send_mail(_("芳华议事厅:请确认您的邮箱"), body, None, [user.email])
+    send_mail(_("芳华议事厅：请确认您的邮箱"), body, None, [user.email])
 
 
 def email_token_user(token: str) -> tuple[User, str]:
@@ -381,12 +383,12 @@ def email_token_user(token: str) -> tuple[User, str]:
     try:
         data = signing.loads(token, salt=EMAIL_SALT, max_age=settings.EMAIL_VERIFY_DAYS * 86400)
     except signing.SignatureExpired:
-        raise ValidationError(_("这个链接已过期,请回到“我的资料”重新发送验证邮件。")) from None
+        raise ValidationError(_("这个链接已过期，请回到“我的资料”重新发送验证邮件。")) from None
     except signing.BadSignature:
-        raise ValidationError(_("这个链接不完整或无效,请从邮件中完整复制。")) from None
+        raise ValidationError(_("这个链接不完整或无效，请从邮件中完整复制。")) from None
     user = User.objects.filter(pk=data.get("u"), is_active=True).first()
     if user is None or user.email != data.get("e"):
-        raise ValidationError(_("这个邮箱已经更改,链接作废。请重新发送验证邮件。"))
+        raise ValidationError(_("这个邮箱已经更改，链接作废。请重新发送验证邮件。"))
     return user, data["e"]
 
 

@@ -288,9 +288,9 @@ def _refused(response: HttpResponse, message: str, retry_after: int | None, stat
     auth=None,
     summary="Send a sign-in code by text message",
     description=(
-        "向中国大陆手机号(1[3-9] 开头的 11 位)发送 6 位登录验证码,5 分钟内有效。"
-        "400:手机号格式不对;429:发送太频繁(60 秒内只能获取一次,或超过每个号码、每个网络"
-        "每小时的上限),`Retry-After` 头给出等待秒数;503:短信服务暂时发不出。"
+        "向中国大陆手机号（1[3-9] 开头的 11 位）发送 6 位登录验证码，5 分钟内有效。"
+        "400：手机号格式不对；429：发送太频繁(60 秒内只能获取一次，或超过每个号码、每个网络"
+        "每小时的上限),`Retry-After` 头给出等待秒数；503：短信服务暂时发不出。"
     ),
 )
 def sms_code(request, payload: SmsCodeIn, response: HttpResponse):
@@ -316,10 +316,10 @@ def sms_code(request, payload: SmsCodeIn, response: HttpResponse):
     auth=None,
     summary="Sign in (or sign up) with the code; returns an API token",
     description=(
-        "用手机号和短信验证码登录,第一次登录的号码会自动注册账号(`created`;"
-        "`display_name_needed` 时请让用户填写称呼)。返回个人 API 令牌,之后以 "
-        "`Authorization: Bearer fh_…` 使用。400:验证码不对、过期或已作废(`detail` 说明还能试几次);"
-        "429:错误次数太多已锁定,或新账号注册超过上限。"
+        "用手机号和短信验证码登录，第一次登录的号码会自动注册账号(`created`;"
+        "`display_name_needed` 时请让用户填写称呼)。返回个人 API 令牌，之后以 "
+        "`Authorization: Bearer fh_…` 使用。400：验证码不对、过期或已作废（`detail` 说明还能试几次）；"
+        "429：错误次数太多已锁定，或新账号注册超过上限。"
     ),
 )
 def sms_login(request, payload: SmsLoginIn, response: HttpResponse):
@@ -327,7 +327,7 @@ def sms_login(request, payload: SmsLoginIn, response: HttpResponse):
         result = accounts.phone_sign_in(request=request, phone=payload.phone, code=payload.code)
     except accounts.SignInLocked:
         minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
-        message = _("错误次数太多,已暂时锁定,请 %(m)d 分钟后再试。") % {"m": minutes}
+        message = _("错误次数太多，已暂时锁定，请 %(m)d 分钟后再试。") % {"m": minutes}
         return _refused(response, message, minutes * 60)
     except throttle.RegistrationThrottled as refused:
         return _refused(response, refused.message, refused.retry_after)

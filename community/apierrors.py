@@ -44,7 +44,9 @@ ERROR_SCHEMAS: dict[int, type[Schema]] = {
 def refuse_unstorable(value: Any) -> Any:
     """Refuse (400, with the reason) JSON or parameters holding a NUL or a lone surrogate."""
     if unstorable_text(value):
-        raise ValidationError(_("内容含有无法保存的字符(空字符或残缺的文字编码),请删去后再提交。"))
+        raise ValidationError(
+            _("内容含有无法保存的字符（空字符或残缺的文字编码），请删去后再提交。")
+        )
     return value
 
 

@@ -1,4 +1,4 @@
-"""The audit log (审计日志, MLPS level 2): who did what, when, from where — append-only.
+"""The audit log （审计日志，MLPS level 2）：who did what, when, from where — append-only.
 
 Services call `audit_record` in their transaction, so an entry exists exactly when the change
 does. Sign-ins come through Django's authentication signals (the login views are Django's, so

@@ -56,7 +56,7 @@ class RestoreOutcome:
 def engine() -> str:
     vendor = connection.vendor
     if vendor not in DATABASE_FILES:
-        raise BackupError(f"不支持的数据库:{vendor}(只支持 SQLite 和 PostgreSQL)")
+        raise BackupError(f"不支持的数据库：{vendor}（只支持 SQLite 和 PostgreSQL）")
     return vendor
 
 
@@ -118,10 +118,12 @@ def _run(args: list[str], env: dict[str, str], what: str) -> None:
         done = subprocess.run(args, env=env, capture_output=True, text=True)
     except FileNotFoundError:
         raise BackupError(
-            f"找不到 {args[0]}:请安装 PostgreSQL 客户端(apt install postgresql-client)"
+            f"找不到 {args[0]}：请安装 PostgreSQL 客户端（apt install postgresql-client）"
         ) from None
     if done.returncode != 0:
-        raise BackupError(f"{what}失败({args[0]} 退出码 {done.returncode}):{done.stderr.strip()}")
+        raise BackupError(
+            f"{what}失败（{args[0]} 退出码 {done.returncode}）：{done.stderr.strip()}"
+        )
 
 
 def _media_files(root: Path) -> list[Path]:
@@ -142,7 +144,7 @@ def backup_create(out: Path) -> dict:
     kind = engine()
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise BackupError(f"{out} 已存在且不是空目录:每份备份请用一个新目录")
+        raise BackupError(f"{out} 已存在且不是空目录：每份备份请用一个新目录")
     out.mkdir(parents=True, exist_ok=True)
     db_file = out / DATABASE_FILES[kind]
     if kind == "sqlite":
@@ -190,7 +192,7 @@ def _sqlite_backup(source: Path, target: Path) -> None:
     """An online copy: sqlite3's backup API reads one consistent snapshot (WAL included) while
     the server goes on writing; the copy is a single file (rollback journal, not WAL)."""
     if not source.is_file():
-        raise BackupError(f"SQLite 数据库文件不存在:{source}")
+        raise BackupError(f"SQLite 数据库文件不存在：{source}")
     src = sqlite3.connect(source, timeout=20)  # it only reads (the file exists: checked above)
     dst = sqlite3.connect(target)
     try:
@@ -207,7 +209,7 @@ def _safe_path(root: Path, relative: str) -> Path:
     """A manifest's path inside the backup directory (never absolute, never `..`)."""
     parts = PurePosixPath(relative).parts
     if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
-        raise BackupError(f"清单中的路径不合法:{relative!r}")
+        raise BackupError(f"清单中的路径不合法：{relative!r}")
     return root.joinpath(*parts)
 
 
@@ -219,14 +221,14 @@ def backup_check(src: Path) -> dict:
     try:
         manifest = json.loads((src / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BackupError(f"{src} 里没有 {MANIFEST}:这不是一份备份,或者备份没有完成") from None
+        raise BackupError(f"{src} 里没有 {MANIFEST}：这不是一份备份，或者备份没有完成") from None
     except (OSError, ValueError) as exc:
-        raise BackupError(f"{MANIFEST} 无法读取:{exc}") from None
+        raise BackupError(f"{MANIFEST} 无法读取：{exc}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BackupError(f"{MANIFEST} 的格式不认识(应为 format {FORMAT})")
+        raise BackupError(f"{MANIFEST} 的格式不认识（应为 format {FORMAT}）")
     kind = manifest.get("engine")
     if kind not in DATABASE_FILES or manifest.get("database") != DATABASE_FILES[kind]:
-        raise BackupError(f"{MANIFEST} 中的数据库类型不认识:{kind!r}")
+        raise BackupError(f"{MANIFEST} 中的数据库类型不认识：{kind!r}")
     files = manifest.get("files")
     if not isinstance(files, list) or not all(isinstance(entry, dict) for entry in files):
         raise BackupError(f"{MANIFEST} 的文件清单不认识")
@@ -237,13 +239,13 @@ def backup_check(src: Path) -> dict:
     for entry in files:
         path = _safe_path(src, str(entry.get("path")))
         if not path.is_file():
-            problems.append(f"{entry['path']}:缺失")
+            problems.append(f"{entry['path']}：缺失")
         elif path.stat().st_size != entry.get("size"):
-            problems.append(f"{entry['path']}:大小不符")
+            problems.append(f"{entry['path']}：大小不符")
         elif sha256_of(path) != entry.get("sha256"):
             problems.append(f"{entry['path']}:SHA-256 校验和不符")
     if problems:
-        raise BackupError("备份已损坏,没有做任何更改:" + ";".join(problems))
+        raise BackupError("备份已损坏，没有做任何更改：" + ";".join(problems))
     return manifest
 
 
@@ -267,7 +269,7 @@ def target_data() -> list[str]:
                     found.append(table)
         connection.close()
     shown = ", ".join(found[:5]) + (" …" if len(found) > 5 else "")
-    result = [f"数据库 {name} 的 {len(found)} 个表有数据({shown})"] if found else []
+    result = [f"数据库 {name} 的 {len(found)} 个表有数据（{shown}）"] if found else []
     media = _media_files(Path(settings.MEDIA_ROOT))
     if media:
         result.append(f"MEDIA_ROOT({settings.MEDIA_ROOT})有 {len(media)} 个文件")
@@ -278,8 +280,8 @@ def _check_compatible(manifest: dict) -> None:
     kind = engine()
     if manifest["engine"] != kind:
         raise BackupError(
-            f"这份备份是 {manifest['engine']} 数据库的,而当前配置的数据库是 {kind}"
-            "(DATABASE_URL):没有做任何更改"
+            f"这份备份是 {manifest['engine']} 数据库的，而当前配置的数据库是 {kind}"
+            "(DATABASE_URL)：没有做任何更改"
         )
     known = MigrationLoader(None, ignore_no_migrations=True).disk_migrations
     newer = [
@@ -289,9 +291,9 @@ def _check_compatible(manifest: dict) -> None:
     ]
     if newer:
         raise BackupError(
-            "这份备份来自更新版本的程序(代码里没有这些迁移:"
+            "这份备份来自更新版本的程序(代码里没有这些迁移："
             + ", ".join(newer)
-            + "):请先把代码更新到备份时的版本(清单中的 git_commit),没有做任何更改"
+            + ")：请先把代码更新到备份时的版本（清单中的 git_commit），没有做任何更改"
         )
 
 
@@ -308,14 +310,14 @@ def backup_restore(src: Path, *, force: bool = False) -> RestoreOutcome:
             held = target_data()
         except DatabaseError as exc:
             raise BackupError(
-                f"连不上要恢复到的数据库({exc}):请先建好它(PostgreSQL:createdb),"
-                "检查 DATABASE_URL;没有做任何更改"
+                f"连不上要恢复到的数据库（{exc}）：请先建好它（PostgreSQL:createdb），"
+                "检查 DATABASE_URL；没有做任何更改"
             ) from None
         if held:
             raise BackupError(
-                "目标已有数据,没有做任何更改:"
+                "目标已有数据，没有做任何更改："
                 + ";".join(held)
-                + "。确定要用备份覆盖它们,请加 --force"
+                + "。确定要用备份覆盖它们，请加 --force"
             )
     db_file = src / manifest["database"]
     connection.close()

@@ -2,7 +2,7 @@ from django.conf import settings
 
 from community.selectors import home_hall
 
-# The device's choice of 长辈模式: "1" on, "0" off; absent, the person's profile decides.
+# The device's choice of 长辈模式："1" on, "0" off; absent, the person's profile decides.
 ELDER_COOKIE = "elder_mode"
 
 

@@ -12,22 +12,22 @@ class RegisterForm(forms.Form):
     username = forms.CharField(
         label=_("用户名"),
         max_length=150,
-        help_text=_("用于登录,可用字母、数字和 @/./+/-/_"),
+        help_text=_("用于登录，可用字母、数字和 @/./+/-/_"),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
     display_name = forms.CharField(
-        label=_("显示名"), max_length=40, help_text=_("大家看到的称呼,例如:王阿姨")
+        label=_("显示名"), max_length=40, help_text=_("大家看到的称呼，例如：王阿姨")
     )
     building = forms.ModelChoiceField(
         label=_("居住楼栋"),
         queryset=Building.objects.none(),
         required=False,
-        empty_label=_("(不在本小区 / 暂不填写)"),
+        empty_label=_("（不在本小区 / 暂不填写）"),
     )
     password1 = forms.CharField(
         label=_("密码"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("至少 8 位,不能全是数字,不能太常见。"),
+        help_text=_("至少 8 位，不能全是数字，不能太常见。"),
     )
     password2 = forms.CharField(
         label=_("再输一次密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -60,7 +60,7 @@ class RegisterForm(forms.Form):
 
 class JoinForm(forms.Form):
     message = forms.CharField(
-        label=_("留言(可选)"),
+        label=_("留言（可选）"),
         max_length=200,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -80,7 +80,7 @@ class ProfileForm(forms.Form):
         label=_("居住楼栋"),
         queryset=Building.objects.none(),
         required=False,
-        empty_label=_("(不在本小区 / 暂不填写)"),
+        empty_label=_("（不在本小区 / 暂不填写）"),
     )
 
     def __init__(self, *args, compound: Compound | None = None, **kwargs):
@@ -141,7 +141,7 @@ class PhoneResetForm(PhoneCodeForm):
         label=_("新密码"),
         required=False,
         widget=forms.PasswordInput(attrs=_big({"autocomplete": "new-password"})),
-        help_text=_("至少 8 位,不能全是数字,不能太常见。"),
+        help_text=_("至少 8 位，不能全是数字，不能太常见。"),
     )
     new_password2 = forms.CharField(
         label=_("再输一次新密码"),
@@ -152,11 +152,11 @@ class PhoneResetForm(PhoneCodeForm):
 
 class WelcomeForm(forms.Form):
     display_name = forms.CharField(
-        label=_("您希望大家怎么称呼您?"),
+        label=_("您希望大家怎么称呼您？"),
         max_length=40,
-        widget=forms.TextInput(attrs=_big({"placeholder": _("例如:王阿姨、李姐")})),
-        help_text=_("这是议事厅里大家看到的名字,以后可以在“我的资料”里修改。"),
-        error_messages={"required": _("请填写一个称呼,例如:王阿姨。")},
+        widget=forms.TextInput(attrs=_big({"placeholder": _("例如：王阿姨、李姐")})),
+        help_text=_("这是议事厅里大家看到的名字，以后可以在“我的资料”里修改。"),
+        error_messages={"required": _("请填写一个称呼，例如：王阿姨。")},
     )
     accept_privacy = forms.BooleanField(
         label=_("我已阅读并同意《隐私说明》"),

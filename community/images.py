@@ -42,7 +42,7 @@ def clean_image(
         size = upload.tell()
     if size > max_bytes:
         raise ValidationError(
-            _("图片太大(%(mb).1f MB),请上传 %(max)d MB 以内的图片。")
+            _("图片太大（%(mb).1f MB），请上传 %(max)d MB 以内的图片。")
             % {"mb": size / 1024 / 1024, "max": max_bytes // 1024 // 1024}
         )
     upload.seek(0)
@@ -58,7 +58,7 @@ def clean_image(
             if pixels > max_pixels or (
                 fmt != "JPEG" and pixels > min(max_pixels, MAX_PIXELS_FULL_DECODE)
             ):
-                raise ValidationError(_("图片像素过多,请缩小后再上传。"))
+                raise ValidationError(_("图片像素过多，请缩小后再上传。"))
             probe.verify()  # structural check; the object is unusable afterwards
             im = Image.open(io.BytesIO(data))
             if fmt == "JPEG":

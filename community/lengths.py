@@ -15,7 +15,7 @@ def too_long(model, errors: dict[str, list[str]], **values: str) -> None:
         limit = model._meta.get_field(name).max_length
         if limit is not None and value is not None and len(value) > limit:
             errors.setdefault(name, []).append(
-                _("%(field)s不能超过 %(n)d 字(现在 %(len)d 字)。")
+                _("%(field)s不能超过 %(n)d 字（现在 %(len)d 字）。")
                 % {
                     "field": model._meta.get_field(name).verbose_name,
                     "n": limit,

@@ -114,7 +114,7 @@ class IdleTimeoutMiddleware:
         logout(request)
         messages.warning(
             request,
-            _("您已有 %(minutes)s 分钟没有操作,为了账户安全,系统已自动退出登录。请重新登录。")
+            _("您已有 %(minutes)s 分钟没有操作，为了账户安全，系统已自动退出登录。请重新登录。")
             % {"minutes": timeout // 60},
         )
         if request.method not in ("GET", "HEAD") or request.path.startswith("/api/"):

@@ -42,7 +42,7 @@ class User(AbstractUser):
     # The version of the privacy notice this person last accepted (history: PrivacyAcceptance);
     # on the user row so the "please read" banner costs no query.
     privacy_version = models.CharField(_("已同意的隐私说明版本"), max_length=20, blank=True)
-    # 长辈模式 (MIIT 适老化): larger text and targets. The device's cookie `elder_mode` wins
+    # 长辈模式（MIIT 适老化）：larger text and targets. The device's cookie `elder_mode` wins
     # over this on the device that set it (community.context_processors.site).
     elder_mode = models.BooleanField(_("长辈模式"), default=False)
 
@@ -99,7 +99,7 @@ def _is_model_permission(perm: str) -> bool:
 
 
 class Street(models.Model):
-    """街道 and its women's federation (街道妇联), e.g. 桂城街道."""
+    """街道 and its women's federation （街道妇联），e.g. 桂城街道."""
 
     name = models.CharField(_("名称"), max_length=60, unique=True)
     district = models.CharField(_("区"), max_length=60, blank=True)
@@ -113,7 +113,7 @@ class Street(models.Model):
 
 
 class Community(models.Model):
-    """社区 with its 社区妇联, e.g. 叠二社区."""
+    """社区 with its 社区妇联，e.g. 叠二社区."""
 
     street = models.ForeignKey(
         Street, verbose_name=_("街道"), on_delete=models.PROTECT, related_name="communities"
@@ -132,7 +132,7 @@ class Community(models.Model):
 
 
 class Compound(models.Model):
-    """小区, e.g. 名苑小区."""
+    """小区，e.g. 名苑小区."""
 
     community = models.ForeignKey(
         Community, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="compounds"
@@ -152,7 +152,7 @@ class Compound(models.Model):
 
 
 class Building(models.Model):
-    """楼栋 / 网格: a building and the Party grid cell it forms (三级党建网格)."""
+    """楼栋 / 网格：a building and the Party grid cell it forms （三级党建网格）."""
 
     compound = models.ForeignKey(
         Compound, verbose_name=_("小区"), on_delete=models.PROTECT, related_name="buildings"
@@ -174,14 +174,14 @@ class Building(models.Model):
 
 
 class MajorityRule(models.TextChoices):
-    FOR_GT_AGAINST = "for_gt_against", _("赞成多于反对(平票不通过)")
+    FOR_GT_AGAINST = "for_gt_against", _("赞成多于反对（平票不通过）")
     HALF_OF_CAST = "half_of_cast", _("超过投票数的一半")
     HALF_OF_ELECTORATE = "half_of_electorate", _("超过应到人数的一半")
     TWO_THIRDS = "two_thirds", _("三分之二多数")
 
 
 class Hall(models.Model):
-    """议事厅 of a 妇女微家, with its profile (the five micro-elements) and its rules settings."""
+    """议事厅 of a 妇女微家，with its profile (the five micro-elements) and its rules settings."""
 
     compound = models.ForeignKey(
         Compound, verbose_name=_("小区"), on_delete=models.PROTECT, related_name="halls"
@@ -191,16 +191,16 @@ class Hall(models.Model):
     home_name = models.CharField(_("妇女微家"), max_length=60)
     theme = models.CharField(_("主题"), max_length=60, blank=True)
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
-    # 5 micro-elements (微元素)
-    venue = models.CharField(_("有阵地:活动场地"), max_length=200, blank=True)
-    structure = models.TextField(_("有架构:组织架构"), blank=True)
-    rules_text = models.TextField(_("有制度:议事规则"), blank=True)
-    yearly_plan = models.TextField(_("有计划:年度计划"), blank=True)
-    services = models.TextField(_("有服务:服务内容"), blank=True)
-    # Rules of order and process settings (南塘十三条 defaults).
+    # 5 micro-elements （微元素）
+    venue = models.CharField(_("有阵地：活动场地"), max_length=200, blank=True)
+    structure = models.TextField(_("有架构：组织架构"), blank=True)
+    rules_text = models.TextField(_("有制度：议事规则"), blank=True)
+    yearly_plan = models.TextField(_("有计划：年度计划"), blank=True)
+    services = models.TextField(_("有服务：服务内容"), blank=True)
+    # Rules of order and process settings （南塘十三条 defaults）.
     rules_preset = models.CharField(_("议事规则预设"), max_length=40, default="南塘十三条")
     speech_limit_seconds = models.PositiveIntegerField(
-        _("每次发言时限(秒)"), default=120, validators=[MinValueValidator(15)]
+        _("每次发言时限（秒）"), default=120, validators=[MinValueValidator(15)]
     )
     speeches_per_item = models.PositiveSmallIntegerField(
         _("每人每项发言次数"), default=2, validators=[MinValueValidator(1)]
@@ -219,19 +219,19 @@ class Hall(models.Model):
         default=MajorityRule.FOR_GT_AGAINST,
     )
     notice_period_days = models.PositiveSmallIntegerField(
-        _("公示期(天)"), default=5, validators=[MinValueValidator(1)]
+        _("公示期（天）"), default=5, validators=[MinValueValidator(1)]
     )
     objection_answer_days = models.PositiveSmallIntegerField(
-        _("异议答复期限(天)"), default=3, validators=[MinValueValidator(1)]
+        _("异议答复期限（天）"), default=3, validators=[MinValueValidator(1)]
     )
     seconding_threshold = models.PositiveSmallIntegerField(
-        _("附议门槛(人)"), default=5, validators=[MinValueValidator(1)]
+        _("附议门槛（人）"), default=5, validators=[MinValueValidator(1)]
     )
     report_hide_threshold = models.PositiveSmallIntegerField(
-        _("举报隐藏门槛(次)"), default=3, validators=[MinValueValidator(1)]
+        _("举报隐藏门槛（次）"), default=3, validators=[MinValueValidator(1)]
     )
     evaluation_days = models.PositiveSmallIntegerField(
-        _("评议期(天)"), default=14, validators=[MinValueValidator(1)]
+        _("评议期（天）"), default=14, validators=[MinValueValidator(1)]
     )
     dissatisfaction_threshold = models.DecimalField(
         _("不满意重办比例"),
@@ -244,7 +244,7 @@ class Hall(models.Model):
         _("重办所需最少评议数"), default=5, validators=[MinValueValidator(1)]
     )
     task_due_soon_days = models.PositiveSmallIntegerField(
-        _("任务到期提前提醒(天)"), default=3, validators=[MinValueValidator(1)]
+        _("任务到期提前提醒（天）"), default=3, validators=[MinValueValidator(1)]
     )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
@@ -261,7 +261,7 @@ class Hall(models.Model):
 
 
 class ServiceBrand(models.Model):
-    """A hall's service brand (微品牌), used as the category of proposals and tasks."""
+    """A hall's service brand （微品牌），used as the category of proposals and tasks."""
 
     hall = models.ForeignKey(
         Hall, verbose_name=_("议事厅"), on_delete=models.CASCADE, related_name="brands"
@@ -286,12 +286,12 @@ class ServiceBrand(models.Model):
         """The colour carries white text (the brand's badge): it must be dark enough to read."""
         ratio = contrast_with_white(self.color)
         if ratio is None:
-            raise ValidationError({"color": _("颜色请填写六位色值,如 #b3261e。")})
+            raise ValidationError({"color": _("颜色请填写六位色值，如 #b3261e。")})
         if ratio < 4.5:
             raise ValidationError(
                 {
                     "color": _(
-                        "这个颜色太浅,上面的白字看不清(对比度 %(ratio).1f:1,至少要 4.5:1),"
+                        "这个颜色太浅，上面的白字看不清（对比度 %(ratio).1f:1，至少要 4.5:1），"
                         "请选深一些的颜色。"
                     )
                     % {"ratio": ratio}
@@ -394,7 +394,7 @@ class MembershipRole(models.Model):
 
 
 class AdminAssignment(models.Model):
-    """A federation admin (妇联管理员) for a whole street or one community."""
+    """A federation admin （妇联管理员） for a whole street or one community."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -538,7 +538,7 @@ class AuditEntry(models.Model):
         related_name="+",
     )
     # Kept as written at the time: the log still reads after an account is renamed or deleted.
-    actor_label = models.CharField(_("操作人(记录时)"), max_length=160, blank=True)
+    actor_label = models.CharField(_("操作人（记录时）"), max_length=160, blank=True)
     hall = models.ForeignKey(
         Hall, verbose_name=_("议事厅"), null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -558,7 +558,7 @@ class AuditEntry(models.Model):
 
 
 class PrivacyAcceptance(models.Model):
-    """A person accepted a version of the privacy notice (隐私说明), at a time (PIPL Art. 14)."""
+    """A person accepted a version of the privacy notice （隐私说明），at a time (PIPL Art. 14)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="privacy_acceptances"

@@ -1,4 +1,4 @@
-"""待我处理: what needs a signed-in member now, gathered from the apps that know it.
+"""待我处理：what needs a signed-in member now, gathered from the apps that know it.
 
 community sits below forum and deliberation and never imports them: each registers its
 providers in its AppConfig.ready (`register_provider`), as with community/privacy.py's sections.

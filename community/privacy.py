@@ -37,7 +37,7 @@ CONFIRM_PHRASE = "注销"  # what a person without a password types to delete he
 
 
 def confirm_phrase() -> str:
-    """The word to type in the page's language (注销 is accepted in any)."""
+    """The word to type in the page's language （注销 is accepted in any）."""
     return pgettext("typed to delete an account", "注销")
 
 
@@ -104,7 +104,7 @@ def _own_sections(user: User) -> list[Section]:
         ],
     )
     tokens = Section(
-        _("API 令牌(只列名称,密钥从不保存)"),
+        _("API 令牌（只列名称，密钥从不保存）"),
         [
             {
                 _("名称"): t.name,
@@ -170,7 +170,7 @@ def profile_update(
     if not display_name or len(display_name) > 40:
         errors["display_name"] = [_("显示名为 1–40 个字。")]
     elif display_name != user.display_name and display_name_of_office(display_name):
-        errors["display_name"] = [_("这个显示名与议事厅的负责人或主持人重名,为免混淆请换一个。")]
+        errors["display_name"] = [_("这个显示名与议事厅的负责人或主持人重名，为免混淆请换一个。")]
     if email and ("@" not in email or len(email) > 254):
         errors["email"] = [_("请输入有效的电子邮箱。")]
     if errors:
@@ -198,17 +198,17 @@ def account_delete(*, user: User, password: str) -> None:
 
     The row stays (so proposals, comments, votes and the ledger, which refers to people by
     number only, keep their meaning and the chain still verifies), but nothing in it names
-    the person: the display name becomes 已注销用户, the sign-in name a random one, and the
+    the person: the display name becomes 已注销用户，the sign-in name a random one, and the
     phone, e-mail, building and password are gone. Memberships end; tokens are revoked.
     """
     if not user.is_authenticated:
         raise PermissionDenied(_("请先登录。"))
     if user.has_usable_password():
         if not user.check_password(password):
-            raise PermissionDenied(_("密码不正确,账户没有注销。"))
+            raise PermissionDenied(_("密码不正确，账户没有注销。"))
     elif password.strip().casefold() not in {CONFIRM_PHRASE, confirm_phrase().casefold()}:
         # An account made by a text-message code has no password: she types the word instead.
-        raise PermissionDenied(_("请输入“注销”两个字确认,账户没有注销。"))
+        raise PermissionDenied(_("请输入“注销”两个字确认，账户没有注销。"))
     user = User.objects.select_for_update().get(pk=user.pk)
     for m in Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE):
         m.roles.all().delete()

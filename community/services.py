@@ -82,12 +82,14 @@ def user_register(
     elif not USERNAME_CHARS.fullmatch(username):
         errors["username"] = [_("用户名只能用字母、数字和 @/./+/-/_。")]
     elif User.objects.filter(username__iexact=username).exists():
-        errors["username"] = [_("该用户名已被使用,请换一个。")]
+        errors["username"] = [_("该用户名已被使用，请换一个。")]
     if not display_name:
-        errors["display_name"] = [_("请填写显示名(例如:王阿姨)。")]
+        errors["display_name"] = [_("请填写显示名（例如：王阿姨）。")]
     elif display_name_of_office(display_name):
         errors["display_name"] = [
-            _("这个显示名与议事厅的负责人或主持人重名,为免混淆请换一个(例如加上楼栋:王阿姨(3栋))。")
+            _(
+                "这个显示名与议事厅的负责人或主持人重名，为免混淆请换一个（例如加上楼栋：王阿姨（3栋））。"
+            )
         ]
     candidate = User(username=username, display_name=display_name, email=email)
     try:
@@ -104,7 +106,7 @@ def user_register(
         with transaction.atomic():
             user.save()
     except IntegrityError:
-        raise ValidationError({"username": [_("该用户名已被使用,请换一个。")]}) from None
+        raise ValidationError({"username": [_("该用户名已被使用，请换一个。")]}) from None
     return user
 
 
@@ -139,7 +141,7 @@ def membership_request(*, user: User, hall: Hall, message: str = "") -> Membersh
     if membership and membership.status == MembershipStatus.ACTIVE:
         raise ValidationError(_("您已经是本议事厅的成员。"))
     if membership and membership.status == MembershipStatus.REQUESTED:
-        raise ValidationError(_("您的申请正在审核中,请耐心等待。"))
+        raise ValidationError(_("您的申请正在审核中，请耐心等待。"))
     if len(message) > 200:
         raise ValidationError(_("留言不能超过 200 字。"))
     building = (
@@ -172,7 +174,7 @@ def membership_approve(
     require(actor, "community.manage_memberships", membership.hall)
     if membership.status != MembershipStatus.REQUESTED:
         raise ValidationError(
-            _("该申请已处理(当前状态:%(status)s)。")
+            _("该申请已处理（当前状态：%(status)s）。")
             % {"status": MembershipStatus(membership.status).label}
         )
     membership.status = MembershipStatus.ACTIVE
@@ -192,7 +194,7 @@ def membership_decline(*, actor: User, membership: Membership, reason: str = "")
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     require(actor, "community.manage_memberships", membership.hall)
     if membership.status != MembershipStatus.REQUESTED:
-        raise ValidationError(_("该申请已处理,不能再拒绝。"))
+        raise ValidationError(_("该申请已处理，不能再拒绝。"))
     membership.status = MembershipStatus.DECLINED
     membership.decided_at = timezone.now()
     membership.decided_by = actor
@@ -207,9 +209,9 @@ def _set_roles(membership: Membership, roles: list[str], actor) -> None:
     wanted = set(roles)
     unknown = wanted - set(Role.values)
     if unknown:
-        raise ValidationError(_("未知角色:%(roles)s") % {"roles": ", ".join(sorted(unknown))})
+        raise ValidationError(_("未知角色：%(roles)s") % {"roles": ", ".join(sorted(unknown))})
     if not wanted:
-        raise ValidationError(_("至少保留一个角色(居民)。"))
+        raise ValidationError(_("至少保留一个角色（居民）。"))
     current = set(membership.roles.values_list("role", flat=True))
     membership.roles.filter(role__in=current - wanted).delete()
     MembershipRole.objects.bulk_create(
@@ -231,14 +233,14 @@ def membership_set_roles(*, actor: User, membership: Membership, roles: list[str
             role=Role.HEAD,
         ).exclude(membership=membership)
         if not others.exists():
-            raise ValidationError(_("议事厅至少需要一位负责人,不能撤销自己唯一的负责人角色。"))
+            raise ValidationError(_("议事厅至少需要一位负责人，不能撤销自己唯一的负责人角色。"))
     before = ",".join(membership.role_list)
     _set_roles(membership, roles, actor)
     _record(
         membership,
         actor,
         membership.status,
-        _("角色:%(before)s → %(after)s")
+        _("角色：%(before)s → %(after)s")
         % {
             "before": before,
             "after": ",".join(sorted(set(roles))),
@@ -271,9 +273,9 @@ def api_token_issue(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a personal API token; the raw key is returned once and never stored."""
     name = name.strip()
     if not name or len(name) > 60:
-        raise ValidationError(_("请为令牌起一个 1–60 字的名称(例如:微信小程序)。"))
+        raise ValidationError(_("请为令牌起一个 1–60 字的名称（例如：微信小程序）。"))
     if user.api_tokens.count() >= 10:
-        raise ValidationError(_("每人最多 10 个令牌,请先撤销不用的令牌。"))
+        raise ValidationError(_("每人最多 10 个令牌，请先撤销不用的令牌。"))
     return ApiToken.issue(user=user, name=name)
 
 
@@ -282,11 +284,11 @@ def api_token_revoke(*, user: User, token_id: int) -> None:
     """Revoke one of the person's own tokens."""
     deleted, _count = ApiToken.objects.filter(user=user, pk=token_id).delete()
     if not deleted:
-        raise ValidationError(_("没有这个令牌(可能已撤销)。"))
+        raise ValidationError(_("没有这个令牌（可能已撤销）。"))
 
 
 def elder_mode_set(*, user: User, on: bool) -> User:
-    """Remember a person's choice of 长辈模式 (larger text and targets) on her profile."""
+    """Remember a person's choice of 长辈模式（larger text and targets） on her profile."""
     if user.elder_mode != on:
         user.elder_mode = on
         user.save(update_fields=["elder_mode"])

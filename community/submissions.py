@@ -105,12 +105,14 @@ class SubmissionOnceMiddleware:
                 return None
             seen = cache.get(key)
             if seen is not None and seen != PENDING:
-                messages.info(request, _("这份表单已经提交过了,没有重复记录。"), fail_silently=True)
+                messages.info(
+                    request, _("这份表单已经提交过了，没有重复记录。"), fail_silently=True
+                )
                 return HttpResponseRedirect(seen)
             if seen == PENDING and time.monotonic() >= deadline:
                 messages.info(
                     request,
-                    _("您的提交正在处理中,请稍候刷新页面查看,不必再次提交。"),
+                    _("您的提交正在处理中，请稍候刷新页面查看，不必再次提交。"),
                     fail_silently=True,
                 )
                 return HttpResponseRedirect(_back(request))

@@ -83,14 +83,14 @@ def reserve(client_ip: str | None) -> Reservation:
             f"signup:addr:{client_ip or 'unknown'}:{hour}",
             per_address,
             _(
-                "这个网络在一小时内已经注册了 %(n)d 个账号,达到上限。请 %(m)d 分钟后再试;"
-                "如在社区集中登记,请联系微家负责人。"
+                "这个网络在一小时内已经注册了 %(n)d 个账号，达到上限。请 %(m)d 分钟后再试；"
+                "如在社区集中登记，请联系微家负责人。"
             ),
         ),
         (
             f"signup:all:{hour}",
             total,
-            _("这一小时内注册的人太多了(上限 %(n)d 个),为防止批量注册,请 %(m)d 分钟后再试。"),
+            _("这一小时内注册的人太多了（上限 %(n)d 个），为防止批量注册，请 %(m)d 分钟后再试。"),
         ),
     ]
     for key, limit, message in checks:

@@ -40,7 +40,7 @@ def _form_errors(form, exc: ValidationError) -> None:
 
 
 def home(request):
-    """The home hall's page; for its members it starts with 待我处理 (community/needs.py)."""
+    """The home hall's page; for its members it starts with 待我处理（community/needs.py）."""
     hall = selectors.home_hall()
     if hall is None:
         return render(request, "community/empty.html")
@@ -95,7 +95,7 @@ def register(request):
         else:
             privacy.privacy_accept(user=user)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("注册成功,欢迎您!可以申请加入议事厅了。"))
+            messages.success(request, _("注册成功，欢迎您！可以申请加入议事厅了。"))
             return redirect("home")
     return render(request, "registration/register.html", {"form": form})
 
@@ -113,7 +113,7 @@ def join_hall(request, slug: str):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("申请已提交,负责人审核后即可参与议事。"))
+            messages.success(request, _("申请已提交，负责人审核后即可参与议事。"))
     else:
         messages.error(request, _("留言不能超过 200 字。"))
     return redirect("hall", slug=slug)
@@ -194,7 +194,7 @@ def api_tokens(request):
         try:
             if "revoke" in request.POST:
                 services.api_token_revoke(user=request.user, token_id=int(request.POST["revoke"]))
-                messages.success(request, _("令牌已撤销,使用它的客户端将无法再访问。"))
+                messages.success(request, _("令牌已撤销，使用它的客户端将无法再访问。"))
                 return redirect("api_tokens")
             _token, raw_key = services.api_token_issue(
                 user=request.user, name=request.POST.get("name", "")
@@ -213,7 +213,7 @@ def locked_out(request, response=None, credentials=None):
     """The page django-axes shows after too many wrong passwords (HTTP 429), in Chinese."""
     minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
     if request.path.startswith("/api/"):
-        message = _("错误次数太多,已暂时锁定,请 %(m)d 分钟后再试。") % {"m": minutes}
+        message = _("错误次数太多，已暂时锁定，请 %(m)d 分钟后再试。") % {"m": minutes}
         response = JsonResponse({"detail": message}, status=429)
         response["Retry-After"] = str(minutes * 60)
         return response
@@ -222,7 +222,7 @@ def locked_out(request, response=None, credentials=None):
 
 def csrf_failure(request, reason: str = ""):
     """A refused form (CSRF) explained in the site's layout: usually a page left open too long."""
-    message = _("页面已过期或来源不明,为了安全没有提交。请刷新页面后再试一次。")
+    message = _("页面已过期或来源不明，为了安全没有提交。请刷新页面后再试一次。")
     return render(request, "403.html", {"exception": message}, status=403)
 
 
@@ -242,12 +242,12 @@ def audit_log(request, slug: str):
 
 
 def privacy_notice(request):
-    """The privacy notice (隐私说明); a signed-in person accepts its current version here."""
+    """The privacy notice （隐私说明）；a signed-in person accepts its current version here."""
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('login')}?next={reverse('privacy_notice')}")
         privacy.privacy_accept(user=request.user)
-        messages.success(request, _("谢谢,已记录您同意本版隐私说明。"))
+        messages.success(request, _("谢谢，已记录您同意本版隐私说明。"))
         return redirect("home")
     return render(
         request, "community/privacy_notice.html", {"version": settings.PRIVACY_NOTICE_VERSION}
@@ -255,7 +255,7 @@ def privacy_notice(request):
 
 
 def help_page(request):
-    """使用指南: the illustrated guides for residents, moderators and heads (docs/guide/)."""
+    """使用指南：the illustrated guides for residents, moderators and heads (docs/guide/)."""
     return render(request, "community/help.html", {"guides": guides.all_guides()})
 
 
@@ -286,7 +286,7 @@ def my_data_json(request):
     audit_record(
         action=AuditAction.EXPORT,
         actor=request.user,
-        target=_("我的个人信息(JSON)"),
+        target=_("我的个人信息（JSON）"),
         request=request,
     )
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
@@ -425,7 +425,7 @@ def _no_autofocus(password_form) -> None:
 
 
 class SignInView(auth_views.LoginView):
-    """The sign-in page: 手机验证码登录 first, the username and password under it."""
+    """The sign-in page：手机验证码登录 first, the username and password under it."""
 
     redirect_authenticated_user = True
 
@@ -468,7 +468,7 @@ def phone_login(request):
             else:
                 login(request, result.user)
                 if result.created:
-                    messages.success(request, _("注册成功,欢迎您!"))
+                    messages.success(request, _("注册成功，欢迎您！"))
                 return _after_sign_in(request, result.user, result.created)
     elif request.method == "POST":
         status = 400
@@ -502,7 +502,7 @@ def welcome(request):
             privacy.privacy_accept(user=user)
             messages.success(
                 request,
-                _("%(name)s,欢迎您来到芳华议事厅!可以申请加入议事厅了。")
+                _("%(name)s，欢迎您来到芳华议事厅！可以申请加入议事厅了。")
                 % {"name": user.display_name},
             )
             return redirect("home")
@@ -531,7 +531,7 @@ def phone_change(request):
             else:
                 messages.success(
                     request,
-                    _("手机号 %(phone)s 已绑定,以后可以用它和短信验证码登录。")
+                    _("手机号 %(phone)s 已绑定，以后可以用它和短信验证码登录。")
                     % {"phone": accounts.mask_phone(user.phone)},
                 )
                 return redirect("my_profile")
@@ -543,7 +543,7 @@ def phone_change(request):
 
 
 def password_forgot(request):
-    """忘记密码: a new password with a code sent to the account's phone (or a link by e-mail)."""
+    """忘记密码：a new password with a code sent to the account's phone (or a link by e-mail)."""
     form = PhoneResetForm(request.POST or None)
     wait = None
     if request.method == "POST" and form.is_valid():
@@ -568,7 +568,7 @@ def password_forgot(request):
                 else:
                     form.add_error("new_password1", exc.messages)
             else:
-                messages.success(request, _("新密码已设置好,请用新密码登录。"))
+                messages.success(request, _("新密码已设置好，请用新密码登录。"))
                 return redirect("login")
     context = {
         "form": form,
@@ -596,7 +596,7 @@ def email_verify_send(request):
     else:
         messages.success(
             request,
-            _("验证邮件已发送到 %(email)s,请打开邮件里的链接。") % {"email": request.user.email},
+            _("验证邮件已发送到 %(email)s，请打开邮件里的链接。") % {"email": request.user.email},
         )
     return redirect("my_profile")
 
@@ -611,7 +611,7 @@ def email_verify(request, token: str):
     if request.method == "POST" and error is None:
         accounts.email_verify(token=token)
         messages.success(
-            request, _("邮箱 %(email)s 已验证,忘记密码时可以用它找回。") % {"email": email}
+            request, _("邮箱 %(email)s 已验证，忘记密码时可以用它找回。") % {"email": email}
         )
         return redirect("my_profile" if request.user.is_authenticated else "login")
     return render(

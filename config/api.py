@@ -15,8 +15,8 @@ api = NinjaAPI(
     title="芳华议事厅 API",
     version="1.0.0",
     description=(
-        "议事协商平台的接口。浏览器使用会话登录(需 CSRF 令牌);其他客户端(如微信小程序)"
-        "使用个人 API 令牌:`Authorization: Bearer fh_…`。"
+        "议事协商平台的接口。浏览器使用会话登录（需 CSRF 令牌）；其他客户端（如微信小程序）"
+        "使用个人 API 令牌：`Authorization: Bearer fh_…`。"
     ),
     urls_namespace="api",
     openapi_url="/openapi.json",

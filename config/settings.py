@@ -1,4 +1,4 @@
-"""Settings for 芳华议事厅, read from the environment with safe development defaults.
+"""Settings for 芳华议事厅，read from the environment with safe development defaults.
 
 See README.md (Configuration) for every variable.
 """

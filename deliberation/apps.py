@@ -27,7 +27,7 @@ class DeliberationConfig(AppConfig):
         result_hooks.on_round_reopened(task_services.reopen_after_evaluation)
         # A person's own data (community/privacy.py) includes what they did here.
         privacy.register_section(personal_data.sections)
-        # The home page's 待我处理 (community/needs.py): what each part knows needs the person.
+        # The home page's 待我处理（community/needs.py）：what each part knows needs the person.
         for provider in (
             vote_selectors.needs_of,
             result_selectors.needs_of,

@@ -32,7 +32,7 @@ def sections(user: User) -> list[Section]:
                 _("表决"): p.ballot.title,
                 _("方式"): p.get_via_display(),
                 _("时间"): when(p.at),
-                _("选择"): _("无记名表决,不记录您的选择")
+                _("选择"): _("无记名表决，不记录您的选择")
                 if secret
                 else ", ".join(p.named_choices or []),
             }
@@ -46,7 +46,7 @@ def sections(user: User) -> list[Section]:
             ],
         ),
         Section(
-            _("会议应到名单(开会时的成员与角色)"),
+            _("会议应到名单（开会时的成员与角色）"),
             [
                 {
                     _("会议"): e.meeting.title,

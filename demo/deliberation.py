@@ -34,7 +34,7 @@ def _accepted_proposal(hall, users):
             hall=hall,
             author=users["wangayi"],
             title=OWN_PROPOSAL_TITLE,
-            body="中心花园只有两张长椅,长者散步走累了没有地方坐。建议在花园步道旁增设 4 张带扶手的座椅。",
+            body="中心花园只有两张长椅，长者散步走累了没有地方坐。建议在花园步道旁增设 4 张带扶手的座椅。",
         )
         for to in (
             ProposalState.COLLECTING,
@@ -60,7 +60,7 @@ def seed(*, hall, users) -> None:
 
 
 def seed_meeting(*, hall, users) -> None:
-    """One upcoming meeting of 芳华议事厅: moderator 陈红, recorder 林芳, accepted proposals + a free item."""
+    """One upcoming meeting of 芳华议事厅：moderator 陈红，recorder 林芳，accepted proposals + a free item."""
     if Meeting.objects.filter(hall=hall, title=DEMO_MEETING_TITLE).exists():
         return
     starts = timezone.localtime() + timedelta(days=2)
@@ -76,15 +76,15 @@ def seed_meeting(*, hall, users) -> None:
         moderator=users["chenhong"],
         recorder=users["linfang"],
         is_hybrid=True,
-        notice="请各位姐妹准时参加。会议按**南塘十三条**议事:举手发言,每次不超过 2 分钟。"
-        "到场请扫描大屏上的二维码签到;没有手机的长者请找主持人代签。",
+        notice="请各位姐妹准时参加。会议按**南塘十三条**议事：举手发言，每次不超过 2 分钟。"
+        "到场请扫描大屏上的二维码签到；没有手机的长者请找主持人代签。",
         proposals=_accepted_proposal(hall, users),
-        free_items=[("其他事项(自由发言)", 15)],
+        free_items=[("其他事项（自由发言）", 15)],
     )
     services.meeting_reschedule(
         actor=users["chenhong"],
         meeting=meeting,
         starts_at=starts,
         venue=meeting.venue,
-        reason="原定那天活动室要办社区义诊,推迟一天。",
+        reason="原定那天活动室要办社区义诊，推迟一天。",
     )

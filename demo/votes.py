@@ -37,7 +37,7 @@ def seed(*, hall, users) -> None:
             hall=hall,
             author=users["wangayi"],
             title="3栋楼道加装扶手",
-            body="3栋住着不少高龄老人,楼梯没有扶手,上下楼不安全。建议在一至六楼加装不锈钢扶手。",
+            body="3栋住着不少高龄老人，楼梯没有扶手，上下楼不安全。建议在一至六楼加装不锈钢扶手。",
         )
         for to in TO_DELIBERATING:
             proposal_transition(
@@ -47,7 +47,7 @@ def seed(*, hall, users) -> None:
             actor=moderator,
             hall=hall,
             title=CLOSED_TITLE,
-            description="线上表决,方便未能到会的居民参与。",
+            description="线上表决，方便未能到会的居民参与。",
             kind=BallotKind.FOR_AGAINST,
             mode=BallotMode.ONLINE,
             secret=True,
@@ -72,21 +72,21 @@ def seed(*, hall, users) -> None:
             ballot=ballot,
             title="在3栋楼道加装扶手",
             text=(
-                "经芳华议事厅表决通过:\n\n"
-                "1. 在3栋一至六楼楼道加装不锈钢扶手;\n"
-                "2. 经费申请民生微实事项目;\n"
-                "3. 由巾帼志愿者跟进施工,完工后公开实施结果。"
+                "经芳华议事厅表决通过：\n\n"
+                "1. 在3栋一至六楼楼道加装不锈钢扶手；\n"
+                "2. 经费申请民生微实事项目；\n"
+                "3. 由巾帼志愿者跟进施工，完工后公开实施结果。"
             ),
         )
         objection = sv.objection_lodge(
             author=users["liushushu"],
             resolution=resolution,
-            reason="扶手会不会挡住一楼的电表箱?希望施工前确认位置。",
+            reason="扶手会不会挡住一楼的电表箱？希望施工前确认位置。",
         )
         sv.objection_answer(
             actor=head,
             objection=objection,
-            answer="已与物业确认,一楼扶手改装在对面墙,不影响电表箱。",
+            answer="已与物业确认，一楼扶手改装在对面墙，不影响电表箱。",
             upheld=False,
         )
     if not Ballot.objects.filter(hall=hall, title=POLL_TITLE).exists():

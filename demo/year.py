@@ -399,12 +399,12 @@ class Year:
         if review is None and "meeting" in spec:
             month = self.clock.at(self.meetings[spec["meeting"]]["day"]).month
             review = ("accept", "huangxiufen" if len(spec["title"]) % 2 else "zhaoxiuying",
-                      f"受理,列入{month}月议事会议程。")  # fmt: skip
+                      f"受理，列入{month}月议事会议程。")  # fmt: skip
         if review:
             self.step(self.clock.at(day + 3, 15), lambda: self.review(spec, review))
         if spec.get("archive_rejected"):
             archived = self.clock.at(day + 10, 10)
-            self.step(archived, lambda: self.move(spec, S.ARCHIVED, "不予受理,归档", archived))
+            self.step(archived, lambda: self.move(spec, S.ARCHIVED, "不予受理，归档", archived))
         if "merge_into" in spec:
             self.step(self.clock.at(day + 3, 16), lambda: self.merge(spec))
 
@@ -464,7 +464,7 @@ class Year:
         into = self._proposal(self.state[spec["merge_into"]]["spec"], fresh=True)
         with self.stamped(self.clock.at(st["posted"] + 3, 16)):
             fs.proposal_merge(actor=self.cast.users["zhaoxiuying"], proposal=self._proposal(spec),
-                              into=into, note="内容相同,合并办理。")  # fmt: skip
+                              into=into, note="内容相同，合并办理。")  # fmt: skip
 
     def move(self, spec, to: str, note: str, when: datetime | None = None) -> None:
         with self.stamped(when or self.clock.now):
@@ -526,7 +526,7 @@ class Year:
                 moderator=self.cast.mod,
                 recorder=self.cast.rec,
                 is_hybrid=True,
-                notice="请各位姐妹准时参加。会议按**南塘十三条**议事:举手发言,每次不超过 2 分钟。",
+                notice="请各位姐妹准时参加。会议按**南塘十三条**议事：举手发言，每次不超过 2 分钟。",
                 proposals=[self._proposal(s, fresh=True) for s in specs],
                 free_items=[(free, 15)],
             )
@@ -575,7 +575,7 @@ class Year:
             times[item.pk] = (opened, at(clock))
             clock += 1.0
         notes.append(
-            f"{len(notes) + 1}. **其他事项**:主持人通报上次决议的落实情况,无人提出新的动议。"
+            f"{len(notes) + 1}. **其他事项**:主持人通报上次决议的落实情况，无人提出新的动议。"
         )
         with self.stamped(at(clock - 2)):
             ms.minutes_save(actor=self.cast.rec, meeting=m, body="\n".join(notes), base_version=0)
@@ -657,7 +657,7 @@ class Year:
         st = self.state[spec["title"]]
         st.setdefault("ballots", []).append(ballot)
         if ballot.result == "no_quorum":
-            self.move(spec, S.ACCEPTED, "未达法定人数,表决搁置,列入下次会议重新表决",
+            self.move(spec, S.ACCEPTED, "未达法定人数，表决搁置，列入下次会议重新表决",
                       when=self.clock.at(self._day_of(m) + 1, 10))  # fmt: skip
         return clock + 5
 
@@ -669,7 +669,7 @@ class Year:
         if spec["vote"] == "fail":
             if spec.get("archive_failed"):
                 self.step(self.clock.at(day + 3, 10),
-                          lambda: self.move(spec, S.ARCHIVED, "表决未通过,归档", self.clock.at(day + 3, 10)))  # fmt: skip
+                          lambda: self.move(spec, S.ARCHIVED, "表决未通过，归档", self.clock.at(day + 3, 10)))  # fmt: skip
             return
         published = (
             self.clock.at(-spec["publish_ago"], 10)
@@ -783,7 +783,7 @@ class Year:
     def publish(self, spec, when: datetime) -> None:
         st = self.state[spec["title"]]
         steps = "\n".join(f"{i + 1}. {t['title']};" for i, t in enumerate(spec.get("tasks", [])))
-        text = f"经芳华议事厅表决通过:\n\n{steps or '1. ' + spec['note']}\n\n由巾帼志愿者和微家成员负责落实,完成后公开实施结果。"
+        text = f"经芳华议事厅表决通过：\n\n{steps or '1. ' + spec['note']}\n\n由巾帼志愿者和微家成员负责落实，完成后公开实施结果。"
         with self.stamped(when):
             st["resolution"] = sv.resolution_publish(
                 actor=self.cast.head,
@@ -885,8 +885,8 @@ class Year:
     def online_ballot(self, spec, opened: datetime) -> None:
         head = self.cast.head
         ballot = sv.ballot_create(
-            actor=head, hall=self.hall, title=f"表决:{spec['title']}",
-            description="公约条文已按议事会意见修改,请全体居民线上表决。", mode=BallotMode.ONLINE,
+            actor=head, hall=self.hall, title=f"表决：{spec['title']}",
+            description="公约条文已按议事会意见修改，请全体居民线上表决。", mode=BallotMode.ONLINE,
             secret=True, electorate_scope=ElectorateScope.COMPOUND, quorum_fraction="0.5",
             ends_at=self.clock.at(4, 20), proposal=self._proposal(spec, fresh=True), now=opened,
         )  # fmt: skip
@@ -957,9 +957,9 @@ def seed(*, hall, users) -> str:
 @transaction.atomic
 def _seed(*, hall, users) -> str:
     if is_seeded(hall):
-        return "一年的演示数据已存在,未作改动。"
+        return "一年的演示数据已存在，未作改动。"
     if not Proposal.objects.filter(hall=hall, title=FOUNTAIN_TITLE).exists():
-        return "缺少演示议题「修复中心花园喷泉」(demo/forum.py),未加载一年的演示数据。"
+        return "缺少演示议题「修复中心花园喷泉」(demo/forum.py)，未加载一年的演示数据。"
     mark = Notification.objects.aggregate(n=Max("pk"))["n"] or 0
     with no_live_events():
         year = Year(hall, users)
@@ -967,6 +967,6 @@ def _seed(*, hall, users) -> str:
         year.play()
         year.finish(mark)
     return (
-        f"已加载一年的演示数据:{len(PROPOSALS)} 个议题、{len(MEETINGS)} 次议事会议、"
+        f"已加载一年的演示数据：{len(PROPOSALS)} 个议题、{len(MEETINGS)} 次议事会议、"
         f"{len(year.cast.bulk)} 位居民。"
     )

@@ -15,7 +15,7 @@ class ForumConfig(AppConfig):
 
         privacy.register_section(personal_data.sections)
         privacy.register_eraser(personal_data.erase)
-        # The home page's 待我处理 (community/needs.py): proposals waiting for seconds.
+        # The home page's 待我处理（community/needs.py）：proposals waiting for seconds.
         needs.register_provider(selectors.needs_of)
         # Heads hear of applications, applicants of decisions (community/hooks.py).
         hooks.on_membership_changed(notifications.membership_notice)

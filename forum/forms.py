@@ -32,14 +32,14 @@ class ProposalForm(forms.Form):
     )
     brand = forms.ModelChoiceField(
         label=_("服务品牌"), queryset=ServiceBrand.objects.none(), required=False,
-        empty_label=_("(不选)"),
+        empty_label=_("（不选）"),
     )  # fmt: skip
     building = forms.ModelChoiceField(
         label=_("涉及楼栋"), queryset=Building.objects.none(), required=False,
         empty_label=_("全小区"),
     )  # fmt: skip
     images = MultipleFileField(
-        label=_("图片(最多 6 张)"),
+        label=_("图片（最多 6 张）"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
         help_text=_("照片的位置等隐私信息会被自动去除。"),
@@ -64,7 +64,7 @@ class CommentForm(forms.Form):
 
 
 class NotificationPrefsForm(forms.Form):
-    """Per kind: the bell (站内提醒), e-mail and text message; and single e-mails or a digest."""
+    """Per kind: the bell （站内提醒），e-mail and text message; and single e-mails or a digest."""
 
     CHANNELS = (("in_app", _("站内提醒")), ("email", _("邮件")), ("sms", _("短信")))
 

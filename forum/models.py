@@ -1,4 +1,4 @@
-"""Proposals (议题) and their history; seconding, discussion and moderation build on these."""
+"""Proposals （议题） and their history; seconding, discussion and moderation build on these."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class VoteOutcome(models.TextChoices):
 
 class ModerationState(models.TextChoices):
     VISIBLE = "visible", _("正常")
-    HIDDEN = "hidden", _("已隐藏,待审核")
+    HIDDEN = "hidden", _("已隐藏，待审核")
     REMOVED = "removed", _("已移除")
 
 
@@ -278,7 +278,7 @@ class CommentRevision(models.Model):
 
 
 class Reaction(models.Model):
-    """认同 (agree) on a comment, once per person."""
+    """认同（agree） on a comment, once per person."""
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reactions")
     user = models.ForeignKey(
@@ -296,7 +296,7 @@ class Reaction(models.Model):
 
 
 class Report(models.Model):
-    """A report of a comment or a proposal, with a reason (举报)."""
+    """A report of a comment or a proposal, with a reason （举报）."""
 
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forum_reports"
@@ -391,7 +391,7 @@ class Delivery(models.TextChoices):
 
 
 class Notification(models.Model):
-    """An in-app notification for one person (通知中心)."""
+    """An in-app notification for one person （通知中心）."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forum_notifications"

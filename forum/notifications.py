@@ -1,4 +1,4 @@
-"""Notifications: one row per person and event (通知中心), then e-mail and text message as chosen.
+"""Notifications: one row per person and event （通知中心），then e-mail and text message as chosen.
 
 `notify(...)` is the one way every part tells people something (docs/notifications.md):
 
@@ -267,14 +267,15 @@ def digest_send(*, user: User, today=None) -> int:
         prefs.save(update_fields=["digest_sent_on"])
         Notification.objects.filter(pk__in=[n.pk for n in rows]).update(email=Delivery.DIGESTED)
     lines = [
-        _("您好,%(name)s:以下是您在芳华议事厅的 %(n)d 条新通知。") % {"name": user, "n": len(rows)}
+        _("您好，%(name)s：以下是您在芳华议事厅的 %(n)d 条新通知。")
+        % {"name": user, "n": len(rows)}
     ]
     for n in rows:
         when = bj_format(n.created_at)
         link = absolute(n.url)
         lines.append(f"· {when} {n.text}" + (f"\n  {link}" if link else ""))
-    lines.append(_("不想收汇总邮件?在“通知设置”中改为每条单独发送或关闭邮件。"))
-    subject = _("【芳华议事厅】每日通知汇总(%(n)d 条)") % {"n": len(rows)}
+    lines.append(_("不想收汇总邮件？在“通知设置”中改为每条单独发送或关闭邮件。"))
+    subject = _("【芳华议事厅】每日通知汇总（%(n)d 条）") % {"n": len(rows)}
     try:
         send_mail(subject, "\n\n".join(lines), settings.DEFAULT_FROM_EMAIL, [user.email])
     except Exception:
@@ -307,8 +308,8 @@ def proposal_state_notice(*, proposal: Proposal, event: ProposalEvent, actor=Non
     to = event.to_state
     state = ProposalState(to).label
     if to == ProposalState.VOTED and proposal.outcome in VoteOutcome.values:
-        state += _(",结果:%(outcome)s") % {"outcome": VoteOutcome(proposal.outcome).label}
-    text = _("议题「%(title)s」状态变为:%(state)s") % {"title": proposal.title, "state": state}
+        state += _("，结果：%(outcome)s") % {"outcome": VoteOutcome(proposal.outcome).label}
+    text = _("议题「%(title)s」状态变为：%(state)s") % {"title": proposal.title, "state": state}
     if event.note:
         text += _("(%(note)s)") % {"note": event.note}
     ids = {proposal.author_id}
@@ -344,7 +345,7 @@ def membership_notice(*, membership: Membership, change: str, actor=None, note: 
         notify(
             recipients=_heads(hall),
             kind=NotificationKind.MEMBERSHIP,
-            text=_("%(name)s 申请加入「%(hall)s」,请审核。")
+            text=_("%(name)s 申请加入「%(hall)s」，请审核。")
             % {"name": membership.user, "hall": hall},
             actor=actor,
             url=f"/halls/{hall.slug}/members/",
@@ -354,7 +355,7 @@ def membership_notice(*, membership: Membership, change: str, actor=None, note: 
         notify(
             recipients=[membership.user],
             kind=NotificationKind.MEMBERSHIP,
-            text=_("您加入「%(hall)s」的申请已获批准,欢迎您!") % {"hall": hall},
+            text=_("您加入「%(hall)s」的申请已获批准，欢迎您！") % {"hall": hall},
             actor=actor,
             url=f"/halls/{hall.slug}/",
             key=key,
@@ -362,7 +363,7 @@ def membership_notice(*, membership: Membership, change: str, actor=None, note: 
     elif change == "declined":
         text = _("您加入「%(hall)s」的申请未获通过。") % {"hall": hall}
         if note:
-            text += _("原因:%(reason)s") % {"reason": note}
+            text += _("原因：%(reason)s") % {"reason": note}
         notify(
             recipients=[membership.user],
             kind=NotificationKind.MEMBERSHIP,

@@ -85,8 +85,8 @@ def proposal_list(
         qs = qs.filter(building__isnull=True)
     elif building_id:
         qs = qs.filter(building_id=building_id)
-    # Substring match, one character too (灯 finds 楼道灯不亮): Chinese has no word boundaries, so
-    # full-text tokenisers miss 绿化, and a trigram index cannot serve one or two characters. The
+    # Substring match, one character too （灯 finds 楼道灯不亮）：Chinese has no word boundaries, so
+    # full-text tokenisers miss 绿化，and a trigram index cannot serve one or two characters. The
     # words drop NULs (PostgreSQL refuses one in a query: a 500).
     for word in search_words(q):
         qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word))
@@ -198,7 +198,7 @@ def notifications_of(*, user) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).select_related("actor", "proposal")
 
 
-# --- 待我处理 (community.needs) -------------------------------------------------------------------
+# --- 待我处理（community.needs） -------------------------------------------------------------------
 
 NEEDS_LIMIT = 5
 # Others' proposals are "near" the threshold when at most this many seconds are missing.

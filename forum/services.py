@@ -73,7 +73,7 @@ def _rate_limit(action: str, user) -> None:
     if recent >= count:
         minutes = max(1, window // 60)
         raise ValidationError(
-            _("操作太频繁:%(minutes)d 分钟内最多 %(count)d 次,请稍后再试。")
+            _("操作太频繁：%(minutes)d 分钟内最多 %(count)d 次，请稍后再试。")
             % {"minutes": minutes, "count": count},
             code="rate_limited",
         )
@@ -247,20 +247,20 @@ def proposal_edit(
 
 @transaction.atomic
 def proposal_publish(*, actor: User, proposal: Proposal) -> Proposal:
-    """Publish a draft: it becomes public and opens the seconding window (征集附议)."""
-    _transition(proposal=proposal, to=S.COLLECTING, actor=actor, note=_("发布议题,开始征集附议"))
+    """Publish a draft: it becomes public and opens the seconding window （征集附议）."""
+    _transition(proposal=proposal, to=S.COLLECTING, actor=actor, note=_("发布议题，开始征集附议"))
     return proposal
 
 
 @transaction.atomic
 def proposal_second(*, user: User, proposal: Proposal) -> Proposal:
-    """Second (附议) a proposal once; at the hall's threshold it moves to 待受理 by itself."""
+    """Second （附议） a proposal once; at the hall's threshold it moves to 待受理 by itself."""
     locked = Proposal.objects.select_for_update().select_related("hall").get(pk=proposal.pk)
     require(
         user,
         "forum.second_proposal",
         locked,
-        _("只有本议事厅的居民可以附议,且不能附议自己的议题。"),
+        _("只有本议事厅的居民可以附议，且不能附议自己的议题。"),
     )
     if locked.state != S.COLLECTING:
         raise ValidationError(_("这个议题现在不在征集附议阶段。"))
@@ -276,7 +276,7 @@ def proposal_second(*, user: User, proposal: Proposal) -> Proposal:
     notify(
         recipients=[locked.author],
         kind=NotificationKind.SECONDED,
-        text=_("%(name)s 附议了您的议题「%(title)s」(共 %(n)d 人)")
+        text=_("%(name)s 附议了您的议题「%(title)s」（共 %(n)d 人）")
         % {"name": user, "title": locked.title, "n": count},
         actor=user,
         proposal=locked,
@@ -287,7 +287,7 @@ def proposal_second(*, user: User, proposal: Proposal) -> Proposal:
             proposal=locked,
             to=S.AWAITING_REVIEW,
             actor=None,
-            note=_("附议达到 %(n)d 人,转入待受理") % {"n": threshold},
+            note=_("附议达到 %(n)d 人，转入待受理") % {"n": threshold},
         )
     else:
         _publish_proposal(locked)
@@ -299,7 +299,7 @@ def proposal_second(*, user: User, proposal: Proposal) -> Proposal:
 def proposal_review(
     *, actor: User, proposal: Proposal, decision: str, reason: str = ""
 ) -> Proposal:
-    """Accept (受理) or reject (不予受理, with a public reason) a proposal."""
+    """Accept （受理） or reject （不予受理，with a public reason） a proposal."""
     reason = (reason or "").strip()
     if decision == "accept":
         to = S.ACCEPTED
@@ -326,7 +326,7 @@ def proposal_merge(*, actor: User, proposal: Proposal, into: Proposal, note: str
         raise ValidationError(_("只能合并到本议事厅的议题。"))
     if target.state not in (S.COLLECTING, S.AWAITING_REVIEW, S.ACCEPTED):
         raise ValidationError(
-            _("目标议题当前为「%(state)s」,不能接收合并。") % {"state": S(target.state).label}
+            _("目标议题当前为「%(state)s」，不能接收合并。") % {"state": S(target.state).label}
         )
     text = _("合并到议题 #%(id)d「%(title)s」") % {"id": target.pk, "title": target.title}
     if note.strip():
@@ -362,7 +362,7 @@ def proposal_merge(*, actor: User, proposal: Proposal, into: Proposal, note: str
         actor=actor,
         from_state=target.state,
         to_state=target.state,
-        note=_("议题 #%(id)d「%(title)s」合并至此,附议与关注随之转入")
+        note=_("议题 #%(id)d「%(title)s」合并至此，附议与关注随之转入")
         % {"id": proposal.pk, "title": proposal.title},
     )
     if target.state == S.COLLECTING and count >= target.hall.seconding_threshold:
@@ -370,7 +370,7 @@ def proposal_merge(*, actor: User, proposal: Proposal, into: Proposal, note: str
             proposal=target,
             to=S.AWAITING_REVIEW,
             actor=None,
-            note=_("附议达到 %(n)d 人,转入待受理") % {"n": target.hall.seconding_threshold},
+            note=_("附议达到 %(n)d 人，转入待受理") % {"n": target.hall.seconding_threshold},
         )
     else:
         _publish_proposal(target)
@@ -435,9 +435,9 @@ def comment_post(
     if proposal.state == S.DRAFT:
         raise ValidationError(_("草稿还不能讨论。"))
     if proposal.moderation != ModerationState.VISIBLE:
-        raise ValidationError(_("这个议题正在审核中,暂不能讨论。"))
+        raise ValidationError(_("这个议题正在审核中，暂不能讨论。"))
     if proposal.locked:
-        raise ValidationError(_("讨论已锁定,不能再发表评论。"))
+        raise ValidationError(_("讨论已锁定，不能再发表评论。"))
     body = _check_body(body)
     depth = 0
     if parent is not None:
@@ -537,9 +537,9 @@ def comment_edit(*, actor: User, comment: Comment, body: str) -> Comment:
     if comment.is_deleted or comment.moderation == ModerationState.REMOVED:
         raise ValidationError(_("已删除的评论不能修改。"))
     if comment.proposal.moderation != ModerationState.VISIBLE:
-        raise ValidationError(_("这个议题正在审核中,暂不能修改评论。"))
+        raise ValidationError(_("这个议题正在审核中，暂不能修改评论。"))
     if comment.proposal.locked:
-        raise ValidationError(_("讨论已锁定,不能修改评论。"))
+        raise ValidationError(_("讨论已锁定，不能修改评论。"))
     body = _check_body(body)
     if body == comment.body:
         return comment
@@ -570,7 +570,7 @@ def comment_delete(*, actor: User, comment: Comment) -> Comment:
 
 @transaction.atomic
 def comment_react(*, user: User, comment: Comment, agree: bool = True) -> Comment:
-    """认同 (agree with) a comment, or take it back."""
+    """认同（agree with） a comment, or take it back."""
     comment = _lock_comment(comment)
     require(user, "forum.react", comment.proposal, _("只有本议事厅的居民可以认同评论。"))
     if comment.author_id == user.pk:
@@ -579,7 +579,7 @@ def comment_react(*, user: User, comment: Comment, agree: bool = True) -> Commen
         raise ValidationError(_("这条评论已不可见。"))
     if comment.proposal.moderation != ModerationState.VISIBLE:
         # A hidden proposal's thread is out of sight: nothing in it can be reacted to.
-        raise ValidationError(_("这个议题正在审核中,暂不能认同评论。"))
+        raise ValidationError(_("这个议题正在审核中，暂不能认同评论。"))
     if agree:
         Reaction.objects.get_or_create(comment=comment, user=user)
     else:
@@ -617,7 +617,7 @@ def report_submit(
         reporter=reporter, comment=comment, proposal=None if comment else target
     ).exists()
     if exists:
-        raise ValidationError(_("您已经举报过了,我们会尽快处理。"))
+        raise ValidationError(_("您已经举报过了，我们会尽快处理。"))
     _rate_limit("report", reporter)
     report = Report.objects.create(
         reporter=reporter,
@@ -694,7 +694,7 @@ def moderation_decide(
     )
     what = _("您的评论") if comment is not None else _("您的议题「%(t)s」") % {"t": prop.title}
     verdict = _("经审核已恢复显示") if outcome == ModerationState.VISIBLE else _("经审核已被移除")
-    text = f"{what}{verdict}" + (_(",理由:%(r)s") % {"r": reason} if reason else "")
+    text = f"{what}{verdict}" + (_("，理由：%(r)s") % {"r": reason} if reason else "")
     notify(
         recipients=[target.author],
         kind=NotificationKind.MODERATION,

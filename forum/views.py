@@ -127,7 +127,7 @@ def proposal_list(request, slug: str):
 def proposal_new(request, slug: str):
     hall = _hall(slug)
     if not request.user.has_perm("forum.create_proposal", hall):
-        raise PermissionDenied(_("只有本议事厅的居民可以提出议题,请先申请加入。"))
+        raise PermissionDenied(_("只有本议事厅的居民可以提出议题，请先申请加入。"))
     form = ProposalForm(request.POST or None, request.FILES or None, hall=hall)
     if request.method == "POST" and form.is_valid():
         try:
@@ -149,9 +149,9 @@ def proposal_new(request, slug: str):
                 form.add_error(None, exc.messages)
         else:
             if proposal.state == ProposalState.DRAFT:
-                messages.success(request, _("草稿已保存,只有您能看到。"))
+                messages.success(request, _("草稿已保存，只有您能看到。"))
             else:
-                messages.success(request, _("议题已发布,开始征集附议。"))
+                messages.success(request, _("议题已发布，开始征集附议。"))
             return redirect("proposal", pk=proposal.pk)
     return render(request, "forum/form.html", {"hall": hall, "form": form})
 
@@ -199,9 +199,9 @@ def proposal_edit(request, pk: int):
                 form.add_error(None, exc.messages)
         else:
             if request.POST.get("action") == "publish":
-                messages.success(request, _("议题已发布,开始征集附议。"))
+                messages.success(request, _("议题已发布，开始征集附议。"))
             else:
-                messages.success(request, _("草稿已保存,只有您能看到。"))
+                messages.success(request, _("草稿已保存，只有您能看到。"))
             return redirect("proposal", pk=proposal.pk)
     return render(request, "forum/form.html", {"hall": hall, "form": form, "editing": proposal})
 
@@ -209,16 +209,16 @@ def proposal_edit(request, pk: int):
 def _comment_labels() -> dict[str, str]:
     """The words of a comment's controls, translated once per page rather than per comment."""
     return {
-        "edited": _("(已编辑)"),
+        "edited": _("（已编辑）"),
         "deleted": _("此评论已被作者删除。"),
-        "hidden": _("此评论因被举报已隐藏,等待审核。"),
+        "hidden": _("此评论因被举报已隐藏，等待审核。"),
         "removed": _("此评论已被移除。"),
         "agree": _("认同"),
         "reply": _("回复"),
         "edit": _("编辑"),
         "edit_label": _("修改评论"),
         "save": _("保存"),
-        "confirm_delete": _("确定删除这条评论吗?回复会保留。"),
+        "confirm_delete": _("确定删除这条评论吗？回复会保留。"),
         "delete": _("删除"),
         "report": _("举报"),
         "report_reason": _("举报理由"),
@@ -229,7 +229,7 @@ def _comment_labels() -> dict[str, str]:
 def proposal_detail(request, pk: int):
     proposal = selectors.proposal_detail(user=request.user, pk=pk)
     if proposal is None:
-        raise Http404(_("没有这个议题,或您无权查看。"))
+        raise Http404(_("没有这个议题，或您无权查看。"))
     user = request.user
     comments = selectors.comments_of(user=user, proposal=proposal)
     roots = [c for c in comments if c.parent_id is None]
@@ -292,7 +292,7 @@ def proposal_detail(request, pk: int):
 def proposal_publish(request, pk: int):
     proposal = get_object_or_404(Proposal, pk=pk)
     services.proposal_publish(actor=request.user, proposal=proposal)
-    messages.success(request, _("议题已发布,开始征集附议。"))
+    messages.success(request, _("议题已发布，开始征集附议。"))
     return redirect("proposal", pk=pk)
 
 
@@ -300,7 +300,7 @@ def proposal_publish(request, pk: int):
 def proposal_second(request, pk: int):
     proposal = get_object_or_404(Proposal, pk=pk)
     proposal = services.proposal_second(user=request.user, proposal=proposal)
-    messages.success(request, _("附议成功,感谢您的支持!"))
+    messages.success(request, _("附议成功，感谢您的支持！"))
     return redirect("proposal", pk=pk)
 
 
@@ -334,7 +334,7 @@ def proposal_lock(request, pk: int):
     locked = request.POST.get("locked") == "1"
     services.thread_lock(actor=request.user, proposal=proposal, locked=locked)
     messages.success(
-        request, _("讨论已锁定,成员暂时不能发表评论。") if locked else _("讨论已重新开放。")
+        request, _("讨论已锁定，成员暂时不能发表评论。") if locked else _("讨论已重新开放。")
     )
     return redirect("proposal", pk=pk)
 
@@ -345,7 +345,7 @@ def proposal_report(request, pk: int):
     services.report_submit(
         reporter=request.user, proposal=proposal, reason=request.POST.get("reason", "")
     )
-    messages.success(request, _("举报已收到,谢谢。"))
+    messages.success(request, _("举报已收到，谢谢。"))
     return redirect("proposal", pk=pk)
 
 
@@ -387,7 +387,7 @@ def comment_action(request, pk: int, action: str):
         services.report_submit(
             reporter=user, comment=comment, reason=request.POST.get("reason", "")
         )
-        messages.success(request, _("举报已收到,谢谢。"))
+        messages.success(request, _("举报已收到，谢谢。"))
     else:
         raise Http404
     return redirect(reverse("proposal", args=[comment.proposal_id]) + f"#c{comment.pk}")
@@ -418,7 +418,7 @@ def moderation_decide(request, kind: str, pk: int):
         )
     else:
         raise Http404
-    messages.success(request, _("已处理,并已通知作者。"))
+    messages.success(request, _("已处理，并已通知作者。"))
     return redirect(_safe(request, request.POST.get("next") or "/"))
 
 

@@ -79,7 +79,7 @@ def proposal_transition(
     rule = TRANSITIONS.get((frm, to))
     if rule is None:
         raise ValidationError(
-            _("议题当前为「%(frm)s」,不能变为「%(to)s」。")
+            _("议题当前为「%(frm)s」，不能变为「%(to)s」。")
             % {"frm": S(frm).label, "to": S(to).label if to in S.values else to}
         )
     if check_permission and rule.permission is not None:

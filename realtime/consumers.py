@@ -102,9 +102,9 @@ def get_heartbeat() -> PresenceHeartbeat:
 
 NOT_ALLOWED = gettext_lazy("不允许此操作。")
 NOT_FOUND = gettext_lazy("找不到要操作的对象。")
-SERVER_ERROR = gettext_lazy("服务器出错,未做任何更改。")
-RATE_LIMITED = gettext_lazy("操作太频繁,请稍候。")
-UNKNOWN_TYPE = gettext_lazy("未知的指令:%(type)s")
+SERVER_ERROR = gettext_lazy("服务器出错，未做任何更改。")
+RATE_LIMITED = gettext_lazy("操作太频繁，请稍候。")
+UNKNOWN_TYPE = gettext_lazy("未知的指令：%(type)s")
 
 
 def error_message(exc: Exception) -> str:
@@ -135,11 +135,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # Why the room closes when the person may no longer be in it (a room may say it its way).
     revoked_message: ClassVar[Any] = gettext_lazy(
-        "您的成员身份或角色已经变更,不能再留在这里,连接已关闭。"
+        "您的成员身份或角色已经变更，不能再留在这里，连接已关闭。"
     )
-    account_closed_message: ClassVar[Any] = gettext_lazy("您的账户已注销或已停用,连接已关闭。")
+    account_closed_message: ClassVar[Any] = gettext_lazy("您的账户已注销或已停用，连接已关闭。")
     # Added to a refusal once the person's access changed while this socket was open.
-    changed_note: ClassVar[Any] = gettext_lazy("(您的角色或成员身份刚刚变更,相应的权限已经收回。)")
+    changed_note: ClassVar[Any] = gettext_lazy(
+        "（您的角色或成员身份刚刚变更，相应的权限已经收回。）"
+    )
 
     room: str | None = None
     wire = None  # realtime.wire.RoomWire when daphne serves the connection

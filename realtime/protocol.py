@@ -146,31 +146,31 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
-UNSTORABLE_MESSAGE = "消息含有无法保存的字符(空字符或残缺的文字编码)(unstorable characters)."
+UNSTORABLE_MESSAGE = "消息含有无法保存的字符（空字符或残缺的文字编码）(unstorable characters)."
 
 
 def parse_command(text: str | None) -> Command:
     """Parse and validate the shape of a client frame; raise ProtocolError if it is wrong."""
     if text is None:
-        raise ProtocolError("bad_json", "只接受文本帧 (text frames only).")
+        raise ProtocolError("bad_json", "只接受文本帧（text frames only）.")
     if len(text.encode()) > MAX_INCOMING_BYTES:
-        raise ProtocolError("too_large", "消息过长 (frame too large).")
+        raise ProtocolError("too_large", "消息过长（frame too large）.")
     try:
         raw = json.loads(text)
     except ValueError:
         raise ProtocolError("bad_json", "消息不是有效的 JSON (not valid JSON).") from None
     except RecursionError:  # thousands of nested brackets fit in 16 KiB
-        raise ProtocolError("bad_json", "消息嵌套过深 (nested too deeply).") from None
+        raise ProtocolError("bad_json", "消息嵌套过深（nested too deeply）.") from None
     if _depth(raw) > MAX_DEPTH:
-        raise ProtocolError("bad_json", "消息嵌套过深 (nested too deeply).")
+        raise ProtocolError("bad_json", "消息嵌套过深（nested too deeply）.")
     if not isinstance(raw, dict):
-        raise ProtocolError("bad_json", "消息必须是 JSON 对象 (must be an object).")
+        raise ProtocolError("bad_json", "消息必须是 JSON 对象（must be an object）.")
     cid = raw.get("id")
     cid = cid if isinstance(cid, str) and _ID_RE.match(cid) else None
     ctype, data = raw.get("type"), raw.get("data", {})
     if cid is None or not isinstance(ctype, str) or not isinstance(data, dict):
         raise ProtocolError(
-            "bad_request", "消息需要 id、type 与 data 字段 (id, type, data required).", cid
+            "bad_request", "消息需要 id、type 与 data 字段（id, type, data required）.", cid
         )
     if unstorable_text(data):
         raise ProtocolError("bad_request", UNSTORABLE_MESSAGE, cid)

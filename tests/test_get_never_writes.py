@@ -47,7 +47,7 @@ class Writes:
 
     def __call__(self, execute, sql, params, many, context):
         # The one write a GET may make: the audit log records who read personal data (exports of
-        # the 台账, a person's own data) — docs/architecture.md names this exception.
+        # the 台账，a person's own data) — docs/architecture.md names this exception.
         if WRITE.search(sql) and "django_session" not in sql and "community_auditentry" not in sql:
             verb = sql.split()[0].upper()
             verb = "SELECT FOR UPDATE" if verb == "SELECT" else verb  # a lock (PostgreSQL only)

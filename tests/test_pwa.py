@@ -75,7 +75,7 @@ def test_every_page_links_the_manifest_whose_icons_are_our_own_files(client):
 
 def test_a_proposal_page_shares_its_title_and_text_but_not_its_author(client, hall):
     p = proposal(
-        hall, title="楼道加装扶手", body="三号楼的楼梯太陡,老人上下楼不方便,建议加装扶手。"
+        hall, title="楼道加装扶手", body="三号楼的楼梯太陡，老人上下楼不方便，建议加装扶手。"
     )
     tags = share_tags(client.get(f"/proposals/{p.pk}/").content.decode())
     assert tags["og:title"] == tags["itemprop:name"] == "楼道加装扶手"
@@ -117,7 +117,7 @@ def test_share_text_with_quotes_and_markup_stays_inside_its_attribute(client, ha
     `"` in what a resident wrote ended the attribute (and `&` came out escaped twice)."""
     from html.parser import HTMLParser
 
-    body = 'Tom & Jerry 说:"<script src="http://x.test/a.js"></script>" http-equiv="refresh"'
+    body = 'Tom & Jerry 说："<script src="http://x.test/a.js"></script>" http-equiv="refresh"'
     p = proposal(hall, title='扶手 "加装" & 维修', body=body)
     page = client.get(f"/proposals/{p.pk}/").content.decode()
 
@@ -135,6 +135,6 @@ def test_share_text_with_quotes_and_markup_stays_inside_its_attribute(client, ha
     shared = [m for m in shared if {"name", "property", "itemprop"} & set(m)]
     assert shared and all(set(m) <= {"name", "property", "itemprop", "content"} for m in shared)
     description = next(m["content"] for m in shared if m.get("property") == "og:description")
-    assert description.startswith('Tom & Jerry 说:"<script src="http://x.test/a.js">')
+    assert description.startswith('Tom & Jerry 说："<script src="http://x.test/a.js">')
     title = next(m["content"] for m in shared if m.get("property") == "og:title")
     assert title == '扶手 "加装" & 维修'

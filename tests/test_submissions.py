@@ -52,14 +52,14 @@ def test_a_double_submitted_comment_makes_one_comment(hall):
     p = make_proposal(hall)
     c = client_for(member(hall))
     page = c.get(reverse("proposal", args=[p.pk])).content.decode()
-    data = {"body": "同意,喷泉要修。", "stance": "", "parent": "",
+    data = {"body": "同意，喷泉要修。", "stance": "", "parent": "",
             "submission_token": token_in(page, "comment-form")}  # fmt: skip
     first, again = twice(c, reverse("comment_create", args=[p.pk]), data)
     assert Comment.objects.filter(proposal=p).count() == 1
     assert first.status_code == again.status_code == 302
     assert again["Location"] == first["Location"]
     shown = assert_no_error_after(c, again)
-    assert "这份表单已经提交过了,没有重复记录" in shown
+    assert "这份表单已经提交过了，没有重复记录" in shown
 
 
 def test_the_same_page_used_again_with_other_words_is_a_new_comment(hall):
@@ -223,7 +223,7 @@ def test_the_same_comment_sent_eight_times_at_once_makes_one(hall):
     token = token_in(
         client_for(person).get(reverse("proposal", args=[p.pk])).content.decode(), "comment-form"
     )
-    data = {"body": "同意,尽快修。", "stance": "", "parent": "", "submission_token": token}
+    data = {"body": "同意，尽快修。", "stance": "", "parent": "", "submission_token": token}
     barrier = threading.Barrier(8)
 
     def send(_):

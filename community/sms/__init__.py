@@ -1,4 +1,4 @@
-"""Text messages (短信) through a pluggable backend, like Django's e-mail backends.
+"""Text messages （短信） through a pluggable backend, like Django's e-mail backends.
 
 `SMS_BACKEND` names the backend class (dotted path); `send_text(to, text)` sends one message.
 Backends shipped: `console` (prints; the development default), `file` (`SMS_FILE_PATH`, one JSON

@@ -1,4 +1,4 @@
-"""Aliyun SMS (阿里云短信服务, dysmsapi 2017-05-25 SendSms) through its RPC API, with the standard
+"""Aliyun SMS （阿里云短信服务，dysmsapi 2017-05-25 SendSms） through its RPC API, with the standard
 library only (urllib): no SDK to pin, nothing secret in the repository.
 
 Settings (config/settings.py, from the environment): `ALIYUN_SMS_ACCESS_KEY_ID`,
@@ -54,15 +54,15 @@ def sign(params: dict[str, str], secret: str, method: str = "GET") -> str:
 
 def _messages() -> dict[str, str]:
     # What a resident reads when a code cannot be sent; the operator finds Aliyun's code in the log.
-    config = _("短信服务配置有误,暂时发不出短信,请联系管理员。")
+    config = _("短信服务配置有误，暂时发不出短信，请联系管理员。")
     return {
-        "isv.MOBILE_NUMBER_ILLEGAL": _("手机号格式不正确,请检查后再试。"),
+        "isv.MOBILE_NUMBER_ILLEGAL": _("手机号格式不正确，请检查后再试。"),
         "isv.MOBILE_COUNT_OVER_LIMIT": _("一次发送的号码太多。"),
-        "isv.BUSINESS_LIMIT_CONTROL": _("这个号码收短信太频繁了,请稍等几分钟再试。"),
-        "isv.DAY_LIMIT_CONTROL": _("这个号码今天收到的短信已达上限,请明天再试。"),
-        "isv.BLACK_KEY_CONTROL_LIMIT": _("短信内容被运营商拦截,请联系管理员。"),
-        "isv.AMOUNT_NOT_ENOUGH": _("短信余额不足,暂时发不出短信,请联系管理员。"),
-        "isv.OUT_OF_SERVICE": _("短信服务已停用(欠费),请联系管理员。"),
+        "isv.BUSINESS_LIMIT_CONTROL": _("这个号码收短信太频繁了，请稍等几分钟再试。"),
+        "isv.DAY_LIMIT_CONTROL": _("这个号码今天收到的短信已达上限，请明天再试。"),
+        "isv.BLACK_KEY_CONTROL_LIMIT": _("短信内容被运营商拦截，请联系管理员。"),
+        "isv.AMOUNT_NOT_ENOUGH": _("短信余额不足，暂时发不出短信，请联系管理员。"),
+        "isv.OUT_OF_SERVICE": _("短信服务已停用（欠费），请联系管理员。"),
         "isv.SMS_SIGNATURE_ILLEGAL": config,
         "isv.SMS_SIGN_ILLEGAL": config,
         "isv.SMS_TEMPLATE_ILLEGAL": config,
@@ -73,15 +73,15 @@ def _messages() -> dict[str, str]:
         "isp.RAM_PERMISSION_DENY": config,
         "InvalidAccessKeyId.NotFound": config,
         "SignatureDoesNotMatch": config,
-        "isp.SYSTEM_ERROR": _("短信服务暂时繁忙,请稍后再试。"),
-        "Throttling.User": _("短信服务暂时繁忙,请稍后再试。"),
+        "isp.SYSTEM_ERROR": _("短信服务暂时繁忙，请稍后再试。"),
+        "Throttling.User": _("短信服务暂时繁忙，请稍后再试。"),
     }
 
 
 def error_message(code: str) -> str:
     """The Chinese reason for one of Aliyun's error codes."""
     return _messages().get(
-        code, _("短信没有发出去(%(code)s),请稍后再试或联系管理员。") % {"code": code}
+        code, _("短信没有发出去（%(code)s），请稍后再试或联系管理员。") % {"code": code}
     )
 
 
@@ -116,11 +116,11 @@ class AliyunSmsBackend:
     def send(self, message: Message) -> None:
         if not (self.key_id and self.secret and self.sign_name):
             log.error("Aliyun SMS: ALIYUN_SMS_ACCESS_KEY_ID/SECRET or SMS_SIGN_NAME is not set")
-            raise SmsError(_("短信服务配置有误,暂时发不出短信,请联系管理员。"))
+            raise SmsError(_("短信服务配置有误，暂时发不出短信，请联系管理员。"))
         params = self.params(message)
         if not params["TemplateCode"]:
             log.error("Aliyun SMS: no template (SMS_TEMPLATE_CODE) for this message")
-            raise SmsError(_("短信服务配置有误,暂时发不出短信,请联系管理员。"))
+            raise SmsError(_("短信服务配置有误，暂时发不出短信，请联系管理员。"))
         signature = sign(params, self.secret)
         url = f"{self.endpoint}?Signature={percent_encode(signature)}&{canonical_query(params)}"
         try:
@@ -130,12 +130,12 @@ class AliyunSmsBackend:
             body = failed.read()
         except (urllib.error.URLError, TimeoutError, OSError) as failed:
             log.warning("Aliyun SMS: no answer from %s: %s", self.endpoint, failed)
-            raise SmsError(_("短信服务暂时连不上,请稍后再试。")) from None
+            raise SmsError(_("短信服务暂时连不上，请稍后再试。")) from None
         try:
             data = json.loads(body.decode("utf-8"))
         except (ValueError, UnicodeDecodeError):
             log.warning("Aliyun SMS: unreadable answer %r", body[:200])
-            raise SmsError(_("短信服务暂时繁忙,请稍后再试。")) from None
+            raise SmsError(_("短信服务暂时繁忙，请稍后再试。")) from None
         code = str(data.get("Code", ""))
         if code != "OK":
             log.warning(

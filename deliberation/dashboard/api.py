@@ -1,4 +1,4 @@
-"""/api/v1/ endpoints of the dashboard (数据看板): the same figures as the pages, as JSON.
+"""/api/v1/ endpoints of the dashboard （数据看板）：the same figures as the pages, as JSON.
 
 `?from=YYYY-MM-DD&to=YYYY-MM-DD` (both optional; default: the last 12 months).
 """

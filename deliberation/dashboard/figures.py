@@ -1,4 +1,4 @@
-"""The dashboard's figures (数据看板): pure reads of a hall (or several) over a period.
+"""The dashboard's figures （数据看板）：pure reads of a hall (or several) over a period.
 
 Every function takes the hall(s), a `Period` and `today`, runs aggregate queries and returns
 plain dataclasses — the page, the API and the tests use the same numbers. The definitions
@@ -231,7 +231,7 @@ class Satisfaction:
 
     @property
     def rate(self) -> Ratio:
-        """满意率: (满意 + 基本满意) ÷ all ratings."""
+        """满意率：（满意 + 基本满意） ÷ all ratings."""
         return Ratio(self.satisfied + self.basically, self.total)
 
 
@@ -461,7 +461,7 @@ def electorate_of(hall: Hall) -> int:
 def meeting_figures(hall: Hall, period: Period) -> list[MeetingFigure]:
     """Meetings held (opened) in the period, with attendance and quorum.
 
-    Dated by when they really opened; 应到 and 实到 from the electorate kept when each opened
+    Dated by when they really opened；应到 and 实到 from the electorate kept when each opened
     (meetings.selectors.attendance_of), so a past period's figures do not change when members
     join or leave later (a meeting opened before snapshots were kept counts the hall now)."""
     meetings = list(
@@ -517,7 +517,7 @@ def ballot_figures(hall: Hall, period: Period) -> list[BallotFigure]:
 
 
 def days_to_resolution(hall: Hall, period: Period) -> Average:
-    """Days from a proposal's publication to its resolution's publication (决议公示),
+    """Days from a proposal's publication to its resolution's publication （决议公示），
     over resolutions published in the period."""
     rows = (
         Resolution.objects.filter(hall=hall, proposal__published_at__isnull=False)
@@ -528,7 +528,7 @@ def days_to_resolution(hall: Hall, period: Period) -> Average:
 
 
 def days_to_completion(hall: Hall, period: Period) -> Average:
-    """Days from a resolution taking effect to its result's first publication (实施结果公开),
+    """Days from a resolution taking effect to its result's first publication （实施结果公开），
     over first results published in the period."""
     rows = (
         ResultPublication.objects.filter(hall=hall, round=1, resolution__effective_at__isnull=False)

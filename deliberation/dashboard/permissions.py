@@ -1,6 +1,6 @@
-"""Who may see a dashboard (数据看板).
+"""Who may see a dashboard （数据看板）.
 
-A hall's dashboard: its head and executives (妇联执委; the head is one) and the federation
+A hall's dashboard: its head and executives （妇联执委；the head is one） and the federation
 admins above it. Residents are refused: the figures name buildings and meetings' attendance,
 which is the hall's own working knowledge, not a public notice. A community's or a street's
 dashboard: the federation admins of that community, or of its street (and superusers).
@@ -16,7 +16,7 @@ from community.permissions import is_admin, is_executive
 
 @rules.predicate
 def is_federation_admin_of(user, scope) -> bool:
-    """The user is a federation admin (妇联管理员) of this street, or of this community or its street."""
+    """The user is a federation admin （妇联管理员） of this street, or of this community or its street."""
     if not getattr(user, "is_authenticated", False):
         return False
     if user.is_superuser:

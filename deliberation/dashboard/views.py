@@ -1,4 +1,4 @@
-"""Dashboard pages (数据看板): a hall's figures, and a community's or street's hall beside hall."""
+"""Dashboard pages （数据看板）：a hall's figures, and a community's or street's hall beside hall."""
 
 from __future__ import annotations
 
@@ -70,12 +70,12 @@ def key_figures(f: HallFigures) -> list[dict[str, str]]:
         {
             "label": _("提议到决议"),
             "value": _days(f.days_to_resolution.days),
-            "note": _("平均,%(n)d 项决议") % {"n": f.days_to_resolution.n},
+            "note": _("平均，%(n)d 项决议") % {"n": f.days_to_resolution.n},
         },
         {
             "label": _("决议生效到办结"),
             "value": _days(f.days_to_completion.days),
-            "note": _("平均,%(n)d 项结果") % {"n": f.days_to_completion.n},
+            "note": _("平均，%(n)d 项结果") % {"n": f.days_to_completion.n},
         },
         {
             "label": _("任务完成率"),
@@ -85,12 +85,12 @@ def key_figures(f: HallFigures) -> list[dict[str, str]]:
         {
             "label": _("任务逾期率"),
             "value": _pct(t.overdue),
-            "note": _("逾期未完成 %(a)d,逾期完成 %(b)d") % {"a": t.overdue_open, "b": t.done_late},
+            "note": _("逾期未完成 %(a)d，逾期完成 %(b)d") % {"a": t.overdue_open, "b": t.done_late},
         },
         {
             "label": _("满意率"),
             "value": _pct(f.satisfaction),
-            "note": _("满意与基本满意,%(n)d 人评议") % {"n": f.ratings_total},
+            "note": _("满意与基本满意，%(n)d 人评议") % {"n": f.ratings_total},
         },
     ]
 
@@ -106,13 +106,13 @@ def hall_charts(f: HallFigures) -> list[dict[str, Any]]:
             "charts": [
                 charts.hbar(
                     id=f"{pre}-state",
-                    title=_("本期发布的议题,按目前状态"),
+                    title=_("本期发布的议题，按目前状态"),
                     rows=[(c.label, c.value, str(c.value)) for c in f.proposals_by_state],
                     headers=[_("状态"), _("议题数")],
                 ),
                 charts.hbar(
                     id=f"{pre}-brand",
-                    title=_("本期发布的议题,按服务品牌"),
+                    title=_("本期发布的议题，按服务品牌"),
                     rows=[(c.label, c.value, str(c.value)) for c in f.proposals_by_brand],
                     headers=[_("服务品牌"), _("议题数")],
                 ),
@@ -144,9 +144,9 @@ def hall_charts(f: HallFigures) -> list[dict[str, Any]]:
                         [
                             m.title,
                             f"{m.present}/{m.electorate}",
-                            _("达到(需 %(n)d 人)") % {"n": m.quorum_needed}
+                            _("达到（需 %(n)d 人）") % {"n": m.quorum_needed}
                             if m.quorum_met
-                            else _("未达到(需 %(n)d 人)") % {"n": m.quorum_needed},
+                            else _("未达到（需 %(n)d 人）") % {"n": m.quorum_needed},
                         ]
                         for m in f.meetings
                     ],
@@ -181,7 +181,7 @@ def hall_charts(f: HallFigures) -> list[dict[str, Any]]:
                         (_("按期完成"), t.done - t.done_late, str(t.done - t.done_late)),
                         (_("逾期完成"), t.done_late, str(t.done_late)),
                         (
-                            _("进行中(未逾期)"),
+                            _("进行中（未逾期）"),
                             t.open - t.overdue_open,
                             str(t.open - t.overdue_open),
                         ),

@@ -13,5 +13,5 @@ router.get(
     response=answers(dict, 404, 422),
     auth=None,
     url_name="ledger_json",
-    summary="A hall's ledger (台账链): every entry in seq order, re-verifiable",
+    summary="A hall's ledger （台账链）：every entry in seq order, re-verifiable",
 )(ledger_json)

@@ -1,4 +1,4 @@
-"""The kinds of ledger entries (台账链) and their labels: services append only these."""
+"""The kinds of ledger entries （台账链） and their labels: services append only these."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reads of the ledger (台账链): the chain head, the entries, verifying every chain, and checking
+"""Reads of the ledger （台账链）：the chain head, the entries, verifying every chain, and checking
 that the records still say what the entries certified.
 
 Verifying re-hashes each entry as docs/ledger.md defines (deliberation.ledger.chain) and names
@@ -120,7 +120,7 @@ class Difference:
         return (
             f"{where}, seq {self.seq} ({self.kind}), entry id {self.entry_id}: "
             f"{self.record} {self.record_id} field {self.field}: "
-            f"certified {_short(self.certified)}, live {_short(self.live)} (记录与台账登记不符)"
+            f"certified {_short(self.certified)}, live {_short(self.live)} （记录与台账登记不符）"
         )
 
     @property
@@ -180,7 +180,7 @@ FIELD_LABELS = {
     "satisfied": _("满意人数"),
     "basically": _("基本满意人数"),
     "dissatisfied": _("不满意人数"),
-    "check": _("内容(已无法读取)"),
+    "check": _("内容（已无法读取）"),
 }
 
 
@@ -235,7 +235,7 @@ def verify_chain(
                 broken(
                     "seq_gap",
                     f"expected seq {count}, found seq {seq}: an entry was removed or reordered "
-                    f"(应为第 {count} 条,实为第 {seq} 条:有条目被删除或调换)",
+                    f"（应为第 {count} 条，实为第 {seq} 条：有条目被删除或调换）",
                 ),
             )
         if entry.get("hall") != hall:
@@ -252,7 +252,7 @@ def verify_chain(
                 broken(
                     "prev_hash_mismatch",
                     f"prev_hash {str(entry.get('prev_hash'))[:12]}… is not the hash of seq {count - 1} "
-                    f"({prev[:12]}…) (前一条哈希不符)",
+                    f"({prev[:12]}…) （前一条哈希不符）",
                 ),
             )
         if stored != computed:
@@ -262,7 +262,7 @@ def verify_chain(
                 broken(
                     "hash_mismatch",
                     f"stored hash {str(stored)[:12]}… but the content hashes to {computed[:12]}…: "
-                    f"the entry was edited (内容或哈希被改动)",
+                    f"the entry was edited （内容或哈希被改动）",
                 ),
             )
         prev = computed
@@ -331,7 +331,7 @@ def _check_expected_head(hall: Hall, seq: int, digest: str) -> Break | None:
             None,
             "head_missing",
             f"the published head seq {seq} is no longer in the chain: entries were cut off "
-            f"(公示时的链头已不在台账中)",
+            f"（公示时的链头已不在台账中）",
             hall.slug,
         )
     if row["hash"] != digest:
@@ -341,7 +341,7 @@ def _check_expected_head(hall: Hall, seq: int, digest: str) -> Break | None:
             row["id"],
             "head_mismatch",
             f"seq {seq} now has hash {row['hash'][:12]}…, the published head was {digest[:12]}… "
-            f"(与公示时的链头不符)",
+            f"（与公示时的链头不符）",
             hall.slug,
         )
     return None

@@ -1,4 +1,4 @@
-"""Writes of the tamper-evident ledger (台账链): append one entry, or a secret ballot's batch.
+"""Writes of the tamper-evident ledger （台账链）：append one entry, or a secret ballot's batch.
 
 Each entry of a hall holds the SHA-256 of the previous one (the format: deliberation.ledger.chain,
 docs/ledger.md). Reads — the chain head, the entries, verifying — are in ledger/selectors.py.
@@ -66,11 +66,13 @@ def _check_payload(value: Any, path: str = "payload") -> None:
         return
     if isinstance(value, str):
         if "\x00" in value:
-            raise ValidationError(_("台账内容不能包含空字符(%(path)s)。") % {"path": path})
+            raise ValidationError(_("台账内容不能包含空字符（%(path)s）。") % {"path": path})
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise ValidationError(_("台账内容含有无效字符(%(path)s)。") % {"path": path}) from None
+            raise ValidationError(
+                _("台账内容含有无效字符（%(path)s）。") % {"path": path}
+            ) from None
         return
     if isinstance(value, list | tuple):
         for i, item in enumerate(value):
@@ -79,11 +81,11 @@ def _check_payload(value: Any, path: str = "payload") -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
-                raise ValidationError(_("台账内容的键必须是文字(%(path)s)。") % {"path": path})
+                raise ValidationError(_("台账内容的键必须是文字（%(path)s）。") % {"path": path})
             _check_payload(item, f"{path}.{key}")
         return
     raise ValidationError(
-        _("台账内容只能是文字、整数、真假值、列表和字典(%(path)s 是 %(type)s);小数请写成文字。")
+        _("台账内容只能是文字、整数、真假值、列表和字典（%(path)s 是 %(type)s）；小数请写成文字。")
         % {"path": path, "type": type(value).__name__}
     )
 
@@ -92,11 +94,11 @@ def _check_secret_ballot(payload: Mapping[str, Any]) -> None:
     extra = sorted(set(payload) - SECRET_BALLOT_KEYS)
     if extra:
         raise ValidationError(
-            _("无记名投票的台账条目不能包含 %(keys)s(只允许 ballot、secret、receipt、choice)。")
+            _("无记名投票的台账条目不能包含 %(keys)s（只允许 ballot、secret、receipt、choice）。")
             % {"keys": ", ".join(extra)}
         )
     if not isinstance(payload.get("receipt"), str) or not payload["receipt"]:
-        raise ValidationError(_("无记名投票的台账条目必须有回执码(receipt)。"))
+        raise ValidationError(_("无记名投票的台账条目必须有回执码（receipt）。"))
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -139,7 +141,7 @@ def _append(*, hall_id: int, kind: str, payloads: Sequence[Mapping[str, Any]]) -
 
 def _validated(kind: str, payload: Mapping[str, Any]) -> None:
     if kind not in LedgerKind.values:
-        raise ValidationError(_("未知的台账事件类型:%(kind)s。") % {"kind": kind})
+        raise ValidationError(_("未知的台账事件类型：%(kind)s。") % {"kind": kind})
     if not isinstance(payload, Mapping):
         raise ValidationError(_("台账内容必须是字典。"))
     _check_payload(dict(payload))
@@ -155,7 +157,9 @@ def ledger_append(*, hall: Hall, kind: str, payload: Mapping[str, Any]) -> Ledge
     _validated(kind, payload)
     if kind == BALLOT_CAST and payload.get("secret"):
         raise ValidationError(
-            _("无记名投票只能在表决结束时按回执码排序整批写入台账(ledger_append_secret_ballots)。")
+            _(
+                "无记名投票只能在表决结束时按回执码排序整批写入台账（ledger_append_secret_ballots）。"
+            )
         )
     return _append(hall_id=hall.pk, kind=kind, payloads=[payload])[0]
 

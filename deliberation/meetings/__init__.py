@@ -1,1 +1,1 @@
-"""Live meeting rooms (议事会议): services, selectors, permissions, room, pages and API."""
+"""Live meeting rooms （议事会议）：services, selectors, permissions, room, pages and API."""

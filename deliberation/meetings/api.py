@@ -156,7 +156,7 @@ def reschedule_meeting(request, meeting_id: int, payload: RescheduleIn):
     "/meetings/{meeting_id}/cancel",
     response=answers(MeetingOut, 400, 401, 403, 404, 422),
     auth=AUTH,
-    summary="Cancel a scheduled meeting (its proposals go back to 已受理; members are told why)",
+    summary="Cancel a scheduled meeting (its proposals go back to 已受理；members are told why)",
 )
 def cancel_meeting(request, meeting_id: int, payload: CancelIn):
     meeting = _meeting(request, meeting_id)
@@ -195,7 +195,7 @@ def meeting_action(request, meeting_id: int, action: str):
     refuse_unstorable(payload)
     handler = COMMANDS.get(action)
     if handler is None:
-        return Status(404, {"detail": _("未知的指令:%(a)s") % {"a": action}})
+        return Status(404, {"detail": _("未知的指令：%(a)s") % {"a": action}})
     return {"ok": True, "data": handler(request.auth, meeting.pk, payload)}
 
 

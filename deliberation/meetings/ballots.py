@@ -80,12 +80,12 @@ def meeting_ballot_open(
     results_live: bool = False,
     majority_rule: str | None = None,
 ) -> Ballot:
-    """Open a live vote on the current agenda item (defaults: 赞成/反对/弃权, the hall's rule)."""
+    """Open a live vote on the current agenda item (defaults：赞成/反对/弃权，the hall's rule)."""
     m = _lock(meeting)
     require(actor, "deliberation.run_meeting", m)
     item = _current_item(m)
     if selectors.open_ballot(m) is not None:
-        raise ValidationError(_("已有一项表决正在进行,请先结束它。"))
+        raise ValidationError(_("已有一项表决正在进行，请先结束它。"))
     ballot = services_votes.ballot_create(
         actor=actor,
         hall=m.hall,
@@ -118,7 +118,7 @@ def meeting_ballot_cast(*, voter: User, meeting: Meeting, choices: list[str]) ->
     _current_item(m)
     ballot = _open_ballot(m)
     if not CheckIn.objects.filter(meeting=m, user=voter).exists():
-        raise PermissionDenied(_("请先签到,签到后才能在会场投票。"))
+        raise PermissionDenied(_("请先签到，签到后才能在会场投票。"))
     return services_votes.ballot_cast(voter=voter, ballot=ballot, choices=choices)
 
 

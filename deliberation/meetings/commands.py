@@ -137,11 +137,11 @@ def save_minutes(user, mid, data):
 def confirm_minutes(user, mid, data):
     m = services.minutes_confirm(actor=user, meeting=_meeting(mid), role=str(data.get("role", "")))
     if m.minutes_locked:
-        message = _("会议纪要已确认。主持人和记录员都已确认,纪要已定稿,不能再修改。")
+        message = _("会议纪要已确认。主持人和记录员都已确认，纪要已定稿，不能再修改。")
     elif m.moderator_confirmed_at:
-        message = _("已以主持人身份确认会议纪要,还需记录员确认。")
+        message = _("已以主持人身份确认会议纪要，还需记录员确认。")
     else:
-        message = _("已以记录员身份确认会议纪要,还需主持人确认。")
+        message = _("已以记录员身份确认会议纪要，还需主持人确认。")
     return {"message": message}
 
 
@@ -226,13 +226,13 @@ def hand_count(user, mid, data):
         isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
         for k, v in votes.items()
     ):
-        raise ValidationError(_("votes 应为「选项: 票数」。"))
+        raise ValidationError(_("votes 应为「选项：票数」。"))
     voters = _int(data, "voters")
     ballot = meeting_votes.meeting_hand_count(
         actor=user, meeting=_meeting(mid), voters=voters, votes=votes
     )
     # Said back to the moderator: the room shows it (and says it aloud), as the receipt of a vote.
-    message = _("现场举手计票已录入:%(n)s 人举手表决。可重新录入以更正。") % {"n": voters}
+    message = _("现场举手计票已录入：%(n)s 人举手表决。可重新录入以更正。") % {"n": voters}
     return {"ballot_id": ballot.pk, "message": message}
 
 

@@ -50,7 +50,7 @@ async def _watch(hub, room: str, meeting_id: int) -> None:
 class MeetingConsumer(RoomConsumer):
     handlers = {name: f"cmd_{name}" for name in COMMANDS}
     revoked_message = _(
-        "您已不再是本议事厅的成员,不能继续留在会议室,连接已关闭。如有疑问,请联系议事厅负责人。"
+        "您已不再是本议事厅的成员，不能继续留在会议室，连接已关闭。如有疑问，请联系议事厅负责人。"
     )
 
     def authorize(self, user) -> str | None:

@@ -22,7 +22,9 @@ class MeetingForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     venue = forms.CharField(label=_("地点"), max_length=200)
-    is_hybrid = forms.BooleanField(label=_("线上线下同步(混合会议)"), required=False, initial=True)
+    is_hybrid = forms.BooleanField(
+        label=_("线上线下同步（混合会议）"), required=False, initial=True
+    )
     moderator = PersonChoice(label=_("主持人"), queryset=User.objects.none())
     recorder = PersonChoice(label=_("记录员"), queryset=User.objects.none())
     notice = forms.CharField(
@@ -32,7 +34,7 @@ class MeetingForm(forms.Form):
         max_length=5000,
     )
     proposals = forms.ModelMultipleChoiceField(
-        label=_("列入议程的议题(已受理)"),
+        label=_("列入议程的议题（已受理）"),
         queryset=Proposal.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -41,7 +43,7 @@ class MeetingForm(forms.Form):
         label=_("自由议程"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("每行一项;可在末尾写「|分钟」作为时间预算,例如:其他事项|15"),
+        help_text=_("每行一项；可在末尾写「|分钟」作为时间预算，例如：其他事项|15"),
     )
 
     def __init__(self, *args, hall: Hall, **kwargs):
@@ -65,7 +67,7 @@ class MeetingForm(forms.Form):
             title, _sep, budget = line.partition("|")
             budget = budget.strip()
             if budget and not (budget.isascii() and budget.isdigit()):
-                raise forms.ValidationError(_("时间预算应为分钟数:%(line)s") % {"line": line})
+                raise forms.ValidationError(_("时间预算应为分钟数：%(line)s") % {"line": line})
             items.append((title.strip(), int(budget) if budget else None))
         return items
 
@@ -78,7 +80,7 @@ class RescheduleForm(forms.Form):
     )
     venue = forms.CharField(label=_("地点"), max_length=200)
     reason = forms.CharField(
-        label=_("改期原因(成员会在通知里看到)"),
+        label=_("改期原因（成员会在通知里看到）"),
         max_length=200,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -86,7 +88,7 @@ class RescheduleForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label=_("取消原因(成员会在通知里看到)"),
+        label=_("取消原因（成员会在通知里看到）"),
         max_length=200,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -103,7 +105,7 @@ class AgendaAddForm(forms.Form):
     )
     title = forms.CharField(label=_("或者添加一项自由议程"), max_length=80, required=False)
     budget_minutes = forms.IntegerField(
-        label=_("时间预算(分钟,可不填)"), min_value=1, max_value=600, required=False
+        label=_("时间预算（分钟，可不填）"), min_value=1, max_value=600, required=False
     )
 
     def __init__(self, *args, proposals, **kwargs):
@@ -113,11 +115,11 @@ class AgendaAddForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("proposals") and not (data.get("title") or "").strip():
-            raise forms.ValidationError(_("请勾选议题,或填写自由议程的名称。"))
+            raise forms.ValidationError(_("请勾选议题，或填写自由议程的名称。"))
         return data
 
 
 class BudgetForm(forms.Form):
     budget_minutes = forms.IntegerField(
-        label=_("时间预算(分钟)"), min_value=1, max_value=600, required=False
+        label=_("时间预算（分钟）"), min_value=1, max_value=600, required=False
     )

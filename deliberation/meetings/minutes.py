@@ -1,4 +1,4 @@
-"""Assemble the minutes (会议纪要) of a closed meeting as Markdown.
+"""Assemble the minutes （会议纪要） of a closed meeting as Markdown.
 
 Sections: the meeting, attendance and quorum, each agenda item (who spoke, their stance and
 for how long, then the item's closed votes), and the recorder's notes.
@@ -57,14 +57,14 @@ def assemble_minutes(m: Meeting) -> str:
         "",
         f"- {_('议事厅')}:{m.hall.name}",
         f"- {_('时间')}:{_local(m.held_at)} — {_local(m.closed_at)}"
-        + (_("(原定 %(at)s)") % {"at": _local(m.starts_at)} if m.off_schedule else ""),
+        + (_("（原定 %(at)s）") % {"at": _local(m.starts_at)} if m.off_schedule else ""),
         f"- {_('地点')}:{m.venue}" + (f"({_('线上线下同步')})" if m.is_hybrid else ""),
         f"- {_('主持人')}:{m.moderator}",
         f"- {_('记录员')}:{m.recorder}",
         "",
         "## " + _("出席情况"),
         "",
-        _("应到 %(e)s 人,实到 %(p)s 人;法定人数 %(n)s 人(比例 %(f)s),%(met)s。")
+        _("应到 %(e)s 人，实到 %(p)s 人；法定人数 %(n)s 人（比例 %(f)s），%(met)s。")
         % {
             "e": att["electorate"],
             "p": att["present"],
@@ -82,18 +82,18 @@ def assemble_minutes(m: Meeting) -> str:
         + ("" if counted.get(c.user_id, True) else "(" + _("列席") + ")")
         for c in checkins
     ]
-    lines += [_("签到:") + (_("、").join(names) if names else _("无")), ""]
+    lines += [_("签到：") + (_("、").join(names) if names else _("无")), ""]
     stance_label = {s.value: str(s.label) for s in Stance}
     items = AgendaItem.objects.filter(meeting=m).select_related("proposal").order_by("order", "pk")
     for n, item in enumerate(items, start=1):
         lines += [f"## {_('议程')} {n}:{item.title}", ""]
         if item.proposal_id:
-            lines += [_("议题:#%(id)s %(t)s") % {"id": item.proposal_id, "t": item.proposal.title}]
+            lines += [_("议题：#%(id)s %(t)s") % {"id": item.proposal_id, "t": item.proposal.title}]
         if item.opened_at is None:
             lines += [_("本项未审议。"), ""]
             continue
         lines += [
-            _("审议时间:%(a)s — %(b)s")
+            _("审议时间：%(a)s — %(b)s")
             % {"a": _local(item.opened_at), "b": _local(item.closed_at)},
             "",
         ]
@@ -117,7 +117,7 @@ def assemble_minutes(m: Meeting) -> str:
         else:
             lines += [_("无人发言。"), ""]
         lines += ballot_lines(item)
-    lines += ["## " + _("记录员记录"), "", m.minutes_body.strip() or _("(无)"), ""]
+    lines += ["## " + _("记录员记录"), "", m.minutes_body.strip() or _("（无）"), ""]
     return "\n".join(lines)
 
 
@@ -139,7 +139,7 @@ def ballot_lines(item: AgendaItem) -> list[str]:
         lines += [
             f"### {_('表决')}:{b.title}",
             "",
-            _("方式:%(kind)s,%(secret)s;规则:%(rule)s;法定人数比例 %(f)s(以%(basis)s计)。")
+            _("方式：%(kind)s,%(secret)s；规则：%(rule)s；法定人数比例 %(f)s（以%(basis)s计）。")
             % {
                 "kind": BallotKind(b.kind).label,
                 "secret": _("无记名") if b.secret else _("记名"),
@@ -172,14 +172,14 @@ def ballot_lines(item: AgendaItem) -> list[str]:
         )
         lines += [
             "",
-            _("应到 %(e)s 人,到会 %(p)s 人;%(q)s(需 %(n)s 人)。")
+            _("应到 %(e)s 人，到会 %(p)s 人；%(q)s（需 %(n)s 人）。")
             % {
                 "e": o.get("electorate", b.electorate_size),
                 "p": o.get("present", "—"),
                 "q": _("达到法定人数") if o.get("quorum_met") else _("未达到法定人数"),
                 "n": o.get("quorum_needed", "—"),
             },
-            _("表决结果:**%(r)s**") % {"r": BallotResult(b.result).label if b.result else "—"},
+            _("表决结果：**%(r)s**") % {"r": BallotResult(b.result).label if b.result else "—"},
             "",
         ]
     return lines

@@ -18,7 +18,7 @@ from deliberation.models import Meeting, MeetingState
 from forum.models import NotificationKind
 from forum.notifications import notify
 
-# The day of the week after 周 ("Fri" in English).
+# The day of the week after 周（"Fri" in English）.
 WEEKDAYS = (
     pgettext_lazy("weekday", "一"),
     pgettext_lazy("weekday", "二"),
@@ -31,9 +31,9 @@ WEEKDAYS = (
 
 
 def when(at: datetime) -> str:
-    """E.g. 12月5日(周五)19:00, in the hall's time."""
+    """E.g. 12月5日（周五）19:00, in the hall's time."""
     local = timezone.localtime(at)
-    return _("%(m)d月%(d)d日(周%(w)s)%(t)s") % {
+    return _("%(m)d月%(d)d日（周%(w)s）%(t)s") % {
         "m": local.month,
         "d": local.day,
         "w": WEEKDAYS[local.weekday()],
@@ -58,7 +58,7 @@ def meeting_scheduled_notice(*, meeting: Meeting, actor=None) -> None:
     notify(
         recipients=_members(meeting),
         kind=NotificationKind.MEETING,
-        text=_("会议通知:「%(title)s」定于 %(when)s 在%(venue)s召开,请准时参加。")
+        text=_("会议通知：「%(title)s」定于 %(when)s 在%(venue)s召开，请准时参加。")
         % {"title": meeting.title, "when": when(meeting.starts_at), "venue": meeting.venue},
         actor=actor,
         url=meeting_url(meeting),
@@ -82,17 +82,17 @@ def meeting_changed_notice(
     }
     if change == "rescheduled":
         if was:
-            text = _("会议改期:「%(title)s」由 %(was)s 改为 %(when)s,在%(venue)s召开。") % values
+            text = _("会议改期：「%(title)s」由 %(was)s 改为 %(when)s，在%(venue)s召开。") % values
         else:
-            text = _("会议改期:「%(title)s」改为 %(when)s,在%(venue)s召开。") % values
+            text = _("会议改期：「%(title)s」改为 %(when)s，在%(venue)s召开。") % values
         key = f"meeting:{meeting.pk}:rescheduled:{_stamp(meeting.starts_at)}"
     elif change == "cancelled":
-        text = _("会议取消:原定 %(when)s 的「%(title)s」取消了。") % values
+        text = _("会议取消：原定 %(when)s 的「%(title)s」取消了。") % values
         key = f"meeting:{meeting.pk}:cancelled"
     else:
         raise ValueError(f"unknown meeting change {change!r}")
     if reason.strip():
-        text += _("原因:%(reason)s") % {"reason": reason.strip()}
+        text += _("原因：%(reason)s") % {"reason": reason.strip()}
     notify(
         recipients=_members(meeting),
         kind=NotificationKind.MEETING,
@@ -134,7 +134,7 @@ def meeting_reminders_send(*, now: datetime | None = None) -> list[Meeting]:
         created = notify(
             recipients=_members(meeting),
             kind=NotificationKind.MEETING_REMINDER,
-            text=_("开会提醒:%(day)s %(when)s「%(title)s」在%(venue)s召开,请准时参加。")
+            text=_("开会提醒：%(day)s %(when)s「%(title)s」在%(venue)s召开，请准时参加。")
             % {
                 "day": word,
                 "when": when(meeting.starts_at),

@@ -181,7 +181,7 @@ class Floor:
         return counts
 
     def queue(self) -> list[Speech]:
-        """The waiting hands in speaking order (南塘十三条, rules_of_order)."""
+        """The waiting hands in speaking order （南塘十三条，rules_of_order）."""
         return speaking_order(self.waiting(), self.last_stance())
 
     def next_position(self) -> int:
@@ -295,11 +295,11 @@ def checkins_of(m: Meeting) -> list[CheckIn]:
 
 
 def attendance_section(m: Meeting, checkins: list[CheckIn] | None = None) -> dict[str, Any]:
-    """应到, 实到 and the quorum: from the electorate kept when the meeting opened.
+    """应到，实到 and the quorum: from the electorate kept when the meeting opened.
 
     A meeting not yet opened (or opened before snapshots were kept) counts the hall's active
     members now. With a snapshot, someone who joined the hall after the meeting opened may
-    check in but attends without counting (列席, `elector: false`). Two queries either way."""
+    check in but attends without counting （列席，`elector: false`）. Two queries either way."""
     checkins = checkins_of(m) if checkins is None else checkins
     electors = elector_ids(m)
     if electors is None:
@@ -330,7 +330,7 @@ def attendance_section(m: Meeting, checkins: list[CheckIn] | None = None) -> dic
 
 @dataclass(frozen=True)
 class Attendance:
-    """应到, 实到 and the quorum of one meeting (the figures of lists: 台账, dashboard)."""
+    """应到，实到 and the quorum of one meeting (the figures of lists：台账，dashboard)."""
 
     electorate: int
     present: int
@@ -592,7 +592,7 @@ def upcoming_meetings(*, hall: Hall) -> QuerySet[Meeting]:
 
 
 def proposals_to_add(*, meeting: Meeting) -> QuerySet[Proposal]:
-    """Accepted proposals of the meeting's hall on no agenda now (可列入议程), newest first."""
+    """Accepted proposals of the meeting's hall on no agenda now （可列入议程），newest first."""
     return Proposal.objects.filter(hall_id=meeting.hall_id, state=ProposalState.ACCEPTED).order_by(
         "-created_at", "-pk"
     )
@@ -619,7 +619,7 @@ def roster(*, meeting: Meeting) -> list[dict[str, Any]]:
     return [person(m.user) for m in rows]
 
 
-# --- 待我处理 (community.needs) -------------------------------------------------------------------
+# --- 待我处理（community.needs） -------------------------------------------------------------------
 
 
 def needs_of(*, user, now: datetime) -> list[NeedItem]:

@@ -106,7 +106,7 @@ def _when(starts_at: datetime | None, errors: dict, *, missing: str) -> datetime
         starts_at = None
     if starts_at is None or starts_at.year > timezone.localdate().year + MAX_YEARS_AHEAD:
         errors["starts_at"] = [
-            _("开始时间太远了,请选择 %(n)s 年以内的时间。") % {"n": MAX_YEARS_AHEAD}
+            _("开始时间太远了，请选择 %(n)s 年以内的时间。") % {"n": MAX_YEARS_AHEAD}
         ]
         return None
     return starts_at
@@ -129,7 +129,7 @@ def _require_planning(m: Meeting) -> None:
     _require_not_closed(m)
     if m.state != MeetingState.SCHEDULED:
         raise ValidationError(
-            _("会议已经开始,不能再在会前安排议程。尚未审议的议程可由主持人在会议室里调整。")
+            _("会议已经开始，不能再在会前安排议程。尚未审议的议程可由主持人在会议室里调整。")
         )
 
 
@@ -171,7 +171,7 @@ def _close_current_item(m: Meeting, floor: Floor, items: list[AgendaItem]) -> No
     if m.current_item_id is None:
         return
     if selectors.open_ballot(m) is not None:
-        raise ValidationError(_("本项议程的表决还在进行,请先结束表决。"))
+        raise ValidationError(_("本项议程的表决还在进行，请先结束表决。"))
     now = timezone.now()
     speech = floor.speaker()
     if speech is not None:
@@ -196,7 +196,9 @@ def _check_proposal(proposal: Proposal, hall: Hall) -> None:
     if proposal.hall_id != hall.pk:
         raise ValidationError(_("议题「%(t)s」不属于本议事厅。") % {"t": proposal.title})
     if proposal.state != ProposalState.ACCEPTED:
-        raise ValidationError(_("只有已受理的议题可以列入议程:「%(t)s」。") % {"t": proposal.title})
+        raise ValidationError(
+            _("只有已受理的议题可以列入议程：「%(t)s」。") % {"t": proposal.title}
+        )
 
 
 def _add_item(
@@ -246,7 +248,7 @@ def meeting_schedule(
     proposals: list[Proposal] | None = None,
     free_items: list[tuple[str, int | None]] | None = None,
 ) -> Meeting:
-    """Schedule a meeting with its agenda; accepted proposals move to 列入议程; members are told."""
+    """Schedule a meeting with its agenda; accepted proposals move to 列入议程；members are told."""
     require(actor, "deliberation.schedule_meeting", hall)
     errors: dict[str, list[str]] = {}
     title, venue = title.strip(), venue.strip()
@@ -324,7 +326,7 @@ def _item_in(items: list[AgendaItem], item_id: int) -> AgendaItem:
 def _pending_in(items: list[AgendaItem], item_id: int) -> AgendaItem:
     item = _item_in(items, item_id)
     if item.state != AgendaItemState.PENDING:
-        raise ValidationError(_("这一项已经审议过或正在审议,不能更改。"))
+        raise ValidationError(_("这一项已经审议过或正在审议，不能更改。"))
     return item
 
 
@@ -403,7 +405,7 @@ def agenda_set_budget(
 def _reason(reason: str, errors: dict[str, list[str]]) -> str:
     reason = (reason or "").strip()
     if not reason:
-        errors["reason"] = [_("请写明原因,成员会在通知里看到。")]
+        errors["reason"] = [_("请写明原因，成员会在通知里看到。")]
     elif len(reason) > MAX_REASON_CHARS:
         errors["reason"] = [_("原因请写在 %(n)s 字以内。") % {"n": MAX_REASON_CHARS}]
     return reason
@@ -423,7 +425,7 @@ def meeting_reschedule(
     reason = _reason(reason, errors)
     starts_at = _when(starts_at, errors, missing=_("请填写新的开始时间。"))
     if starts_at is not None and starts_at <= timezone.now():
-        errors["starts_at"] = [_("新的开始时间已经过去了,请选择以后的时间。")]
+        errors["starts_at"] = [_("新的开始时间已经过去了，请选择以后的时间。")]
     if not venue:
         errors["venue"] = [_("请填写会议地点。")]
     too_long(Meeting, errors, venue=venue)
@@ -453,7 +455,7 @@ def meeting_reschedule(
 
 @transaction.atomic
 def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
-    """Cancel a scheduled meeting: its proposals go back to 已受理; every active member is told."""
+    """Cancel a scheduled meeting: its proposals go back to 已受理；every active member is told."""
     m = _lock(meeting, "meeting")
     require(actor, "deliberation.run_meeting", m)
     if m.state != MeetingState.SCHEDULED:
@@ -469,7 +471,7 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
                 proposal=item.proposal,
                 to=ProposalState.ACCEPTED,
                 actor=actor,
-                note=_("会议「%(t)s」取消,退回待下次会议") % {"t": m.title},
+                note=_("会议「%(t)s」取消，退回待下次会议") % {"t": m.title},
                 check_permission=False,
             )
     workflow.transition(m, MeetingState.CANCELLED, checkin_open=False)
@@ -489,7 +491,7 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
 # --- check-in
 @transaction.atomic
 def meeting_set_checkin(*, actor: User, meeting: Meeting, open: bool) -> Meeting:
-    """Open or close check-in (签到)."""
+    """Open or close check-in （签到）."""
     m = _lock(meeting, "meeting")
     require(actor, "deliberation.run_meeting", m)
     _require_not_closed(m)
@@ -520,7 +522,7 @@ def meeting_check_in(*, user: User, meeting: Meeting, token: str) -> CheckIn:
     if not m.checkin_open:
         raise ValidationError(_("签到尚未开放或已经结束。"))
     if not token or token != m.checkin_token:
-        raise PermissionDenied(_("签到二维码无效,请扫描会场的二维码。"))
+        raise PermissionDenied(_("签到二维码无效，请扫描会场的二维码。"))
     return _check_in(m, user, CheckInMethod.QR, user)
 
 
@@ -560,7 +562,7 @@ def meeting_open(*, actor: User, meeting: Meeting) -> Meeting:
     m = _lock(meeting, "meeting")
     require(actor, "deliberation.run_meeting", m)
     if m.state == MeetingState.CANCELLED:
-        raise ValidationError(_("会议已经取消,不能开会。"))
+        raise ValidationError(_("会议已经取消，不能开会。"))
     if m.state != MeetingState.SCHEDULED:
         raise ValidationError(_("会议已经开始或已经结束。"))
     electors = _snapshot_electorate(m)
@@ -587,7 +589,7 @@ def meeting_open_item(*, actor: User, meeting: Meeting, item_id: int | None = No
     if item_id is None:
         item = next((it for it in items if it.state == AgendaItemState.PENDING), None)
         if item is None:
-            raise ValidationError(_("没有下一项议程了,可以宣布散会。"))
+            raise ValidationError(_("没有下一项议程了，可以宣布散会。"))
     else:
         item = _item_in(items, item_id)
         if item.state != AgendaItemState.PENDING:
@@ -615,7 +617,7 @@ def meeting_open_item(*, actor: User, meeting: Meeting, item_id: int | None = No
 def meeting_close(*, actor: User, meeting: Meeting) -> Meeting:
     """Close the meeting: end the item, close check-in, assemble the minutes.
 
-    Items never opened go back to 已受理; deliberated proposals stay 议事中 until a vote.
+    Items never opened go back to 已受理；deliberated proposals stay 议事中 until a vote.
     """
     m = _lock(meeting, "meeting", "minutes")
     floor = selectors.read_floor(m)
@@ -634,7 +636,7 @@ def meeting_close(*, actor: User, meeting: Meeting) -> Meeting:
                 proposal=item.proposal,
                 to=ProposalState.ACCEPTED,
                 actor=actor,
-                note=_("会议「%(t)s」未审议,退回待下次会议") % {"t": m.title},
+                note=_("会议「%(t)s」未审议，退回待下次会议") % {"t": m.title},
                 check_permission=False,
             )
     workflow.transition(
@@ -659,24 +661,24 @@ def _check_limit(m: Meeting, floor: Floor, user: User, stance: str) -> None:
     limit = m.hall.speeches_per_item
     if floor.spoken_counts().get(user.pk, 0) >= limit:
         raise ValidationError(
-            _("每人每项议程最多发言 %(n)s 次,%(name)s 已经用完。") % {"n": limit, "name": user}
+            _("每人每项议程最多发言 %(n)s 次，%(name)s 已经用完。") % {"n": limit, "name": user}
         )
 
 
 @transaction.atomic
 def hand_raise(*, user: User, meeting: Meeting, stance: str) -> Speech:
-    """Raise a hand (举手) with a stance: for, against or a point of order."""
+    """Raise a hand （举手） with a stance: for, against or a point of order."""
     m = _lock(meeting, "floor")
     floor = selectors.read_floor(m)
     _expire(m, floor)
     require(user, "deliberation.raise_hand", m, _("只有本议事厅的成员可以举手发言。"))
     item_id = _require_item(m)
     if stance not in Stance.values:
-        raise ValidationError(_("请选择立场:赞成、反对或秩序问题。"))
+        raise ValidationError(_("请选择立场：赞成、反对或秩序问题。"))
     if not selectors.is_checked_in(meeting=m, user=user):
         raise ValidationError(_("请先签到再举手。"))
     if floor.hand_of(user.pk) is not None:
-        raise ValidationError(_("您已经举手了,请等待主持人安排。"))
+        raise ValidationError(_("您已经举手了，请等待主持人安排。"))
     _check_limit(m, floor, user, stance)
     speech = Speech.objects.create(
         meeting=m, item_id=item_id, user=user, stance=stance, position=floor.next_position()
@@ -729,7 +731,7 @@ def queue_reorder(*, actor: User, meeting: Meeting, order: list[int]) -> None:
         or sorted(order) != sorted(waiting)
         or len(set(order)) != len(order)
     ):
-        raise ValidationError(_("队列已经变化,请刷新后再调整。"))
+        raise ValidationError(_("队列已经变化，请刷新后再调整。"))
     changed = []
     for n, pk in enumerate(order, start=1):
         if waiting[pk].position != n:
@@ -758,7 +760,7 @@ def floor_give(*, actor: User, meeting: Meeting, speech_id: int | None = None) -
         if not any(s.pk == speech_id for s in order):
             raise ValidationError(_("这位发言人已不在队列中。"))
         raise ValidationError(
-            _("按议事规则(秩序问题优先、正反方轮流),下一位应由 %(name)s 发言。")
+            _("按议事规则（秩序问题优先、正反方轮流），下一位应由 %(name)s 发言。")
             % {"name": pick.user}
         )
     _check_limit(m, floor, pick.user, pick.stance)
@@ -802,7 +804,7 @@ def floor_extend(*, actor: User, meeting: Meeting, seconds: int = 60) -> Speech:
         )
     speech = floor.speaker()
     if speech is None:
-        raise ValidationError(_("现在没有人在发言(发言时间可能已到)。"))
+        raise ValidationError(_("现在没有人在发言（发言时间可能已到）。"))
     speech.deadline += timedelta(seconds=seconds)
     speech.extended_seconds += seconds
     speech.save(update_fields=["deadline", "extended_seconds"])
@@ -824,12 +826,12 @@ def minutes_save(*, actor: User, meeting: Meeting, body: str, base_version: int)
     m = _lock(meeting, "minutes")
     require(actor, "deliberation.write_minutes", m)
     if m.minutes_locked:
-        raise ValidationError(_("会议纪要已经确认,不能再修改。"))
+        raise ValidationError(_("会议纪要已经确认，不能再修改。"))
     if not isinstance(body, str) or len(body) > MAX_MINUTES_CHARS:
         raise ValidationError(_("会议记录过长。"))
     if base_version != m.minutes_version:
         raise ValidationError(
-            _("记录已被他人更新(版本 %(v)s),请刷新后再改。") % {"v": m.minutes_version}
+            _("记录已被他人更新（版本 %(v)s），请刷新后再改。") % {"v": m.minutes_version}
         )
     if body == m.minutes_body:
         return m
@@ -845,7 +847,7 @@ def minutes_save(*, actor: User, meeting: Meeting, body: str, base_version: int)
 
 @transaction.atomic
 def minutes_confirm(*, actor: User, meeting: Meeting, role: str) -> Meeting:
-    """Confirm (确认) the assembled minutes as moderator or recorder; both make them read-only."""
+    """Confirm （确认） the assembled minutes as moderator or recorder; both make them read-only."""
     m = _lock(meeting, "minutes")
     perms = {"moderator": "deliberation.run_meeting", "recorder": "deliberation.write_minutes"}
     if role not in perms:

@@ -122,7 +122,7 @@ def meeting_new(request, slug: str):
             else:
                 form.add_error(None, exc.messages)
         else:
-            messages.success(request, _("会议已安排,成员会在议事厅看到通知。"))
+            messages.success(request, _("会议已安排，成员会在议事厅看到通知。"))
             return redirect("meeting", pk=meeting.pk)
     return render(request, "deliberation/meetings/meeting_form.html", {"hall": hall, "form": form})
 
@@ -223,7 +223,7 @@ def meeting_checkin(request, pk: int, token: str):
         except (ValidationError, PermissionDenied) as exc:
             error = " ".join(getattr(exc, "messages", [str(exc)]))
         else:
-            messages.success(request, _("签到成功,欢迎参会!"))
+            messages.success(request, _("签到成功，欢迎参会！"))
             return redirect("meeting", pk=meeting.pk)
     return render(
         request,
@@ -377,11 +377,11 @@ def meeting_agenda_do(request, pk: int, op: str):
             )
         else:
             services.agenda_remove_item(**common, item_id=_post_int(request, "item_id"))
-            messages.success(request, _("已移出议程;如是议题,已退回「已受理」。"))
+            messages.success(request, _("已移出议程；如是议题，已退回「已受理」。"))
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])) or str(exc))
     except ObjectDoesNotExist:
-        messages.error(request, _("找不到这一项议程,可能已被移出。"))
+        messages.error(request, _("找不到这一项议程，可能已被移出。"))
     return redirect("meeting_agenda", pk=pk)
 
 
@@ -417,7 +417,7 @@ def meeting_reschedule(request, pk: int):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _("会议已改期,已通知全体成员。"))
+            messages.success(request, _("会议已改期，已通知全体成员。"))
             return redirect("meeting", pk=pk)
     return render(
         request,
@@ -446,7 +446,7 @@ def meeting_cancel(request, pk: int):
                 _form_errors(form, exc)
             else:
                 messages.success(
-                    request, _("会议已取消,已通知全体成员;议程上的议题已退回「已受理」。")
+                    request, _("会议已取消，已通知全体成员；议程上的议题已退回「已受理」。")
                 )
                 return redirect("meeting", pk=pk)
     return render(

@@ -68,7 +68,7 @@ def check(model: type[models.Model], frm: str, to: str) -> str:
     name = table.get((frm, to))
     if name is None:
         raise ValidationError(
-            _("%(what)s当前为「%(frm)s」,不能变为「%(to)s」。")
+            _("%(what)s当前为「%(frm)s」，不能变为「%(to)s」。")
             % {
                 "what": what,
                 "frm": choices(frm).label if frm in choices.values else frm,

@@ -1,4 +1,4 @@
-"""Meetings (议事会议): agenda, check-in, speaker queue with server-side timers, minutes."""
+"""Meetings （议事会议）：agenda, check-in, speaker queue with server-side timers, minutes."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ class Meeting(models.Model):
     )
     opened_at = models.DateTimeField(_("开会时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("散会时间"), null=True, blank=True)
-    # 应到: the active members when the meeting opened (their rows are MeetingElector); None for a
+    # 应到：the active members when the meeting opened (their rows are MeetingElector); None for a
     # meeting not yet opened, or opened before snapshots were kept (then counted live).
     electorate_size = models.PositiveIntegerField(_("应到人数"), null=True, blank=True)
     checkin_open = models.BooleanField(_("签到开放"), default=False)
@@ -106,7 +106,7 @@ class Meeting(models.Model):
 
     @property
     def off_schedule(self) -> bool:
-        """Opened on another day than scheduled, or an hour or more away from it (原定 is shown)."""
+        """Opened on another day than scheduled, or an hour or more away from it （原定 is shown）."""
         if self.opened_at is None:
             return False
         real, planned = timezone.localtime(self.opened_at), timezone.localtime(self.starts_at)
@@ -135,7 +135,7 @@ class AgendaItem(models.Model):
         on_delete=models.PROTECT,
         related_name="agenda_items",
     )
-    budget_minutes = models.PositiveSmallIntegerField(_("时间预算(分钟)"), null=True, blank=True)
+    budget_minutes = models.PositiveSmallIntegerField(_("时间预算（分钟）"), null=True, blank=True)
     state = models.CharField(
         _("状态"), max_length=10, choices=AgendaItemState.choices, default=AgendaItemState.PENDING
     )
@@ -161,7 +161,7 @@ class CheckInMethod(models.TextChoices):
 
 
 class CheckIn(models.Model):
-    """A person present at a meeting (签到), once each."""
+    """A person present at a meeting （签到），once each."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="checkins")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -198,7 +198,7 @@ class SpeechState(models.TextChoices):
 
 
 class Speech(models.Model):
-    """A raised hand (举手) and, once given the floor, the speech with its server deadline."""
+    """A raised hand （举手） and, once given the floor, the speech with its server deadline."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="speeches")
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="speeches")
@@ -258,9 +258,9 @@ class MinutesVersion(models.Model):
 
 
 class MeetingElector(models.Model):
-    """One person of a meeting's electorate (应到), as it stood when the meeting opened.
+    """One person of a meeting's electorate （应到），as it stood when the meeting opened.
 
-    Written once, at `meeting_open`; 应到, attendance and quorum of the meeting are computed from
+    Written once, at `meeting_open`；应到，attendance and quorum of the meeting are computed from
     these rows from then on, so members who join or leave later do not change its records."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="electors")

@@ -1,6 +1,6 @@
-"""Governance tasks (治理任务), their results (实施结果公开) and residents' evaluation (评议).
+"""Governance tasks （治理任务），their results （实施结果公开） and residents' evaluation （评议）.
 
-决议 → 落实 → 实施结果公开 → 评议 → 归档: a resolution that took effect is broken into tasks;
+决议 → 落实 → 实施结果公开 → 评议 → 归档：a resolution that took effect is broken into tasks;
 each task has one state machine (every move a `TaskEvent`), an owner who posts progress
 reports, optional weighted sub-tasks; when all tasks of a resolution are done a
 `ResultPublication` opens an evaluation round in which each resident of the place concerned
@@ -26,7 +26,7 @@ class TaskState(models.TextChoices):
 
 
 class GovernanceTask(models.Model):
-    """治理任务: one piece of a resolution's implementation, with an owner and a due date."""
+    """治理任务：one piece of a resolution's implementation, with an owner and a due date."""
 
     hall = models.ForeignKey(
         "community.Hall", verbose_name=_("议事厅"), on_delete=models.CASCADE, related_name="tasks"
@@ -77,7 +77,7 @@ class GovernanceTask(models.Model):
     state_reason = models.CharField(_("原因"), max_length=300, blank=True)
     # Used only when the task has no sub-tasks; otherwise progress derives from them.
     manual_progress = models.PositiveSmallIntegerField(
-        _("进度(%)"), default=0, validators=[MaxValueValidator(100)]
+        _("进度（%）"), default=0, validators=[MaxValueValidator(100)]
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -114,7 +114,7 @@ class GovernanceTask(models.Model):
         return self.state in (TaskState.PENDING, TaskState.IN_PROGRESS, TaskState.BLOCKED)
 
     def is_overdue(self, today=None) -> bool:
-        """督办: an open task past its due date (dates in the site's zone, Asia/Shanghai)."""
+        """督办：an open task past its due date (dates in the site's zone, Asia/Shanghai)."""
         today = today or timezone.localdate()
         return self.is_open and self.due_on < today
 
@@ -168,7 +168,7 @@ class TaskEvent(models.Model):
 
 
 class ProgressReport(models.Model):
-    """进展报告: the owner's (or a volunteer's) report on the task's timeline."""
+    """进展报告：the owner's (or a volunteer's) report on the task's timeline."""
 
     task = models.ForeignKey(GovernanceTask, on_delete=models.CASCADE, related_name="reports")
     author = models.ForeignKey(
@@ -180,7 +180,7 @@ class ProgressReport(models.Model):
     body = models.TextField(_("进展情况"), max_length=10000)
     body_html = models.TextField(blank=True, editable=False)
     # The task's progress when the report was posted.
-    progress = models.PositiveSmallIntegerField(_("当时进度(%)"), default=0)
+    progress = models.PositiveSmallIntegerField(_("当时进度（%）"), default=0)
     created_at = models.DateTimeField(_("报告时间"), default=timezone.now)
 
     class Meta:
@@ -214,11 +214,11 @@ class ProgressReportImage(models.Model):
 class ResultState(models.TextChoices):
     EVALUATING = "evaluating", _("评议中")
     ACCEPTED = "accepted", _("评议通过")
-    REOPENED = "reopened", _("不满意,重新落实")
+    REOPENED = "reopened", _("不满意，重新落实")
 
 
 class ResultPublication(models.Model):
-    """实施结果公开: the result of a resolution's tasks, on the notice board; one evaluation round.
+    """实施结果公开：the result of a resolution's tasks, on the notice board; one evaluation round.
 
     A resolution has one publication per round: when residents find a result unsatisfactory
     its tasks are reopened and, once done again, a new publication (round + 1) follows.
@@ -279,7 +279,7 @@ class Rating(models.TextChoices):
 
 
 class Evaluation(models.Model):
-    """满意度测评: one resident's rating of one published result (once each)."""
+    """满意度测评：one resident's rating of one published result (once each)."""
 
     result = models.ForeignKey(
         ResultPublication, on_delete=models.CASCADE, related_name="evaluations"

@@ -1,8 +1,8 @@
-"""Ballots (表决), who voted, what was voted, hand counts, proxies, resolutions and objections.
+"""Ballots （表决），who voted, what was voted, hand counts, proxies, resolutions and objections.
 
 Secrecy (docs/votes.md): *who voted* is `Participation` (voter, time); *what was voted* is
 `VoteRecord` (random UUID key, receipt code, choices) — it has no voter and no time, and no
-column of either table points at the other. A named (记名) ballot also keeps the choices on
+column of either table points at the other. A named （记名） ballot also keeps the choices on
 the participation row, which is public by design.
 """
 
@@ -64,7 +64,7 @@ class Ballot(models.Model):
     )
     secret = models.BooleanField(_("无记名投票"), default=True)
     results_live = models.BooleanField(
-        _("实时显示结果"), default=False, help_text=_("否则结束后才显示;无记名投票总是结束后显示")
+        _("实时显示结果"), default=False, help_text=_("否则结束后才显示；无记名投票总是结束后显示")
     )
     electorate_scope = models.CharField(
         _("投票范围"),
@@ -215,11 +215,11 @@ class Participation(models.Model):
     )
     at = models.DateTimeField(_("时间"), default=timezone.now)
     # Only for named ballots: the choices are public with the name. Always null when secret.
-    named_choices = models.JSONField(_("所投(记名)"), null=True, blank=True)
+    named_choices = models.JSONField(_("所投（记名）"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("投票记录(谁投了)")
-        verbose_name_plural = _("投票记录(谁投了)")
+        verbose_name = _("投票记录（谁投了）")
+        verbose_name_plural = _("投票记录（谁投了）")
         constraints = [
             models.UniqueConstraint(fields=["ballot", "user"], name="one_person_one_vote")
         ]
@@ -241,8 +241,8 @@ class VoteRecord(models.Model):
     choices = models.JSONField(_("所投"))  # list of option keys, or ["abstain"]
 
     class Meta:
-        verbose_name = _("选票(投了什么)")
-        verbose_name_plural = _("选票(投了什么)")
+        verbose_name = _("选票（投了什么）")
+        verbose_name_plural = _("选票（投了什么）")
         constraints = [
             models.UniqueConstraint(fields=["ballot", "receipt"], name="receipt_once_per_ballot")
         ]
@@ -252,7 +252,7 @@ class VoteRecord(models.Model):
 
 
 class HandCount(models.Model):
-    """In-person show of hands (举手表决) entered by the moderator; marked as such everywhere."""
+    """In-person show of hands （举手表决） entered by the moderator; marked as such everywhere."""
 
     ballot = models.OneToOneField(Ballot, on_delete=models.CASCADE, related_name="hand_count")
     voters = models.PositiveIntegerField(_("举手表决人数"))
@@ -276,7 +276,7 @@ class HandCount(models.Model):
 
 
 class ProxyAuthorization(models.Model):
-    """A named person authorised another to vote for them (代投) in one ballot."""
+    """A named person authorised another to vote for them （代投） in one ballot."""
 
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="proxies")
     grantor = models.ForeignKey(
@@ -298,7 +298,7 @@ class ProxyAuthorization(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
-    note = models.CharField(_("说明(如书面委托书)"), max_length=200, blank=True)
+    note = models.CharField(_("说明（如书面委托书）"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("委托投票")
@@ -313,7 +313,7 @@ class ProxyAuthorization(models.Model):
 
 
 class Resolution(models.Model):
-    """决议: a passed motion published on the notice board (居务公开栏) for the notice period."""
+    """决议：a passed motion published on the notice board （居务公开栏） for the notice period."""
 
     hall = models.ForeignKey(
         "community.Hall",

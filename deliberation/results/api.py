@@ -177,7 +177,7 @@ def _detail(request, pk: int, user) -> dict:
     "/results/{pk}",
     response=answers(ResultDetailOut, 404, 422),
     auth=None,
-    summary="A published result (实施结果公开) with its evaluation counts and tasks",
+    summary="A published result （实施结果公开） with its evaluation counts and tasks",
 )
 def get_result(request, pk: int):
     return _detail(request, pk, _viewer(request))
@@ -187,7 +187,7 @@ def get_result(request, pk: int):
     "/results/{pk}/evaluations",
     response=answers({201: ResultDetailOut}, 400, 401, 403, 404, 422),
     auth=AUTH,
-    summary="Rate a result: satisfied / basically / dissatisfied, once (评议)",
+    summary="Rate a result: satisfied / basically / dissatisfied, once （评议）",
 )
 def submit_evaluation(request, pk: int, payload: EvaluationIn):
     result = get_object_or_404(ResultPublication, pk=pk)
@@ -226,7 +226,7 @@ def list_results(
         refusal = ""
         if r.pk not in mine:
             if not r.is_open():
-                refusal = _("本轮评议已经结束,不能再评议。")
+                refusal = _("本轮评议已经结束，不能再评议。")
             elif not in_place:
                 refusal = _("您不在这项实施结果的评议范围内。")
         place = _("、").join(names.get(b, "?") for b in r.building_ids) or _("全小区")

@@ -1,10 +1,10 @@
-"""评议: residents rate a published result; when the period ends it is accepted or reopened.
+"""评议：residents rate a published result; when the period ends it is accepted or reopened.
 
-- `evaluation_submit`: one rating (满意 / 基本满意 / 不满意, optional comment) per resident of the
+- `evaluation_submit`: one rating （满意 / 基本满意 / 不满意，optional comment） per resident of the
   place, while the round is open. The database's unique constraint is the final word.
 - `evaluation_close`: at the end of the period. With at least `hall.evaluation_min_ratings`
   ratings and a 不满意 share strictly above `hall.dissatisfaction_threshold` the round is
-  REOPENED (the resolution's done tasks go back to in progress, the proposal to 落实中, heads
+  REOPENED (the resolution's done tasks go back to in progress, the proposal to 落实中，heads
   and owners are told); otherwise ACCEPTED (proposal 已办结 → 已评议 → 归档). A ledger entry
   `evaluation_closed` records the counts either way. Idempotent.
 - `settle_evaluations`: record the close of every round whose period ended (`close_evaluations`,
@@ -128,20 +128,20 @@ def evaluation_refusal(*, user, result: ResultPublication, now: datetime | None 
     if not getattr(user, "is_authenticated", False):
         return PermissionDenied, _("请先登录后再评议。")
     if now >= result.evaluation_ends_at:
-        return ValidationError, _("评议期已于 %(at)s 结束,不能再评议。") % {
+        return ValidationError, _("评议期已于 %(at)s 结束，不能再评议。") % {
             "at": bj_format(result.evaluation_ends_at)
         }
     if result.state != ResultState.EVALUATING:
-        return ValidationError, _("本轮评议已经结束,不能再评议。")
+        return ValidationError, _("本轮评议已经结束，不能再评议。")
     if not result.hall.memberships.filter(user=user, status=MembershipStatus.ACTIVE).exists():
-        return PermissionDenied, _("只有本议事厅的成员可以评议;请先申请加入议事厅。")
+        return PermissionDenied, _("只有本议事厅的成员可以评议；请先申请加入议事厅。")
     if not user.has_perm("deliberation.evaluate_result", result):
         return PermissionDenied, _(
-            "这项实施结果涉及%(place)s,只有住在那里的居民可以评议。"
-            "如果您的楼栋登记有误,请联系微家负责人。"
+            "这项实施结果涉及%(place)s，只有住在那里的居民可以评议。"
+            "如果您的楼栋登记有误，请联系微家负责人。"
         ) % {"place": place_label(result)}
     if Evaluation.objects.filter(result=result, user=user).exists():
-        return ValidationError, _("您已经评议过这项实施结果了,每人只能评议一次。")
+        return ValidationError, _("您已经评议过这项实施结果了，每人只能评议一次。")
     return None
 
 
@@ -170,7 +170,7 @@ def evaluation_submit(
         raise ValidationError(
             {
                 "comment": [
-                    _("意见不能超过 %(n)d 字(现在 %(m)d 字)。")
+                    _("意见不能超过 %(n)d 字（现在 %(m)d 字）。")
                     % {"n": COMMENT_MAX, "m": len(comment)}
                 ]
             }
@@ -182,7 +182,7 @@ def evaluation_submit(
                 result=locked, user=user, rating=rating, comment=comment, created_at=now
             )
     except IntegrityError:
-        raise ValidationError(_("您已经评议过这项实施结果了,每人只能评议一次。")) from None
+        raise ValidationError(_("您已经评议过这项实施结果了，每人只能评议一次。")) from None
     _mark_evaluated(locked)
     return created
 
@@ -208,7 +208,7 @@ def _mark_evaluated(result: ResultPublication) -> None:
     proposal_transition(
         proposal=proposal,
         to=ProposalState.EVALUATED,
-        note=_("已有 %(n)s 位居民评议,不满意占 %(pct)s%%,未超过重办比例;评议期结束后归档")
+        note=_("已有 %(n)s 位居民评议，不满意占 %(pct)s%%，未超过重办比例；评议期结束后归档")
         % {
             "n": total,
             "pct": (share(counts[Rating.DISSATISFIED], total) * 100).quantize(Decimal("0.1")),
@@ -260,8 +260,8 @@ def _close_locked(locked: ResultPublication, now: datetime) -> bool:
     proposal = resolution.proposal
     if reopen:
         note = _(
-            "评议不满意:第%(round)s轮评议中不满意占 %(pct)s%%(%(d)s/%(n)s),"
-            "超过 %(limit)s%%,重新落实"
+            "评议不满意：第%(round)s轮评议中不满意占 %(pct)s%%（%(d)s/%(n)s），"
+            "超过 %(limit)s%%，重新落实"
         ) % {
             "round": locked.round,
             "pct": percent,
@@ -293,7 +293,7 @@ def _close_locked(locked: ResultPublication, now: datetime) -> bool:
             proposal_transition(
                 proposal=proposal,
                 to=ProposalState.EVALUATED,
-                note=_("第%(round)s轮评议结束:%(n)s 人评议,不满意占 %(pct)s%%")
+                note=_("第%(round)s轮评议结束：%(n)s 人评议，不满意占 %(pct)s%%")
                 % {
                     "round": locked.round,
                     "n": total,
@@ -304,7 +304,7 @@ def _close_locked(locked: ResultPublication, now: datetime) -> bool:
         proposal_transition(
             proposal=proposal,
             to=ProposalState.ARCHIVED,
-            note=_("评议通过,归档"),
+            note=_("评议通过，归档"),
             check_permission=False,
         )
     ledger.ledger_append(

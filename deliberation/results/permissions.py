@@ -1,6 +1,6 @@
-"""Named permissions of published results (实施结果公开) and their evaluation (评议).
+"""Named permissions of published results （实施结果公开） and their evaluation （评议）.
 
-Anyone may read a published result (居务公开, like the notice board). Only active members of
+Anyone may read a published result （居务公开，like the notice board）. Only active members of
 the hall who live in the place the tasks concerned (the buildings frozen on the round, or the
 whole compound) may rate it — heads and federation admins included only if they live there:
 the rating is the residents' word on the result, not the organisers'. Heads and admins may

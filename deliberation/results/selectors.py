@@ -5,7 +5,7 @@ closes with (`effective_result`: accepted, or reopened when 不满意 is over th
 computed from the stored ratings; `close_evaluations` (cron) and the next write to the round
 (`evaluation.settle_rounds_of`) record it, with its ledger entry, once.
 
-Counts (满意 / 基本满意 / 不满意) while a round is open: the number of ratings is public, the
+Counts （满意 / 基本满意 / 不满意） while a round is open: the number of ratings is public, the
 breakdown is shown only to people who have already rated (so it cannot sway their rating) and
 to everyone once the round is closed. The same rule holds for heads, admins and the API.
 """
@@ -190,7 +190,7 @@ def certify_results(entries: Sequence[LedgerEntry], check: Checker) -> None:
                 check.same(e, "result", result.pk, "closed_at", p["closed_at"], live_at)
 
 
-# --- 待我处理 (community.needs) -------------------------------------------------------------------
+# --- 待我处理（community.needs） -------------------------------------------------------------------
 
 NEEDS_LIMIT = 10
 

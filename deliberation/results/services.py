@@ -1,7 +1,7 @@
-"""实施结果公开: publish a resolution's result when all its tasks are done (evaluation follows).
+"""实施结果公开：publish a resolution's result when all its tasks are done (evaluation follows).
 
 `result_publish_if_complete` is called by the task services (tasks sit above results) after a
-task reaches done or cancelled; it publishes at most one open round per resolution. Evaluation (评议) of a round
+task reaches done or cancelled; it publishes at most one open round per resolution. Evaluation （评议） of a round
 lives in deliberation/results/evaluation.py.
 """
 
@@ -73,7 +73,7 @@ def result_publish_if_complete(
 ) -> ResultPublication | None:
     """Publish the result if every task is done or cancelled (at least one done); else None.
 
-    Moves the proposal 落实中 → 已办结, appends `result_published` to the ledger and notifies
+    Moves the proposal 落实中 → 已办结，appends `result_published` to the ledger and notifies
     the residents of the place and the hall's heads. Idempotent: an open round is not repeated.
     """
     now = now or timezone.now()
@@ -109,7 +109,7 @@ def result_publish_if_complete(
             proposal=proposal,
             to=ProposalState.COMPLETED,
             actor=actor,
-            note=_("全部治理任务已完成,实施结果公开(第%(round)s轮)") % {"round": result.round},
+            note=_("全部治理任务已完成，实施结果公开（第%(round)s轮）") % {"round": result.round},
             check_permission=False,
         )
     entry = ledger.ledger_append(
@@ -134,7 +134,7 @@ def result_publish_if_complete(
     notify(
         recipients=recipients,
         kind=NotificationKind.RESULT,
-        text=_("“%(title)s”的实施结果已公开,欢迎在 %(days)s 天内评议。")
+        text=_("“%(title)s”的实施结果已公开，欢迎在 %(days)s 天内评议。")
         % {"title": locked.title, "days": hall.evaluation_days},
         actor=actor,
         url=result_url(result),
@@ -173,7 +173,7 @@ def result_summary_update(
         summary = f"{locked.summary.rstrip()}\n\n**{_('补充说明')}({stamp},{actor})**\n\n{text}"
     else:
         if locked.evaluations.exists():
-            raise ValidationError(_("已有居民评议,不能再改写实施结果说明,只能在后面补充说明。"))
+            raise ValidationError(_("已有居民评议，不能再改写实施结果说明，只能在后面补充说明。"))
         summary = text
     if len(summary) > SUMMARY_MAX:
         raise ValidationError(

@@ -1,4 +1,4 @@
-"""URLs of published results (实施结果公开) and their evaluation; included by deliberation/urls.py."""
+"""URLs of published results （实施结果公开） and their evaluation; included by deliberation/urls.py."""
 
 from django.urls import path
 

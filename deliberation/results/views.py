@@ -1,4 +1,4 @@
-"""Pages of published results (实施结果公开): the result, its evaluation (评议), a hall's list.
+"""Pages of published results （实施结果公开）：the result, its evaluation （评议），a hall's list.
 
 Rating is two steps, like casting a vote: pick a rating (big buttons), then a confirmation
 page that says a rating cannot be changed. Every write goes through the services.
@@ -35,13 +35,13 @@ from deliberation.results.services import result_summary_update
 
 class EvaluationForm(forms.Form):
     rating = forms.ChoiceField(
-        label=gettext_lazy("您对这项实施结果满意吗?"),
+        label=gettext_lazy("您对这项实施结果满意吗？"),
         choices=[(key, Rating(key).label) for key in RATINGS],
         widget=forms.RadioSelect,
         error_messages={"required": gettext_lazy("请选择“满意”“基本满意”或“不满意”中的一项。")},
     )
     comment = forms.CharField(
-        label=gettext_lazy("意见或建议(选填)"),
+        label=gettext_lazy("意见或建议（选填）"),
         required=False,
         max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX}),
@@ -53,7 +53,7 @@ class SummaryForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("内容"),
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=gettext_lazy("支持 Markdown(如 **加粗**、- 列表)。"),
+        help_text=gettext_lazy("支持 Markdown（如 **加粗**、- 列表）。"),
     )
     append = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -157,7 +157,7 @@ def result_evaluate(request, pk: int):
         return redirect("result", pk=result.pk)
     messages.success(
         request,
-        _("谢谢您!您的评议(%(rating)s)已提交,下面是目前的评议情况。")
+        _("谢谢您！您的评议（%(rating)s）已提交，下面是目前的评议情况。")
         % {"rating": Rating(rating).label},
     )
     return redirect(reverse("result", args=[result.pk]) + "#counts")

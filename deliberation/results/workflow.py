@@ -1,4 +1,4 @@
-"""The state machine of a result round (评议轮次) in one table; only the results part moves it.
+"""The state machine of a result round （评议轮次） in one table; only the results part moves it.
 
 `ResultPublication.state` moves through `result_transition` (services of deliberation/results:
 closing a round at the end of its period, or ending it early when a head reopens a task);
@@ -31,7 +31,7 @@ def _move(result: ResultPublication, to: str, fields: dict[str, Any]) -> None:
     frm = result.state
     if (frm, to) not in TRANSITIONS:
         raise ValidationError(
-            _("评议轮次当前为「%(frm)s」,不能变为「%(to)s」。")
+            _("评议轮次当前为「%(frm)s」，不能变为「%(to)s」。")
             % {
                 "frm": S(frm).label if frm in S.values else frm,
                 "to": S(to).label if to in S.values else to,

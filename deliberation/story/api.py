@@ -1,4 +1,4 @@
-"""/api/v1/ endpoint of the story of a proposal (全流程追溯), as JSON steps."""
+"""/api/v1/ endpoint of the story of a proposal （全流程追溯），as JSON steps."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class LedgerRefOut(Schema):
 class StepOut(Schema):
     key: str
     title: str
-    state: str  # done | current | pending (尚未进行)
+    state: str  # done | current | pending （尚未进行）
     state_label: str
     at: datetime | None
     url: str | None
@@ -46,7 +46,7 @@ class StoryOut(Schema):
     auth=None,
     response=answers(StoryOut, 404, 422),
     url_name="proposal_story_json",
-    summary="The whole story of a proposal (全流程追溯): its steps in order, each with its "
+    summary="The whole story of a proposal （全流程追溯）：its steps in order, each with its "
     "state (done / current / pending), time, link, details and ledger entries",
 )
 def story(request, pk: int):

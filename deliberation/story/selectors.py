@@ -1,9 +1,9 @@
-"""Read the whole story (全流程追溯) of a proposal in a constant number of queries.
+"""Read the whole story （全流程追溯） of a proposal in a constant number of queries.
 
 `proposal_story(user=, pk=)` returns a `Story`: the proposal and its steps in the order the
 issue goes through them (domain.md, "The flow of one issue"). Each step is plain data — the
 page renders it, the API serialises it — with its state (done / current / pending), its
-time, a link to its own page and the ledger entries (台账链) that record it.
+time, a link to its own page and the ledger entries （台账链） that record it.
 
 Visibility follows the pages each step links to: the proposal's own rule (forum.selectors),
 ballot counts only when the ballot shows them (`Ballot.results_visible`: a secret ballot
@@ -188,7 +188,7 @@ def _effective(proposal: Proposal, data: dict[str, Any]) -> None:
         was_open = b.state == BallotState.OPEN
         vote_selectors.effective_ballot(b, now)
         if was_open and b.state == BallotState.CLOSED and proposal.state == S.DELIBERATING:
-            # Shown as the close will record it (forum.workflow: 议事中 → 已表决).
+            # Shown as the close will record it (forum.workflow：议事中 → 已表决).
             proposal.state = S.VOTED
             proposal.outcome = vote_workflow.PROPOSAL_OUTCOME[b.result]
     for r in data["resolutions"]:
@@ -384,7 +384,7 @@ def _build(user, proposal: Proposal, d: dict[str, Any]) -> Story:
             url=proposal_url,
             summary=_("%(name)s 发布议题") % {"name": proposal.author}
             if proposal.published_at
-            else _("草稿,尚未发布"),
+            else _("草稿，尚未发布"),
             data={
                 "author": str(proposal.author),
                 "brand": proposal.brand.name if proposal.brand else "",
@@ -405,7 +405,7 @@ def _build(user, proposal: Proposal, d: dict[str, Any]) -> Story:
             state=DONE if crossed or progress >= 2 else (CURRENT if progress == 1 else PENDING),
             at=crossed.at if crossed else d["seconds"]["first"],
             url=proposal_url,
-            summary=_("%(n)d 人附议(门槛 %(t)d 人)") % {"n": n_seconds, "t": threshold},
+            summary=_("%(n)d 人附议（门槛 %(t)d 人）") % {"n": n_seconds, "t": threshold},
             data={
                 "count": n_seconds,
                 "threshold": threshold,
@@ -510,7 +510,7 @@ def _build(user, proposal: Proposal, d: dict[str, Any]) -> Story:
     steps.append(
         Step(
             key="meeting",
-            title=_("列入议程,会议审议"),
+            title=_("列入议程，会议审议"),
             state=DONE
             if item is not None and item.closed_at
             else (CURRENT if item is not None else PENDING),

@@ -1,4 +1,4 @@
-"""The story page of a proposal (全流程追溯): every step from posting to evaluation."""
+"""The story page of a proposal （全流程追溯）：every step from posting to evaluation."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from deliberation.story.selectors import proposal_story
 def story_page(request, pk: int):
     story = proposal_story(user=request.user, pk=pk)
     if story is None:
-        raise Http404(_("没有这个议题,或您无权查看。"))
+        raise Http404(_("没有这个议题，或您无权查看。"))
     return render(
         request,
         "deliberation/story/story.html",

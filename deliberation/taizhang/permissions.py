@@ -1,4 +1,4 @@
-"""Who may export the 台账: the hall's head (微家负责人) and the federation admins over it."""
+"""Who may export the 台账：the hall's head （微家负责人） and the federation admins over it."""
 
 import rules
 

@@ -1,4 +1,4 @@
-"""The lists of the 台账: one function per sheet, `(headers, rows)` for a hall and a month.
+"""The lists of the 台账：one function per sheet, `(headers, rows)` for a hall and a month.
 
 Values are plain Python: `str`, `int`, naive local `datetime`/`date` (Asia/Shanghai, the
 site's zone), `Percent` (a share 0..1) or `None` (empty cell). The xlsx and CSV writers
@@ -7,8 +7,8 @@ however many rows the month has.
 
 Which rows belong to a month (docs/taizhang.md, "The month"): the relevant moment falls in
 [first day 00:00, first day of the next month 00:00) in Asia/Shanghai —
-议题 posted (published_at), 会议 held (opened_at, else the scheduled starts_at), 表决 closed (closed_at),
-决议 published (published_at); 任务 are those active in the month: created before its end
+议题 posted (published_at)，会议 held (opened_at, else the scheduled starts_at)，表决 closed (closed_at),
+决议 published (published_at)；任务 are those active in the month: created before its end
 and not finished (done or cancelled) before its start.
 """
 
@@ -74,14 +74,16 @@ class Month:
         found = MONTH_RE.match(text or "")
         if not found:
             raise ValidationError(
-                _("月份格式应为 YYYY-MM,例如 2026-10(收到:“%(text)s”)。") % {"text": text or ""}
+                _("月份格式应为 YYYY-MM，例如 2026-10（收到：“%(text)s”）。") % {"text": text or ""}
             )
         year, month = int(found.group(1)), int(found.group(2))
         if not 1 <= month <= 12:
-            raise ValidationError(_("月份应在 01 到 12 之间(收到:“%(text)s”)。") % {"text": text})
+            raise ValidationError(
+                _("月份应在 01 到 12 之间（收到：“%(text)s”）。") % {"text": text}
+            )
         if not 2000 <= year <= 2999:
             raise ValidationError(
-                _("年份应在 2000 到 2999 之间(收到:“%(text)s”)。") % {"text": text}
+                _("年份应在 2000 到 2999 之间（收到：“%(text)s”）。") % {"text": text}
             )
         return cls(year, month)
 
@@ -219,10 +221,10 @@ MEETING_HEADERS = [
 
 def meeting_rows(hall: Hall, month: Month, *, today: date | None = None) -> Table:
     """Meetings held in the month (when they really opened; the scheduled start for one not
-    yet opened or cancelled), with attendance (签到) and the agenda.
+    yet opened or cancelled), with attendance （签到） and the agenda.
 
-    开始时间 is when the meeting opened; 原定时间 the scheduled start, when it was on another
-    day or an hour or more away. 应到人数, 实到人数 and the quorum come from the electorate kept
+    开始时间 is when the meeting opened；原定时间 the scheduled start, when it was on another
+    day or an hour or more away. 应到人数，实到人数 and the quorum come from the electorate kept
     when the meeting opened (meetings.selectors.attendance_of): they do not change when members
     join or leave later. A meeting opened before snapshots were kept counts the hall's active
     members at the time of export.
@@ -347,7 +349,7 @@ def _objection_text(i: int, o: Objection) -> str:
         answer = _("待答复")
     else:
         verdict = _("异议成立") if o.upheld else _("异议不成立")
-        answer = _("%(verdict)s,答复:%(answer)s") % {"verdict": verdict, "answer": o.answer}
+        answer = _("%(verdict)s，答复：%(answer)s") % {"verdict": verdict, "answer": o.answer}
     return f"{i}. {o.reason}\n   {answer}"
 
 
@@ -492,14 +494,14 @@ SHEET_LABELS = {
 }
 
 SHEETS: list[Sheet] = [
-    Sheet("proposals", "议题", gettext_lazy("发布(开始征集附议)时间在本月的议题"), proposal_rows),
+    Sheet("proposals", "议题", gettext_lazy("发布（开始征集附议）时间在本月的议题"), proposal_rows),
     Sheet("meetings", "会议", gettext_lazy("开始时间在本月的议事会议及签到情况"), meeting_rows),
-    Sheet("ballots", "表决", gettext_lazy("在本月结束计票的表决(只列票数)"), ballot_rows),
+    Sheet("ballots", "表决", gettext_lazy("在本月结束计票的表决（只列票数）"), ballot_rows),
     Sheet("resolutions", "决议", gettext_lazy("在本月公示的决议及其异议和答复"), resolution_rows),
     Sheet(
         "tasks",
         "任务",
-        gettext_lazy("本月内处于落实中的治理任务(本月底前创建,且未在本月前完成或取消)"),
+        gettext_lazy("本月内处于落实中的治理任务（本月底前创建，且未在本月前完成或取消）"),
         task_rows,
     ),
 ]

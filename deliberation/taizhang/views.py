@@ -21,7 +21,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _hall(request, slug: str) -> Hall:
-    """The hall, if the user may export its 台账 (checked here, server-side, for every URL)."""
+    """The hall, if the user may export its 台账（checked here, server-side, for every URL）."""
     hall = get_object_or_404(Hall.objects.select_related("compound__community__street"), slug=slug)
     if not request.user.has_perm("deliberation.export_taizhang", hall):
         raise PermissionDenied(_("只有微家负责人或妇联管理员可以导出台账。"))

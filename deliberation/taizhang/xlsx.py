@@ -124,8 +124,8 @@ def write_info(ws: Worksheet, hall: Hall, month: Month, tables, now: datetime) -
         ("所属", f"{community.street.name} {community.name} {compound.name}"),
         ("月份", month.label),
         ("导出时间", local(now)),
-        ("时区", "所有日期时间均为北京时间(Asia/Shanghai)"),
-        ("表决", "表决表只列票数;不含任何人投了什么,无记名表决也无从关联到个人。"),
+        ("时区", "所有日期时间均为北京时间（Asia/Shanghai）"),
+        ("表决", "表决表只列票数；不含任何人投了什么，无记名表决也无从关联到个人。"),
     ]:
         ws.append([label, value])
     ws["B5"].number_format = DATETIME_FORMAT

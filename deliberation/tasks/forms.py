@@ -10,7 +10,7 @@ from community.models import Building, Hall, MembershipStatus, ServiceBrand, Use
 from community.roles import Role
 from forum.forms import MultipleFileField, MultipleFileInput
 
-# Roles that make someone a member (微家成员) and so eligible to own or help with a task.
+# Roles that make someone a member （微家成员） and so eligible to own or help with a task.
 MEMBER_ROLES = [r for r in Role.values if r != Role.RESIDENT]
 
 
@@ -63,7 +63,7 @@ class TaskForm(forms.Form):
     )
     brand = forms.ModelChoiceField(
         label=_("服务品牌"), queryset=ServiceBrand.objects.none(), required=False,
-        empty_label=_("(不选)"),
+        empty_label=_("（不选）"),
     )  # fmt: skip
     owner = PersonChoiceField(
         label=_("执行负责人"), queryset=User.objects.none(), empty_label=_("请选择")
@@ -75,17 +75,17 @@ class TaskForm(forms.Form):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
     )
     building = forms.ModelChoiceField(
-        label=_("地点(楼栋/网格)"), queryset=Building.objects.none(), required=False,
+        label=_("地点（楼栋/网格）"), queryset=Building.objects.none(), required=False,
         empty_label=_("全小区"),
     )  # fmt: skip
     due_on = forms.DateField(
         label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     subtasks = forms.CharField(
-        label=_("子任务(可选)"),
+        label=_("子任务（可选）"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("清理池底 | 2\n更换水泵 | 3")}),
-        help_text=_("每行一项,“名称 | 权重”;进度按已完成的权重计算。不填则手动填写进度。"),
+        help_text=_("每行一项，“名称 | 权重”；进度按已完成的权重计算。不填则手动填写进度。"),
     )
 
     def __init__(self, *args, hall: Hall, with_subtasks: bool = True, **kwargs):
@@ -119,11 +119,11 @@ class ReportForm(forms.Form):
         help_text=_("支持 Markdown。写清做了什么、还差什么。"),
     )
     progress = forms.IntegerField(
-        label=_("当前进度(%)"), required=False, min_value=0, max_value=100,
+        label=_("当前进度（%）"), required=False, min_value=0, max_value=100,
         help_text=_("没有子任务的任务在这里填写进度。"),
     )  # fmt: skip
     images = MultipleFileField(
-        label=_("现场照片(最多 6 张)"),
+        label=_("现场照片（最多 6 张）"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
         help_text=_("照片的位置等隐私信息会被自动去除。"),
@@ -141,4 +141,4 @@ class SubTaskForm(forms.Form):
 
 
 class ProgressForm(forms.Form):
-    progress = forms.IntegerField(label=_("当前进度(%)"), min_value=0, max_value=100)
+    progress = forms.IntegerField(label=_("当前进度（%）"), min_value=0, max_value=100)

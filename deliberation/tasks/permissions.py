@@ -3,11 +3,11 @@
 The object is a GovernanceTask (which has `.hall`) or, for creating and listing, a Hall.
 
 Who does what (docs/tasks.md):
-- a head (微家负责人) or a federation admin creates, edits, cancels and reopens tasks;
-- the task's owner (执行负责人) moves it (start, block, unblock, complete), plans its
+- a head （微家负责人） or a federation admin creates, edits, cancels and reopens tasks;
+- the task's owner （执行负责人） moves it (start, block, unblock, complete), plans its
   sub-tasks and sets its progress; a head or an admin can stand in;
 - the owner and the task's volunteers post progress reports and tick sub-tasks;
-- everyone may read tasks: implementation is public (居务公开), like the notice board.
+- everyone may read tasks: implementation is public （居务公开），like the notice board.
 
 Owner and volunteers act only while they are still active residents of the hall.
 """

@@ -1,7 +1,7 @@
-"""Reads of governance tasks: lists with filters, one task with its timeline, 督办 (overdue).
+"""Reads of governance tasks: lists with filters, one task with its timeline，督办（overdue）.
 
 Selectors own select_related/prefetch so the pages, the API and the reminders read the same
-rows with a constant number of queries. Tasks are public (居务公开): `user` is taken so the
+rows with a constant number of queries. Tasks are public （居务公开）：`user` is taken so the
 visibility rule can change in one place.
 """
 
@@ -59,7 +59,7 @@ def tasks_filtered(
     brand: int | None = None,
     today: date | None = None,
 ) -> QuerySet[GovernanceTask]:
-    """The hall's tasks, filtered by state, overdue (督办) and brand; what needs attention first.
+    """The hall's tasks, filtered by state, overdue （督办） and brand; what needs attention first.
 
     Open tasks (pending, in progress, blocked) come first, soonest due first — so the overdue
     lead; then the finished ones (done, cancelled), the most recently done first, so last
@@ -111,7 +111,7 @@ def tasks_of_hall(
 def overdue_tasks(
     *, hall: Hall, today: date | None = None, limit: int | None = None
 ) -> list[GovernanceTask]:
-    """督办: the hall's open tasks past their due date, most overdue first (the first `limit`)."""
+    """督办：the hall's open tasks past their due date, most overdue first (the first `limit`)."""
     today = today or timezone.localdate()
     qs = _base().filter(hall=hall, state__in=OPEN_STATES, due_on__lt=today).order_by("due_on", "pk")
     return decorate(list(qs[:limit] if limit else qs), today)
@@ -140,7 +140,7 @@ def task_detail(*, pk: int, today: date | None = None) -> GovernanceTask:
 
 
 def latest_result(*, resolution_id: int) -> ResultPublication | None:
-    """The newest result round (实施结果公开) of a resolution, if any."""
+    """The newest result round （实施结果公开） of a resolution, if any."""
     return ResultPublication.objects.filter(resolution_id=resolution_id).order_by("-round").first()
 
 
@@ -170,7 +170,7 @@ def task_timeline(*, task: GovernanceTask) -> list[TimelineEntry]:
     return entries
 
 
-# --- 待我处理 (community.needs) -------------------------------------------------------------------
+# --- 待我处理（community.needs） -------------------------------------------------------------------
 
 NEEDS_LIMIT = 10
 

@@ -1,4 +1,4 @@
-"""Writes of governance tasks (治理任务): one function per use case; pages and the API call these.
+"""Writes of governance tasks （治理任务）：one function per use case; pages and the API call these.
 
 Each function is keyword-only and atomic: it locks the task, checks the permission
 (PermissionDenied with a Chinese message), validates (ValidationError, which changes nothing),
@@ -143,7 +143,7 @@ def _check_people(hall: Hall, owner: User | None, volunteers: Sequence[User], er
     if owner is None:
         errors["owner"] = _("请选择执行负责人。")
     elif not owner.is_active or not is_member(owner, hall):
-        errors["owner"] = _("执行负责人必须是本议事厅的在册成员(微家成员或志愿者)。")
+        errors["owner"] = _("执行负责人必须是本议事厅的在册成员（微家成员或志愿者）。")
     people = {}
     for v in volunteers or ():
         if owner is not None and v.pk == owner.pk:
@@ -177,11 +177,11 @@ def _clean_subtasks(subtasks, errors) -> list[tuple[str, int]]:
             title, weight = item
             weight = int(weight)
         except (TypeError, ValueError):
-            errors["subtasks"] = _("子任务应为“名称 | 权重”,权重是 1 到 100 的整数。")
+            errors["subtasks"] = _("子任务应为“名称 | 权重”，权重是 1 到 100 的整数。")
             return []
         title = (title or "").strip()
         if not title or len(title) > MAX_TITLE:
-            errors["subtasks"] = _("子任务名称不能为空,也不能超过 80 个字。")
+            errors["subtasks"] = _("子任务名称不能为空，也不能超过 80 个字。")
             return []
         if not 1 <= weight <= 100:
             errors["subtasks"] = _("子任务的权重应在 1 到 100 之间。")
@@ -229,7 +229,7 @@ def task_create(
     if resolution.state != ResolutionState.EFFECTIVE:
         raise ValidationError(_("只有已生效的决议才能分解为治理任务。"))
     if _result_blocks_new_tasks(resolution):
-        raise ValidationError(_("这项决议的实施结果已经公开,不能再添加任务。"))
+        raise ValidationError(_("这项决议的实施结果已经公开，不能再添加任务。"))
     errors: dict[str, str] = {}
     title = _clean_text(
         title, field="title", label=_("任务名称"), required=True, limit=MAX_TITLE, errors=errors
@@ -274,13 +274,13 @@ def task_create(
             proposal=proposal,
             to=ProposalState.IMPLEMENTING,
             actor=actor,
-            note=_("决议已分解为治理任务,开始落实"),
+            note=_("决议已分解为治理任务，开始落实"),
             check_permission=False,
         )
     _notify(
         task,
         [owner],
-        _("您被指定为治理任务“%(title)s”的执行负责人,完成期限 %(due)s。")
+        _("您被指定为治理任务“%(title)s”的执行负责人，完成期限 %(due)s。")
         % {"title": title, "due": due_on.isoformat()},
         actor,
     )
@@ -405,17 +405,17 @@ def task_move(
     """Start, block, unblock, complete, cancel or reopen a task (workflow.task_transition)."""
     now = now or timezone.now()
     if action not in ACTIONS:
-        raise ValidationError(_("未知的操作:%(a)s") % {"a": action})
+        raise ValidationError(_("未知的操作：%(a)s") % {"a": action})
     to, perm, needs_reason = ACTIONS[action]
     # The resolution's rounds before the task (deliberation.locks); one past its end closes first.
     evaluation.settle_rounds_of(resolution_id=task.resolution_id, now=now)
     locked = _lock(task)
     _require(actor, perm, locked)
     frm = locked.state
-    # The names tell apart two moves into 进行中 (start/unblock/reopen) and keep each to its door.
+    # The names tell apart two moves into 进行中（start/unblock/reopen） and keep each to its door.
     expected_from = {"start": T.PENDING, "unblock": T.BLOCKED, "reopen": T.DONE}.get(action)
     if expected_from is not None and frm != expected_from:
-        raise ValidationError(_("任务当前为“%(frm)s”,不能执行这个操作。") % {"frm": T(frm).label})
+        raise ValidationError(_("任务当前为“%(frm)s”，不能执行这个操作。") % {"frm": T(frm).label})
     note = (note or "").strip()
     if needs_reason and not note:
         raise ValidationError({"note": _("请填写原因。")})
@@ -436,11 +436,11 @@ def _reopen_checks(task: GovernanceTask, *, now: datetime) -> None:
     latest = ResultPublication.objects.filter(resolution_id=task.resolution_id).order_by("-round")
     latest = latest.first()
     if latest is not None and latest.state == ResultState.ACCEPTED:
-        raise ValidationError(_("这项决议的实施结果已经评议通过,不能重新打开任务。"))
+        raise ValidationError(_("这项决议的实施结果已经评议通过，不能重新打开任务。"))
 
 
 def _reopen_effects(task: GovernanceTask, *, actor, note: str, now: datetime) -> None:
-    """A reopened task takes the resolution back to 落实中: its open result round ends."""
+    """A reopened task takes the resolution back to 落实中：its open result round ends."""
     evaluation.rounds_end_early(
         resolution_id=task.resolution_id, actor=actor, task_id=task.pk, now=now
     )
@@ -475,14 +475,14 @@ def reopen_after_evaluation(*, result: ResultPublication, note: str, text: str, 
     notify(
         recipients=owners.values(),
         kind=NotificationKind.TASK,
-        text=_("您负责的任务已重新打开:") + text,
+        text=_("您负责的任务已重新打开：") + text,
         url=evaluation.result_url(result),
     )
 
 
 def _notify_move(task: GovernanceTask, *, action: str, actor, note: str) -> None:
     label = T(task.state).label
-    text = _("治理任务“%(title)s”状态变为:%(state)s") % {"title": task.title, "state": label}
+    text = _("治理任务“%(title)s”状态变为：%(state)s") % {"title": task.title, "state": label}
     if note:
         text += _("(%(note)s)") % {"note": note}
     if action in ("block", "complete"):
@@ -521,7 +521,7 @@ def task_reopen(*, actor, task, note: str = "", now=None):
 def _require_open(task: GovernanceTask) -> None:
     if not task.is_open:
         raise ValidationError(
-            _("任务状态为“%(state)s”,不能再修改进度。") % {"state": T(task.state).label}
+            _("任务状态为“%(state)s”，不能再修改进度。") % {"state": T(task.state).label}
         )
 
 
@@ -589,7 +589,7 @@ def task_set_progress(*, actor: User, task: GovernanceTask, progress: int) -> Go
 
 def _check_manual_progress(task: GovernanceTask, progress) -> None:
     if task.subtasks.exists():
-        raise ValidationError({"progress": _("这个任务有子任务,进度按子任务的完成情况自动计算。")})
+        raise ValidationError({"progress": _("这个任务有子任务，进度按子任务的完成情况自动计算。")})
     try:
         value = int(progress)
     except (TypeError, ValueError):
@@ -640,7 +640,7 @@ def _task_report_insert(
     locked = _lock(task)
     _require(actor, "deliberation.report_task_progress", locked)
     if locked.state == T.CANCELLED:
-        raise ValidationError(_("任务已取消,不能再报告进展。"))
+        raise ValidationError(_("任务已取消，不能再报告进展。"))
     errors: dict[str, str] = {}
     body = _clean_text(
         body, field="body", label=_("进展情况"), required=True, limit=MAX_TEXT, errors=errors
@@ -669,7 +669,7 @@ def _task_report_insert(
     _notify(
         locked,
         recipients,
-        _("治理任务“%(title)s”有新的进展报告(进度 %(p)d%%)。")
+        _("治理任务“%(title)s”有新的进展报告（进度 %(p)d%%）。")
         % {"title": locked.title, "p": report.progress},
         actor,
     )
@@ -717,12 +717,12 @@ def task_remind(*, task: GovernanceTask, kind: str, today: date, now: datetime) 
             if not 0 <= days <= locked.hall.task_due_soon_days:
                 return False
             if days == 0:
-                text = _("督办提醒:治理任务“%(title)s”今天(%(due)s)到期。") % {
+                text = _("督办提醒：治理任务“%(title)s”今天（%(due)s）到期。") % {
                     "title": locked.title,
                     "due": locked.due_on.isoformat(),
                 }
             else:
-                text = _("督办提醒:治理任务“%(title)s”将于 %(due)s 到期(还有 %(n)d 天)。") % {
+                text = _("督办提醒：治理任务“%(title)s”将于 %(due)s 到期（还有 %(n)d 天）。") % {
                     "title": locked.title,
                     "due": locked.due_on.isoformat(),
                     "n": days,
@@ -731,7 +731,7 @@ def task_remind(*, task: GovernanceTask, kind: str, today: date, now: datetime) 
         else:
             if days >= 0:
                 return False
-            text = _("督办:治理任务“%(title)s”已逾期 %(n)d 天(期限 %(due)s),请尽快办理。") % {
+            text = _("督办：治理任务“%(title)s”已逾期 %(n)d 天（期限 %(due)s），请尽快办理。") % {
                 "title": locked.title,
                 "due": locked.due_on.isoformat(),
                 "n": -days,

@@ -1,4 +1,4 @@
-"""Pages of governance tasks: the hall's list (督办), a task with its timeline, forms.
+"""Pages of governance tasks: the hall's list （督办），a task with its timeline, forms.
 
 Every write goes through deliberation.tasks.services; the pages only show or hide buttons.
 """
@@ -121,7 +121,7 @@ def task_new(request, pk: int):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _("任务已创建,已通知执行负责人和志愿者。"))
+            messages.success(request, _("任务已创建，已通知执行负责人和志愿者。"))
             return redirect("task", pk=task.pk)
     return render(
         request,
@@ -170,7 +170,7 @@ ACTION_LABELS = {
     "start": gettext_lazy("开始落实"),
     "block": gettext_lazy("标记受阻"),
     "unblock": gettext_lazy("恢复进行"),
-    "complete": gettext_lazy("标记完成(办结)"),
+    "complete": gettext_lazy("标记完成（办结）"),
     "cancel": gettext_lazy("取消任务"),
     "reopen": gettext_lazy("重新打开"),
 }
@@ -236,7 +236,7 @@ def task_action(request, pk: int, action: str):
     except ValidationError as exc:
         _flash_errors(request, exc)
     else:
-        messages.success(request, _("任务状态已改为:%(s)s") % {"s": TaskState(task.state).label})
+        messages.success(request, _("任务状态已改为：%(s)s") % {"s": TaskState(task.state).label})
     return redirect("task", pk=task.pk)
 
 
@@ -284,7 +284,7 @@ def subtask_add(request, pk: int):
     task = _task(pk)
     form = SubTaskForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("请填写子任务名称,权重为 1 到 100 的整数。"))
+        messages.error(request, _("请填写子任务名称，权重为 1 到 100 的整数。"))
         return redirect("task", pk=task.pk)
     try:
         step = services.subtask_add(

@@ -26,7 +26,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (T.IN_PROGRESS, T.CANCELLED): "cancel",
     (T.BLOCKED, T.IN_PROGRESS): "unblock",
     (T.BLOCKED, T.CANCELLED): "cancel",
-    # Residents found the result unsatisfactory (评议不满意), or the head reopens it.
+    # Residents found the result unsatisfactory （评议不满意），or the head reopens it.
     (T.DONE, T.IN_PROGRESS): "reopen",
 }
 
@@ -50,7 +50,7 @@ def task_transition(
     frm = locked.state
     if (frm, to) not in TRANSITIONS:
         raise ValidationError(
-            _("任务当前为“%(frm)s”,不能改为“%(to)s”。")
+            _("任务当前为“%(frm)s”，不能改为“%(to)s”。")
             % {"frm": T(frm).label, "to": T(to).label if to in T.values else to}
         )
     if to in NEEDS_REASON and not note:

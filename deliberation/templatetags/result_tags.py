@@ -1,4 +1,4 @@
-"""Includes that put published results (实施结果公开) on pages of the parts below results.
+"""Includes that put published results （实施结果公开） on pages of the parts below results.
 
 The notice board is a votes page; its 实施结果公开 section comes from here, so votes need not
 know about results: `{% load result_tags %}` then `{% notice_board_results hall %}`.

@@ -17,7 +17,7 @@ register = template.Library()
 
 @register.inclusion_tag("deliberation/tasks/task_overdue_box.html")
 def overdue_tasks_box(hall, limit: int = 5):
-    """督办: the hall's overdue tasks (the first few) with a link to the filtered list."""
+    """督办：the hall's overdue tasks (the first few) with a link to the filtered list."""
     today = timezone.localdate()
     count = selectors.overdue_count(hall=hall, today=today)
     tasks = selectors.overdue_tasks(hall=hall, today=today, limit=limit) if count else []

@@ -62,7 +62,7 @@ class ParticipationVia(models.TextChoices):
 class ResolutionState(models.TextChoices):
     ON_NOTICE = "on_notice", _("公示中")
     EFFECTIVE = "effective", _("已生效")
-    RETURNED = "returned", _("异议成立,退回重议")
+    RETURNED = "returned", _("异议成立，退回重议")
 
 
 class OptionKey(models.TextChoices):
@@ -73,4 +73,4 @@ class OptionKey(models.TextChoices):
     ABSTAIN = "abstain", _("弃权")
 
 
-BLANK_LABEL = _("空白票")  # "abstain" in a poll (单选/多选)
+BLANK_LABEL = _("空白票")  # "abstain" in a poll （单选/多选）

@@ -33,7 +33,7 @@ def ballot_opened_notice(*, ballot: Ballot, actor=None) -> None:
     electors = User.objects.filter(
         pk__in=Elector.objects.filter(ballot=ballot).values("user_id"), is_active=True
     )
-    text = _("可以投票了:「%(title)s」,请在 %(until)s 前在网上投票。") % {
+    text = _("可以投票了：「%(title)s」，请在 %(until)s 前在网上投票。") % {
         "title": ballot.title,
         "until": _until(ballot.ends_at),
     }
@@ -75,7 +75,7 @@ def ballot_reminders_send(*, now: datetime | None = None) -> list[Ballot]:
         created = notify(
             recipients=electors,
             kind=NotificationKind.BALLOT,
-            text=_("投票提醒:「%(title)s」将于 %(until)s 截止,您还没有投票。")
+            text=_("投票提醒：「%(title)s」将于 %(until)s 截止，您还没有投票。")
             % {"title": ballot.title, "until": _until(ballot.ends_at)},
             url=ballot_url(ballot),
             key=f"ballot:{ballot.pk}:closing",

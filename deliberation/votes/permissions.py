@@ -3,7 +3,7 @@
 The moderator runs votes (neutral: opens, closes, enters hand counts); the head (and the
 federation admin) may do the same outside a meeting, publishes resolutions and answers
 objections. The recorder writes the minutes and manages no vote. Any resident of the hall may
-lodge an objection; anyone may read the notice board (居务公开).
+lodge an objection; anyone may read the notice board （居务公开）.
 """
 
 import rules

@@ -61,7 +61,7 @@ ABSTAIN = tally.ABSTAIN
 
 
 def present_voters(ballot: Ballot) -> set[int]:
-    """User ids of the electors present (checked in, 签到) at the ballot's meeting.
+    """User ids of the electors present (checked in，签到) at the ballot's meeting.
 
     Follows `Ballot.agenda_item` to its meeting; empty for a ballot outside a meeting.
     """
@@ -334,12 +334,12 @@ def proxy_people(*, ballot: Ballot) -> list[ProxyPerson]:
 
 
 def abstain_label(ballot: Ballot) -> str:
-    """弃权 on a motion; 空白票 (a blank ballot) in a poll."""
+    """弃权 on a motion；空白票（a blank ballot） in a poll."""
     return str(OptionKey.ABSTAIN.label if ballot.kind == BallotKind.FOR_AGAINST else BLANK_LABEL)
 
 
 def option_label(ballot: Ballot, key: str, stored: str) -> str:
-    """An option's label as shown: a motion's fixed options (赞成/反对) in the reader's language,
+    """An option's label as shown: a motion's fixed options （赞成/反对） in the reader's language,
     a poll's options as written."""
     if ballot.kind == BallotKind.FOR_AGAINST and key in OptionKey.values:
         return str(OptionKey(key).label)
@@ -429,7 +429,7 @@ def published_receipts(*, ballot: Ballot) -> list[dict[str, Any]]:
 
 
 def named_votes(*, ballot: Ballot) -> QuerySet[Participation]:
-    """Who voted what, for named (记名) ballots only."""
+    """Who voted what, for named （记名） ballots only."""
     if ballot.secret:
         return Participation.objects.none()
     return (
@@ -443,7 +443,7 @@ def named_votes(*, ballot: Ballot) -> QuerySet[Participation]:
 
 
 def notice_board(*, hall: Hall, now: datetime | None = None) -> dict[str, list]:
-    """The resolutions of the hall's notice board (居务公开栏): on notice now, and decided."""
+    """The resolutions of the hall's notice board （居务公开栏）：on notice now, and decided."""
     now = now or timezone.now()
     rows = list(
         Resolution.objects.filter(hall=hall)
@@ -711,7 +711,7 @@ def _certify_published(
     check.same(e, "resolution", res.pk, "chain_head_hash", e.hash, res.chain_head_hash)
 
 
-# --- 待我处理 (community.needs) -------------------------------------------------------------------
+# --- 待我处理（community.needs） -------------------------------------------------------------------
 
 NEEDS_LIMIT = 10
 

@@ -302,16 +302,16 @@ def ballot_open(*, actor: User, ballot: Ballot, now: datetime | None = None) -> 
         raise ValidationError(_("这项表决已经开始过了。"))
     if locked.proposal_id and locked.proposal.state != ProposalState.DELIBERATING:
         raise ValidationError(
-            _("议题须在「议事中」(会议已开始审议该议程项)才能表决;现为「%(state)s」。")
+            _("议题须在「议事中」（会议已开始审议该议程项）才能表决；现为「%(state)s」。")
             % {"state": ProposalState(locked.proposal.state).label}
         )
     if locked.mode == BallotMode.ONLINE and locked.ends_at and locked.ends_at <= now:
-        raise ValidationError(_("截止时间已过,请修改后重新发起。"))
+        raise ValidationError(_("截止时间已过，请修改后重新发起。"))
     ids = electorate_user_ids(
         hall=locked.hall, scope=locked.electorate_scope, building=locked.electorate_building
     )
     if not ids:
-        raise ValidationError(_("投票范围内没有人,无法开始表决。"))
+        raise ValidationError(_("投票范围内没有人，无法开始表决。"))
     Elector.objects.bulk_create([Elector(ballot=locked, user_id=uid) for uid in sorted(ids)])
     starts_at = locked.starts_at
     if locked.mode == BallotMode.ONLINE and starts_at is None:
@@ -420,7 +420,7 @@ def ballot_cast(
         if proxy is None:
             raise PermissionDenied(_("%(name)s 没有委托您代投。") % {"name": on_behalf_of})
     if not Elector.objects.filter(ballot=locked, user=person).exists():
-        raise PermissionDenied(_("不在本次表决的投票人名册中,不能投票。"))
+        raise PermissionDenied(_("不在本次表决的投票人名册中，不能投票。"))
     hand = HandCount.objects.filter(ballot=locked).only("counted_user_ids", "voters").first()
     if hand is not None and person.pk in set(hand.counted_user_ids):
         voted = Participation.objects.filter(
@@ -428,7 +428,8 @@ def ballot_cast(
         ).values_list("user_id", flat=True)
         if hand_full(hand, voted):
             raise ValidationError(
-                _("现场举手已计 %(n)d 票,到会者的票已经计满,不能再线上投票。") % {"n": hand.voters}
+                _("现场举手已计 %(n)d 票，到会者的票已经计满，不能再线上投票。")
+                % {"n": hand.voters}
             )
     picked = clean_choices(locked, choices)
     try:
@@ -442,7 +443,7 @@ def ballot_cast(
                 named_choices=None if locked.secret else picked,
             )
     except IntegrityError:
-        raise ValidationError(_("已经投过票了;投票后不能更改。")) from None
+        raise ValidationError(_("已经投过票了；投票后不能更改。")) from None
     receipt = new_receipt()
     while VoteRecord.objects.filter(ballot=locked, receipt=receipt).exists():  # 50 bits: rare
         receipt = new_receipt()
@@ -498,7 +499,7 @@ def ballot_authorize_proxy(
         raise ValidationError(_("委托人已经投过票。"))
     if ProxyAuthorization.objects.filter(ballot=locked, holder=holder).count() >= locked.proxy_cap:
         raise ValidationError(
-            _("%(name)s 已代投 %(n)d 人,达到上限。") % {"name": holder, "n": locked.proxy_cap}
+            _("%(name)s 已代投 %(n)d 人，达到上限。") % {"name": holder, "n": locked.proxy_cap}
         )
     try:
         with transaction.atomic():
@@ -540,7 +541,7 @@ def ballot_enter_hand_count(
         raise ValidationError(_("举手表决人数必须是非负整数。"))
     if voters > len(eligible):
         raise ValidationError(
-            _("举手表决人数 %(n)d 超过到会且未在线投票的人数 %(max)d(同一人不能重复计票)。")
+            _("举手表决人数 %(n)d 超过到会且未在线投票的人数 %(max)d（同一人不能重复计票）。")
             % {"n": voters, "max": len(eligible)}
         )
     # The tally checks the shape (unknown options, more votes than voters, …).
@@ -678,7 +679,7 @@ def _close_locked(locked: Ballot, *, actor: User | None, now: datetime) -> None:
             to=ProposalState.VOTED,
             outcome=workflow.PROPOSAL_OUTCOME[locked.result],
             actor=actor,
-            note=_("表决「%(title)s」:%(result)s")
+            note=_("表决「%(title)s」：%(result)s")
             % {"title": locked.title, "result": BallotResult(locked.result).label},
             check_permission=False,
         )
@@ -753,7 +754,7 @@ def resolution_publish(
             proposal=proposal,
             to=ProposalState.ON_NOTICE,
             actor=actor,
-            note=_("决议公示:%(title)s,公示至 %(date)s")
+            note=_("决议公示：%(title)s，公示至 %(date)s")
             % {
                 "title": resolution.title,
                 "date": bj_format(resolution.notice_ends_at),
@@ -847,15 +848,17 @@ def objection_lodge(
     _settle_locked(locked, now)
     reason = (reason or "").strip()
     if locked.state != ResolutionState.ON_NOTICE or now >= locked.notice_ends_at:
-        raise ValidationError(_("公示期已结束,不能再提出异议。"))
+        raise ValidationError(_("公示期已结束，不能再提出异议。"))
     if len(reason) < 5:
-        raise ValidationError({"reason": [_("请写明异议理由(至少 5 个字)。")]})
+        raise ValidationError({"reason": [_("请写明异议理由（至少 5 个字）。")]})
     if len(reason) > 2000:
         raise ValidationError({"reason": [_("异议理由不能超过 2000 字。")]})
     # One per person per notice (the resolution's row is locked, so a double submit waits and
     # finds the first): each objection is a public ledger entry and must be answered.
     if Objection.objects.filter(resolution=locked, author=author).exists():
-        raise ValidationError(_("您已对这项决议提出过异议,请等待答复;如需补充,请联系微家负责人。"))
+        raise ValidationError(
+            _("您已对这项决议提出过异议，请等待答复；如需补充，请联系微家负责人。")
+        )
     objection = Objection.objects.create(
         resolution=locked, author=author, reason=reason, lodged_at=now
     )
@@ -922,7 +925,7 @@ def objection_answer(
                 proposal=proposal,
                 to=ProposalState.ACCEPTED,
                 actor=actor,
-                note=_("异议成立,退回重新列入议程:%(answer)s") % {"answer": obj.answer[:200]},
+                note=_("异议成立，退回重新列入议程：%(answer)s") % {"answer": obj.answer[:200]},
                 check_permission=False,
             )
     else:

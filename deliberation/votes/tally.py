@@ -124,16 +124,16 @@ def _count(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TallyError(f"{what}必须是整数。")
     if value < 0:
-        raise TallyError(f"{what}不能为负数({value})。")
+        raise TallyError(f"{what}不能为负数（{value}）。")
     return value
 
 
 def _fraction(value: Decimal | Fraction) -> Fraction:
     if isinstance(value, float) or not isinstance(value, Decimal | Fraction):
-        raise TallyError("法定人数比例必须是 Decimal 或 Fraction(不用浮点数)。")
+        raise TallyError("法定人数比例必须是 Decimal 或 Fraction（不用浮点数）。")
     exact = Fraction(value)
     if not 0 < exact <= 1:
-        raise TallyError(f"法定人数比例必须大于 0 且不超过 1(现为 {value})。")
+        raise TallyError(f"法定人数比例必须大于 0 且不超过 1（现为 {value}）。")
     return exact
 
 
@@ -154,7 +154,7 @@ def _check_spec(spec: BallotSpec) -> None:
     if len(options) < 2 or len(set(options)) != len(options):
         raise TallyError("选项至少两个且不能重复。")
     if any(not isinstance(o, str) or not o or o == ABSTAIN for o in options):
-        raise TallyError("选项必须是非空文字,且不能叫 abstain。")
+        raise TallyError("选项必须是非空文字，且不能叫 abstain。")
     if kind == BallotKind.SINGLE_CHOICE and spec.max_choices != 1:
         raise TallyError("单选只能选 1 项。")
     if not 1 <= _count(spec.max_choices, "最多可选项数") <= len(options):
@@ -166,7 +166,7 @@ def _source_ballots(spec: BallotSpec, counts: Counts) -> tuple[dict[str, int], i
     allowed = set(spec.options) | {ABSTAIN}
     unknown = sorted(set(counts.votes) - allowed)
     if unknown:
-        raise TallyError(f"来源 {name} 有未知选项:{', '.join(map(str, unknown))}。")
+        raise TallyError(f"来源 {name} 有未知选项：{', '.join(map(str, unknown))}。")
     votes = {o: _count(counts.votes.get(o, 0), f"{name} 的「{o}」票数") for o in sorted(allowed)}
     total = sum(votes.values())
     if spec.kind != BallotKind.MULTIPLE_CHOICE:
@@ -184,8 +184,8 @@ def _source_ballots(spec: BallotSpec, counts: Counts) -> tuple[dict[str, int], i
         raise TallyError(f"来源 {name} 某选项的票数多于有效选票数 {marked}。")
     if not marked <= chosen <= marked * spec.max_choices:
         raise TallyError(
-            f"来源 {name}:{marked} 张有效选票每张选 1 至 {spec.max_choices} 项,"
-            f"选项票数合计应在 {marked} 和 {marked * spec.max_choices} 之间(现为 {chosen})。"
+            f"来源 {name}:{marked} 张有效选票每张选 1 至 {spec.max_choices} 项，"
+            f"选项票数合计应在 {marked} 和 {marked * spec.max_choices} 之间（现为 {chosen}）。"
         )
     return votes, ballots
 
@@ -201,7 +201,7 @@ def merge_counts(
     for counts in sources:
         source = str(_enum(Source, counts.source, "计票来源"))
         if source in seen:
-            raise TallyError(f"计票来源 {source} 重复;同一来源请先合并。")
+            raise TallyError(f"计票来源 {source} 重复；同一来源请先合并。")
         seen.add(source)
         votes, n = _source_ballots(spec, counts)
         for option, c in votes.items():
@@ -227,7 +227,7 @@ def meets_majority(rule: str, *, votes: int, against: int, cast: int, electorate
             return 2 * votes > electorate
         case MajorityRule.TWO_THIRDS:
             return 3 * votes >= 2 * cast
-    raise TallyError(f"未知的表决规则:{rule}")  # pragma: no cover
+    raise TallyError(f"未知的表决规则：{rule}")  # pragma: no cover
 
 
 def quorum_needed(electorate: int, fraction: Decimal | Fraction) -> int:

@@ -83,7 +83,7 @@ def ballot_new(request, slug: str):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _("表决已准备好,检查无误后点击「开始投票」。"))
+            messages.success(request, _("表决已准备好，检查无误后点击「开始投票」。"))
             return redirect("ballot", pk=ballot.pk)
     return render(request, "deliberation/votes/ballot_form.html", {"hall": hall, "form": form})
 
@@ -190,7 +190,7 @@ def ballot_close(request, pk: int):
     ballot = _ballot(request, pk)
     try:
         sv.ballot_close(actor=request.user, ballot=ballot)
-        messages.success(request, _("投票已结束,结果已公布。"))
+        messages.success(request, _("投票已结束，结果已公布。"))
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect("ballot", pk=ballot.pk)
@@ -219,7 +219,7 @@ def ballot_hand_count(request, pk: int):
 @login_required
 @require_POST
 def ballot_proxy(request, pk: int):
-    """登记委托: both people chosen from the ballot's roll by name; only those who register
+    """登记委托：both people chosen from the ballot's roll by name; only those who register
     proxies see the roll (`deliberation.record_proxy`), and never a phone number."""
     ballot = _ballot(request, pk)
     if not request.user.has_perm("deliberation.record_proxy", ballot):
@@ -385,7 +385,7 @@ def _qr_svg(data: str) -> str:
 
 
 def resolution_print(request, pk: int):
-    """The printable A4 notice (公示), with QR codes to its page and to its ledger entry."""
+    """The printable A4 notice （公示），with QR codes to its page and to its ledger entry."""
     res = _resolution(pk)
     ctx = _resolution_context(request, res)
     ctx["qr_page"] = _qr_svg(ctx["page_url"])
@@ -399,13 +399,14 @@ def objection_lodge(request, pk: int):
     res = _resolution(pk)
     form = ObjectionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("请写明异议理由(5 至 2000 字)。"))
+        messages.error(request, _("请写明异议理由（5 至 2000 字）。"))
         return redirect("resolution", pk=res.pk)
     try:
         sv.objection_lodge(author=request.user, resolution=res, reason=form.cleaned_data["reason"])
         messages.success(
             request,
-            _("异议已提交,微家负责人将在 %(n)d 天内答复。") % {"n": res.hall.objection_answer_days},
+            _("异议已提交，微家负责人将在 %(n)d 天内答复。")
+            % {"n": res.hall.objection_answer_days},
         )
     except ValidationError as exc:
         messages.error(request, _errors(exc))

@@ -57,7 +57,7 @@ def _move(
     frm = obj.state
     if (frm, to) not in table:
         raise ValidationError(
-            _("%(what)s当前为「%(frm)s」,不能变为「%(to)s」。")
+            _("%(what)s当前为「%(frm)s」，不能变为「%(to)s」。")
             % {
                 "what": what,
                 "frm": choices(frm).label if frm in choices.values else frm,

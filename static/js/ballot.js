@@ -39,7 +39,7 @@ if (box) {
       if (type === "ballot.state" && d.state === "closed") location.reload();
     },
     status(s) {
-      const words = { live: gettext("实时更新中"), unstable: gettext("连接不稳定"), offline: gettext("连接中断,正在重连…") };
+      const words = { live: gettext("实时更新中"), unstable: gettext("连接不稳定"), offline: gettext("连接中断，正在重连…") };
       status.textContent = words[s] || "";
     },
   });

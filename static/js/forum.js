@@ -1,4 +1,4 @@
-/* A proposal's page, live: comments, 认同, seconds and history arrive through room proposal.<id>. */
+/* A proposal's page, live: comments，认同，seconds and history arrive through room proposal.<id>. */
 import { gettext } from "./i18n.js";
 import { announce, connect } from "./room.js";
 import { setTime } from "./time.js";

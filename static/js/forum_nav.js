@@ -11,7 +11,7 @@ if (link) {
       badge.textContent = String(n);
       badge.classList.toggle("zero", !n);
     }
-    if (latest) announce(format(gettext("新通知:%(text)s"), { text: latest }));
+    if (latest) announce(format(gettext("新通知：%(text)s"), { text: latest }));
   };
   connect(link.getAttribute("data-me-socket"), {
     snapshot: (data) => show(data.unread),

@@ -27,7 +27,7 @@ document.addEventListener("click", (ev) => {
   if (button) window.print();
 });
 
-/* The phone menu (≤ 480 px, templates/base.html): 菜单 opens the full-width list of every link,
+/* The phone menu (≤ 480 px, templates/base.html)：菜单 opens the full-width list of every link,
    关闭 or Escape closes it and gives the focus back to 菜单. Without script the same links work
    through #site-nav (:target in app.css). */
 const menuButton = document.getElementById("menu-toggle");

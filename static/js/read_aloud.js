@@ -1,4 +1,4 @@
-/* 朗读 (read aloud): a [data-read-aloud] button reads the text of its <article> with the
+/* 朗读（read aloud）：a [data-read-aloud] button reads the text of its <article> with the
    browser's speech synthesis in a Chinese (zh-CN) voice. Its row stays hidden where the
    browser has no speech synthesis or no Chinese voice. Its two labels come from the template
    (data-label-start / data-label-stop). */

@@ -25,7 +25,7 @@ function wsUrl(path) {
 }
 
 function offlineError() {
-  return { code: "offline", message: gettext("连接已断开,请稍后重试。") };
+  return { code: "offline", message: gettext("连接已断开，请稍后重试。") };
 }
 
 // Liveness: a ping every PING_EVERY ms; no frame for PING_LATE ms after one → "unstable";

@@ -173,7 +173,7 @@ def test_a_backup_restored_into_a_fresh_database_has_every_row_and_photo_and_its
 
     done = target.manage("restore", str(backup))
     assert done.returncode == 0, done.stderr
-    assert "台账校验(verify_ledger):OK" in done.stdout
+    assert "台账校验（verify_ledger）：OK" in done.stdout
     assert target.rows() == rows()
     assert media_files(target.media) == media_files(Path(settings.MEDIA_ROOT))
 
@@ -182,7 +182,7 @@ def test_a_backup_restored_into_a_fresh_database_has_every_row_and_photo_and_its
     (target.media / photo).unlink()
     refused = target.manage("restore", str(backup))
     assert refused.returncode == 1
-    assert "目标已有数据,没有做任何更改" in refused.stderr
+    assert "目标已有数据，没有做任何更改" in refused.stderr
     assert "--force" in refused.stderr
     assert not (target.media / photo).exists()
 
@@ -196,7 +196,7 @@ def test_a_backup_restored_into_a_fresh_database_has_every_row_and_photo_and_its
     assert done.returncode == 1
     assert "已恢复" in done.stdout
     assert (target.media / photo).read_bytes() == (Path(settings.MEDIA_ROOT) / photo).read_bytes()
-    assert "台账校验(verify_ledger)没有通过" in done.stderr
+    assert "台账校验（verify_ledger）没有通过" in done.stderr
     assert f"resolution {source.resolution.pk} field" in done.stderr
 
 
@@ -213,7 +213,7 @@ def test_a_damaged_backup_is_refused_and_the_target_is_left_as_it_was(
 
     done = target.manage("restore", "--force", str(backup))
     assert done.returncode == 1
-    assert "备份已损坏,没有做任何更改" in done.stderr
+    assert "备份已损坏，没有做任何更改" in done.stderr
     assert f"{manifest['database']}:SHA-256 校验和不符" in done.stderr
     assert target.is_empty()
     assert not target.media.exists()
@@ -260,7 +260,7 @@ def test_the_manifest_check_names_a_missing_or_changed_file_and_refuses_paths_ou
     with pytest.raises(BackupError, match=r"media/p/a\.jpg:SHA-256 校验和不符"):
         backup_check(backup)
     (backup / "media" / "p" / "a.jpg").unlink()
-    with pytest.raises(BackupError, match=r"media/p/a\.jpg:缺失"):
+    with pytest.raises(BackupError, match=r"media/p/a\.jpg：缺失"):
         backup_check(backup)
     manifest["files"][1]["path"] = "media/../../etc/passwd"
     rewrite(backup, manifest)

@@ -1,4 +1,4 @@
-"""长辈模式 (issue 13, point 1): the switch remembers a person's choice on her profile and the
+"""长辈模式（issue 13, point 1）：the switch remembers a person's choice on her profile and the
 device's in the `elder_mode` cookie; pages then carry the body class `elder`."""
 
 from __future__ import annotations

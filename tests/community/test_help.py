@@ -1,4 +1,4 @@
-"""使用指南 (issue 13, point 8): the help page links each guide of docs/guide/, each guide is a page
+"""使用指南（issue 13, point 8）：the help page links each guide of docs/guide/, each guide is a page
 of the site with its screenshots served as static files, for anyone, signed in or not."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The home page's 待我处理: what needs a member now, most urgent first (community/needs.py).
+"""The home page's 待我处理：what needs a member now, most urgent first (community/needs.py).
 
 community asks the providers forum and deliberation register; these tests build one real item of
 each kind through the services and read the page as the member would.

@@ -14,7 +14,7 @@ from tests.community.factories import PASSWORD, UserFactory, client_for, member
 
 pytestmark = pytest.mark.django_db
 
-MESSAGE = "您已有 30 分钟没有操作,为了账户安全,系统已自动退出登录。请重新登录。"
+MESSAGE = "您已有 30 分钟没有操作，为了账户安全，系统已自动退出登录。请重新登录。"
 
 
 class Clock:

@@ -241,7 +241,7 @@ def test_the_head_approves_the_building_the_applicant_gave(client, home):
     services.membership_request(user=applicant, hall=home)
     client.force_login(head)
     page = client.get(reverse("manage_members", args=[home.slug])).content.decode()
-    assert "自报楼栋:3栋" in page and "批准即确认" in page
+    assert "自报楼栋：3栋" in page and "批准即确认" in page
     membership = Membership.objects.get(user=applicant, hall=home)
     client.post(reverse("decide_membership", args=[membership.pk, "approve"]))
     membership.refresh_from_db()

@@ -72,7 +72,7 @@ def test_a_resident_joins_by_phone_over_the_api_and_both_sides_are_told(
     with django_capture_on_commit_callbacks(execute=True):
         applied = api.post(
             f"/api/v1/halls/{hall.pk}/memberships",
-            {"message": "我住在3栋,想参加议事。"},
+            {"message": "我住在3栋，想参加议事。"},
             content_type="application/json",
             headers=bearer(key),
         )
@@ -81,7 +81,7 @@ def test_a_resident_joins_by_phone_over_the_api_and_both_sides_are_told(
 
     # The head is told, and finds the application among the pending ones.
     head_sees = told(api, head_key)
-    assert [n["text"] for n in head_sees] == [f"宋阿姨 申请加入「{hall.name}」,请审核。"]
+    assert [n["text"] for n in head_sees] == [f"宋阿姨 申请加入「{hall.name}」，请审核。"]
     assert head_sees[0]["kind"] == "membership" and not head_sees[0]["read"]
     assert head_sees[0]["url"] == f"/halls/{hall.slug}/members/"
     pending = api.get(f"/api/v1/halls/{hall.pk}/memberships", headers=bearer(head_key)).json()
@@ -98,7 +98,7 @@ def test_a_resident_joins_by_phone_over_the_api_and_both_sides_are_told(
     assert approved.status_code == 200 and approved.json()["status"] == "active"
 
     # The resident is told in the app and, her number being verified, by text message.
-    welcome = f"您加入「{hall.name}」的申请已获批准,欢迎您!"
+    welcome = f"您加入「{hall.name}」的申请已获批准，欢迎您！"
     assert [n["text"] for n in told(api, key)] == [welcome]
     assert [m.text for m in texts if m.to == NUMBER][-1].startswith(f"【芳华议事厅】{welcome}")
     assert Membership.objects.get(user=resident, hall=hall).status == MembershipStatus.ACTIVE

@@ -36,7 +36,7 @@ def test_one_address_is_refused_after_the_limit_with_a_reason_in_the_sites_layou
     refused = sign_up("puppet")
     page = refused.content.decode()
     assert refused.status_code == 429
-    assert "这个网络在一小时内已经注册了 3 个账号,达到上限" in page
+    assert "这个网络在一小时内已经注册了 3 个账号，达到上限" in page
     assert 'class="site-header"' in page and "注册账号" in page  # the site's page, not a bare 429
     assert 0 < int(refused["Retry-After"]) <= 3600
     assert not User.objects.filter(username="puppet").exists()
@@ -51,7 +51,7 @@ def test_the_whole_site_is_limited_per_hour(settings):
     assert sign_up("b", address="198.51.100.2").status_code == 302
     refused = sign_up("c", address="198.51.100.3")
     assert refused.status_code == 429
-    assert "这一小时内注册的人太多了(上限 2 个)" in refused.content.decode()
+    assert "这一小时内注册的人太多了（上限 2 个）" in refused.content.decode()
     assert User.objects.filter(username__in=["a", "b", "c"]).count() == 2
 
 

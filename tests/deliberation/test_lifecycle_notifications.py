@@ -158,13 +158,13 @@ def test_every_step_tells_the_author_and_seconders_and_no_one_else(
     link = f"/proposals/{proposal.pk}/"
     for who in ("author", "wang", "liu"):
         texts = _states(p[who], proposal)
-        found = [step for step in STEPS if any(f"状态变为:{step}" in t for t in texts)]
+        found = [step for step in STEPS if any(f"状态变为：{step}" in t for t in texts)]
         assert found == STEPS, (who, texts)
         assert all(
             n.url == link for n in Notification.objects.filter(recipient=p[who], proposal=proposal)
         )
     voted = next(t for t in _states(p["author"], proposal) if "已表决" in t)
-    assert "结果:通过" in voted
+    assert "结果：通过" in voted
     # The author was told of the seconds too; the bystander of nothing about the proposal.
     assert Notification.objects.filter(recipient=p["author"], kind="seconded").count() == 2
     assert not Notification.objects.filter(recipient=p["bystander"], proposal=proposal).exists()
@@ -198,7 +198,7 @@ def test_channels_follow_each_persons_choice_after_commit(
     assert any("开会提醒" in t and "明天" in t for t in by_author)
     assert texts["13800000004"] == 2
     wang = [m.text for m in locmem_sms if m.to == "13800000002"]
-    assert all(any(f"状态变为:{step}" in t for t in wang) for step in STEPS)
+    assert all(any(f"状态变为：{step}" in t for t in wang) for step in STEPS)
     assert all(t.startswith("【芳华议事厅】") for t in wang)
     # E-mails by default for every kind, to people with an address; not to 王阿姨 for steps.
     to_author = [m.subject for m in mail.outbox if m.to == ["zhang@example.com"]]

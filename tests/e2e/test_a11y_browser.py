@@ -1,6 +1,6 @@
 """Accessibility as a gate (issue 13, point 7): axe-core, from npm (package.json), run in Debian's
 Chromium on every main page as a visitor, a resident, the moderator and the hall's head, in the
-normal and in 长辈模式, on a 390 px phone and a 1366 px screen: no serious or critical violation
+normal and in 长辈模式，on a 390 px phone and a 1366 px screen: no serious or critical violation
 of WCAG 2.1 A/AA. Then a keyboard-only walk (proposal → 附议 → comment → vote with Tab, Enter and
 Space alone) and a walk with Tab through the main pages where every focused element shows it."""
 
@@ -271,14 +271,14 @@ def test_a_resident_proposes_seconds_comments_and_votes_with_the_keyboard_alone(
     tab_to(page, page.locator("input[name=title]"))
     page.keyboard.type("楼下增设一个快递柜")
     tab_to(page, page.locator("textarea[name=body]"))
-    page.keyboard.type("快递常放在门口被雨淋湿,建议在 2 栋楼下装一个快递柜。")
+    page.keyboard.type("快递常放在门口被雨淋湿，建议在 2 栋楼下装一个快递柜。")
     tab_to(page, page.locator("button[name=action][value=publish]"))
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/proposals/new/" not in url)
     proposal = Proposal.objects.get(title="楼下增设一个快递柜")
     assert proposal.state == "collecting"
 
-    # 张奶奶 seconds it (附议) with Space and comments with Enter.
+    # 张奶奶 seconds it （附议） with Space and comments with Enter.
     page = phone(**desktop).new_page()
     sign_in_by_keyboard(page, server_url, "zhangnainai", f"/proposals/{proposal.pk}/")
     tab_to(page, page.locator("#second-form button"))
@@ -286,7 +286,7 @@ def test_a_resident_proposes_seconds_comments_and_votes_with_the_keyboard_alone(
     expect(page.locator(".second-box")).to_contain_text("您已附议")
     assert proposal.seconds.filter(user__username="zhangnainai").exists()
     tab_to(page, page.locator("#comment-body"))
-    page.keyboard.type("赞成,我家的快递也被淋湿过。")
+    page.keyboard.type("赞成，我家的快递也被淋湿过。")
     tab_to(page, page.locator("#comment-form button[type=submit]"))
     page.keyboard.press("Enter")
     expect(page.locator("#thread")).to_contain_text("我家的快递也被淋湿过")
@@ -304,10 +304,10 @@ def test_a_resident_proposes_seconds_comments_and_votes_with_the_keyboard_alone(
     tab_to(page, page.locator("input[name=choice]"))
     page.keyboard.press("Space")
     expect(page.locator("input[name=choice]").first).to_be_checked()
-    tab_to(page, page.get_by_role("button", name="下一步:确认投票"))
+    tab_to(page, page.get_by_role("button", name="下一步：确认投票"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="确认投票")).to_be_visible()
-    tab_to(page, page.get_by_role("button", name="确认投出,不再更改"))
+    tab_to(page, page.get_by_role("button", name="确认投出，不再更改"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="投票成功")).to_be_visible()
     assert poll.participations.filter(user__username="zhangnainai").exists()
@@ -383,7 +383,7 @@ def test_the_keyboard_focus_is_always_visible(forum_world, server_url, phone):
         for path in pages:
             page.goto(server_url + path)
             failures += _tab_through(page, server_url, path, mode)
-            # boxes to tick are targets too: ≥ 32 px (≥ 60 px in 长辈模式, test_elder_browser.py)
+            # boxes to tick are targets too: ≥ 32 px (≥ 60 px in 长辈模式，test_elder_browser.py)
             for box in page.evaluate(SMALL_BOXES, 32 if mode == "normal" else 60):
                 failures.append(f"{path} ({mode}): a box to tick of only {box}")
     assert not failures, "\n".join(failures)

@@ -41,9 +41,9 @@ def test_two_residents_vote_from_their_phones(server_url, phone):
     assert voter.locator("#no-change").is_visible()  # told before choosing
     assert voter.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     voter.locator("label.choice.for").click()
-    voter.click("button:has-text('下一步:确认投票')")
-    voter.wait_for_selector("text=票一经投出就不能更改或撤回。确定投出吗?")
-    voter.click("button:has-text('确认投出,不再更改')")
+    voter.click("button:has-text('下一步：确认投票')")
+    voter.wait_for_selector("text=票一经投出就不能更改或撤回。确定投出吗？")
+    voter.click("button:has-text('确认投出，不再更改')")
     receipt = voter.locator("#receipt").inner_text()
     assert re.fullmatch(r"[A-Z0-9]{5}-[A-Z0-9]{5}", receipt)
     assert VoteRecord.objects.get(ballot=ballot).receipt == receipt

@@ -24,13 +24,13 @@ def test_propose_second_discuss_live_and_accept(server_url, phone, tmp_path):
     Image.new("RGB", (320, 240), (40, 120, 200)).save(buf, format="JPEG", exif=exif.tobytes())
     photo.write_bytes(buf.getvalue())
 
-    # 张奶奶, a resident, writes the proposal with a photo on her phone.
+    # 张奶奶，a resident, writes the proposal with a photo on her phone.
     author = phone().new_page()
     log_in(author, server_url, "zhangnainai", DEMO_PASSWORD)
     author.goto(server_url + f"/halls/{hall.slug}/proposals/")
     author.click("text=我要提议")
     author.fill("input[name=title]", "修复中心花园喷泉")
-    author.fill("textarea[name=body]", "喷泉**坏了**快一年,池底积水。")
+    author.fill("textarea[name=body]", "喷泉**坏了**快一年，池底积水。")
     author.wait_for_selector("#body-preview strong:has-text('坏了')")  # live preview
     author.select_option("select[name=brand]", label="花满名苑")
     author.set_input_files("input[name=images]", str(photo))
@@ -51,13 +51,13 @@ def test_propose_second_discuss_live_and_accept(server_url, phone, tmp_path):
     author.evaluate("window.__notReloaded = true")
     unread_before = int(author.locator(".notif-count").inner_text())
 
-    # 王阿姨 comments in her own browser; 张奶奶 sees it arrive without a reload.
+    # 王阿姨 comments in her own browser；张奶奶 sees it arrive without a reload.
     neighbour = phone().new_page()
     log_in(neighbour, server_url, "wangayi", DEMO_PASSWORD)
     neighbour.goto(server_url + f"/proposals/{proposal.pk}/")
     neighbour.wait_for_selector("#live-status[data-state=live]")
     neighbour.check("input[name=stance][value=for]")
-    neighbour.fill("#comment-body", "支持!孙子天天问喷泉什么时候有水。")
+    neighbour.fill("#comment-body", "支持！孙子天天问喷泉什么时候有水。")
     neighbour.click("#comment-form button[type=submit]")
     author.wait_for_selector("#thread .comment:has-text('孙子天天问喷泉')")
     assert author.locator("#stance-counts [data-stance=for]").inner_text() == "1"
@@ -67,7 +67,7 @@ def test_propose_second_discuss_live_and_accept(server_url, phone, tmp_path):
     # (a locator assertion, not wait_for_function: the page's CSP forbids evaluating strings)
     expect(author.locator(".notif-count")).not_to_have_text(str(unread_before))
 
-    # 黄秀芬, the head, accepts it; the author's timeline grows live.
+    # 黄秀芬，the head, accepts it; the author's timeline grows live.
     head = phone().new_page()
     log_in(head, server_url, "huangxiufen", DEMO_PASSWORD)
     head.goto(server_url + f"/proposals/{proposal.pk}/")

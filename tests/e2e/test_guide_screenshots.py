@@ -114,7 +114,7 @@ def _world():
 
 
 def _resident_signs_in_and_proposes(page, server_url, shots, hall, users):
-    """居民: 登录, 提议题, 附议 (guide resident.md)."""
+    """居民：登录，提议题，附议（guide resident.md）."""
     page.goto(server_url + "/")
     _open_menu(page)
     shots(page, "resident-01-menu")
@@ -132,7 +132,7 @@ def _resident_signs_in_and_proposes(page, server_url, shots, hall, users):
     shots(page, "resident-04-proposals")
     page.click("text=我要提议")
     page.fill("input[name=title]", "3栋楼道加装扶手")
-    page.fill("textarea[name=body]", "3栋楼梯陡,老人上下楼不方便,建议每层加装扶手。")
+    page.fill("textarea[name=body]", "3栋楼梯陡，老人上下楼不方便，建议每层加装扶手。")
     page.select_option("select[name=brand]", label="情暖夕阳")
     shots(page, "resident-05-form", page.locator("button", has_text="发布议题"))
     page.click("button:has-text('发布议题')")
@@ -197,7 +197,7 @@ def test_guide_screenshots(server_url, phone, browser, shots):
     for user in users.values():
         privacy_accept(user=user)  # no "new privacy notice" line on every screenshot
     applicant = User.objects.create_user("xiaomei", password=DEMO_PASSWORD, display_name="周小梅")
-    membership_request(user=applicant, hall=hall, message="我住6栋,想参加议事。")
+    membership_request(user=applicant, hall=hall, message="我住6栋，想参加议事。")
     room_url = f"{server_url}/meetings/{meeting.pk}/"
 
     # --- the moderator prepares the meeting (before it opens)
@@ -243,11 +243,11 @@ def test_guide_screenshots(server_url, phone, browser, shots):
         screen.goto(f"{room_url}screen/")
         _live(screen)
 
-        # 举手发言: the resident raises her hand, the moderator gives her the floor
+        # 举手发言：the resident raises her hand, the moderator gives her the floor
         hand = resident.locator("#m-hand")
-        expect(hand.locator("button", has_text="举手:赞成")).to_be_visible()
+        expect(hand.locator("button", has_text="举手：赞成")).to_be_visible()
         shots(resident, "resident-10-hand", hand)
-        hand.locator("button", has_text="举手:赞成").click()
+        hand.locator("button", has_text="举手：赞成").click()
         expect(hand).to_contain_text("您已举手")
         shots(resident, "resident-11-queued", hand)
         meetings.hand_raise(user=users["zhangnainai"], meeting=meeting, stance="against")
@@ -261,7 +261,7 @@ def test_guide_screenshots(server_url, phone, browser, shots):
         shots(resident, "resident-12-speaking", hand)
         shots(screen, "wide-moderator-06-screen")
         hand.locator("button", has_text="我说完了").click()
-        expect(hand.locator("button", has_text="举手:赞成")).to_be_visible()
+        expect(hand.locator("button", has_text="举手：赞成")).to_be_visible()
         mod.locator("#m-floor-controls button", has_text="请下一位发言").click()
         expect(mod.locator("#m-speaker")).to_contain_text("张奶奶")
         shots(mod, "moderator-07-timer", mod.locator("#m-floor-controls"))
@@ -269,7 +269,7 @@ def test_guide_screenshots(server_url, phone, browser, shots):
         mod.locator("#m-floor-controls button", has_text="结束发言").click()
         expect(mod.locator("#m-speaker")).to_contain_text("现在没有人发言")
 
-        # 表决: opened by the moderator, a vote from the resident's phone, a show of hands
+        # 表决：opened by the moderator, a vote from the resident's phone, a show of hands
         form = mod.locator("#m-ballot-open")
         shots(mod, "moderator-08-ballot", form)
         form.locator("button[type=submit]").click()
@@ -288,7 +288,7 @@ def test_guide_screenshots(server_url, phone, browser, shots):
     finally:
         big.close()
 
-    # 会议纪要: the recorder writes in the room
+    # 会议纪要：the recorder writes in the room
     # (the resident's network goes down meanwhile: her phone notices within a few seconds)
     offline = _network_down(rctx, resident)
     rctx_rec = phone()
@@ -296,7 +296,7 @@ def test_guide_screenshots(server_url, phone, browser, shots):
     rec = rctx_rec.new_page()
     rec.goto(room_url)
     _live(rec)
-    rec.fill("#m-minutes-edit", "## 第1项\n- 王阿姨:赞成,楼道太暗。\n- 张奶奶:反对,担心电费。")
+    rec.fill("#m-minutes-edit", "## 第1项\n- 王阿姨：赞成，楼道太暗。\n- 张奶奶：反对，担心电费。")
     expect(rec.locator("#m-minutes-status")).to_contain_text("已自动保存", timeout=15_000)
     shots(rec, "moderator-11-recorder", rec.locator("#m-minutes-edit"))
 
@@ -305,7 +305,7 @@ def test_guide_screenshots(server_url, phone, browser, shots):
     shots(resident, "resident-16-offline")
     offline(False)
 
-    # 散会, then the minutes are confirmed
+    # 散会，then the minutes are confirmed
     shots(mod, "moderator-12-close", mod.locator("#m-controls"))
     mod.locator("#m-controls button", has_text="宣布散会").click()
     expect(mod.locator("#m-state")).to_have_text("已结束")
@@ -316,7 +316,7 @@ def test_guide_screenshots(server_url, phone, browser, shots):
     resident.goto(f"{server_url}/results/{result.pk}/")
     shots(resident, "resident-17-rate", resident.locator("label.choice").first)
     resident.locator("label.choice.rating-satisfied").click()
-    resident.click("button:has-text('下一步:确认评议')")
+    resident.click("button:has-text('下一步：确认评议')")
     resident.wait_for_selector("text=评议提交后不能更改")
     shots(resident, "resident-18-confirm", resident.locator("button", has_text="确认提交评议"))
     resident.click("button:has-text('确认提交评议')")

@@ -1,5 +1,5 @@
 """A resident on a phone opens the hall, reads it in large type, registers and asks to join; a
-member sees what needs her first (待我处理)."""
+member sees what needs her first （待我处理）."""
 
 import pytest
 from playwright.sync_api import expect

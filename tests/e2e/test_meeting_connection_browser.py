@@ -45,10 +45,10 @@ def test_a_frozen_network_is_shown_and_the_hand_is_raised_once_when_it_returns(s
     expect(zhang.locator("#m-conn")).to_have_text("实时")
     banner = zhang.locator("#m-conn-banner")
     expect(banner).to_be_hidden()
-    hand = zhang.locator("#m-hand button", has_text="举手:赞成")
+    hand = zhang.locator("#m-hand button", has_text="举手：赞成")
     expect(hand).to_be_enabled()
 
-    # the network freezes just as she taps 举手: the tap cannot reach the server
+    # the network freezes just as she taps 举手：the tap cannot reach the server
     cdp = zctx.new_cdp_session(zhang)
     cdp.send("Network.enable")
     _network(cdp, offline=True)
@@ -65,7 +65,7 @@ def test_a_frozen_network_is_shown_and_the_hand_is_raised_once_when_it_returns(s
     assert box["y"] + box["height"] >= view["height"] - 1  # at the bottom of the screen
     expect(banner).to_contain_text("您刚才的举手还没有得到回应")
     expect(hand).to_be_disabled()
-    expect(banner).to_contain_text("已断开,正在重连…", timeout=20_000)
+    expect(banner).to_contain_text("已断开，正在重连…", timeout=20_000)
     assert not Speech.objects.filter(meeting=meeting).exists()
     expect(mod.locator("#m-queue")).not_to_contain_text("张奶奶")
 

@@ -35,7 +35,7 @@ def test_after_two_speeches_the_hand_buttons_are_disabled_with_the_reason(server
     page.goto(room_url)
     _live(page)
     hand = page.locator("#m-hand")
-    for_button = hand.locator("button", has_text="举手:赞成")
+    for_button = hand.locator("button", has_text="举手：赞成")
     expect(for_button).to_be_enabled()
     expect(hand.locator(".why")).to_be_hidden()
 
@@ -50,10 +50,10 @@ def test_after_two_speeches_the_hand_buttons_are_disabled_with_the_reason(server
 
     why = hand.locator(".why")
     expect(why).to_have_text(
-        "您在本项议程已发言 2 次,每人每项最多 2 次,不能再举手赞成或反对;秩序问题仍可举手。"
+        "您在本项议程已发言 2 次，每人每项最多 2 次，不能再举手赞成或反对；秩序问题仍可举手。"
     )
     expect(for_button).to_be_disabled()
-    expect(hand.locator("button", has_text="举手:反对")).to_be_disabled()
+    expect(hand.locator("button", has_text="举手：反对")).to_be_disabled()
     expect(for_button).to_have_attribute("aria-describedby", "m-hand-why")
     order = hand.locator("button.stance-order")
     expect(order).to_be_enabled()  # points of order are not limited
@@ -66,9 +66,9 @@ def test_after_two_speeches_the_hand_buttons_are_disabled_with_the_reason(server
     other.goto(room_url)
     _live(other)
     expect(other.locator("#m-hand .why")).to_have_text(
-        "请先签到(扫描会场的二维码,或请主持人代签),再举手发言。"
+        "请先签到（扫描会场的二维码，或请主持人代签），再举手发言。"
     )
-    expect(other.locator("#m-hand button", has_text="举手:赞成")).to_be_disabled()
+    expect(other.locator("#m-hand button", has_text="举手：赞成")).to_be_disabled()
     expect(other.locator("#m-hand button.stance-order")).to_be_disabled()
 
 
@@ -91,6 +91,6 @@ def test_the_show_of_hands_entered_in_the_room_is_confirmed_in_words(server_url,
     form.locator("input[name=for]").fill("1")
     form.locator("button[type=submit]").click()
     done = page.locator("#m-done")
-    expect(done).to_have_text("✓ 现场举手计票已录入:1 人举手表决。可重新录入以更正。")
+    expect(done).to_have_text("✓ 现场举手计票已录入：1 人举手表决。可重新录入以更正。")
     expect(done).to_have_attribute("role", "status")
     expect(done).to_be_visible()

@@ -29,9 +29,9 @@ def test_a_person_whose_account_is_deleted_is_told_why_the_room_closed(server_ur
 
     expect(room.locator("#meeting")).to_have_attribute("data-conn", "forbidden")
     notice = room.locator("#m-closed")
-    expect(notice).to_contain_text("您的账户已注销或已停用,连接已关闭。")
+    expect(notice).to_contain_text("您的账户已注销或已停用，连接已关闭。")
     expect(notice).to_contain_text("页面不会自动重新连接")
-    expect(room.locator("#m-conn")).to_have_text("已断开,无权进入")
+    expect(room.locator("#m-conn")).to_have_text("已断开，无权进入")
     room.wait_for_timeout(2500)  # longer than the first reconnect delays (0.5–1.5 s, 1–3 s)
     assert [u for u in sockets if "/ws/meetings/" in u] == [
         f"{server_url.replace('http', 'ws')}/ws/meetings/{meeting.pk}/"

@@ -47,7 +47,7 @@ def test_moderator_and_two_residents_run_a_meeting_live(server_url, phone):
     expect(wang.locator("#m-state")).to_have_text("进行中")
     expect(zhang.locator("#m-state")).to_have_text("进行中")
 
-    # 王阿姨 scans the QR code (its URL) and checks in; 张奶奶 is checked in by name
+    # 王阿姨 scans the QR code (its URL) and checks in；张奶奶 is checked in by name
     wang.goto(checkin_url)
     wang.locator("button", has_text="确认签到").click()
     wang.wait_for_url(room_url)
@@ -55,7 +55,7 @@ def test_moderator_and_two_residents_run_a_meeting_live(server_url, phone):
     expect(mod.locator("#m-attendance .checked-in")).to_contain_text("王阿姨")
     mod.select_option("#m-manual-user", label="张奶奶")
     mod.locator("#m-manual button").click()
-    expect(zhang.locator("#m-attendance .checked-in")).to_contain_text("张奶奶(代签)")
+    expect(zhang.locator("#m-attendance .checked-in")).to_contain_text("张奶奶（代签）")
     expect(wang.locator("#m-attendance .big-number")).to_have_text("2")
     assert CheckIn.objects.filter(meeting=meeting).count() == 2
 
@@ -72,8 +72,8 @@ def test_moderator_and_two_residents_run_a_meeting_live(server_url, phone):
     )
 
     # hands up: for, then against; everyone sees the queue
-    wang.locator("#m-hand button", has_text="举手:赞成").click()
-    zhang.locator("#m-hand button", has_text="举手:反对").click()
+    wang.locator("#m-hand button", has_text="举手：赞成").click()
+    zhang.locator("#m-hand button", has_text="举手：反对").click()
     expect(mod.locator("#m-queue li")).to_have_count(2)
     # floor.changed redrew the queue, but not the agenda, the attendance or the current item
     kept = mod.evaluate(
@@ -88,14 +88,14 @@ def test_moderator_and_two_residents_run_a_meeting_live(server_url, phone):
     # a resident has no floor controls; the moderator gives the floor
     assert zhang.locator("button[data-cmd=give_floor]").count() == 0
     mod.locator("button[data-cmd=give_floor]").click()
-    expect(zhang.locator("#m-speaker")).to_contain_text("现在发言:王阿姨")
-    expect(zhang.locator("#m-live")).to_contain_text("现在发言:王阿姨")
+    expect(zhang.locator("#m-speaker")).to_contain_text("现在发言：王阿姨")
+    expect(zhang.locator("#m-live")).to_contain_text("现在发言：王阿姨")
     expect(wang.locator("#m-hand")).to_contain_text("轮到您发言了")
     expect(zhang.locator("#m-speaker .countdown")).to_have_text(re.compile(r"^[12]:\d\d$"))
 
-    # the next speaker by the rules is 张奶奶 (against)
+    # the next speaker by the rules is 张奶奶（against）
     mod.locator("button[data-cmd=give_floor]").click()
-    expect(wang.locator("#m-speaker")).to_contain_text("现在发言:张奶奶")
+    expect(wang.locator("#m-speaker")).to_contain_text("现在发言：张奶奶")
     expect(mod.locator("#m-queue")).to_contain_text("还没有人举手")
 
     # next item: everyone's screen follows

@@ -104,7 +104,7 @@ def test_a_meeting_votes_on_an_agenda_item_live(server_url, phone, browser):
         expect(screen.locator("#m-vote-screen .vote-big")).to_have_text(
             "赞成 4 · 反对 2 · 弃权 0 — 通过"
         )
-        expect(wang.locator("#m-live")).to_contain_text("表决结果:通过")
+        expect(wang.locator("#m-live")).to_contain_text("表决结果：通过")
         expect(zhang.locator("#m-agenda")).to_be_visible()
         # the JS applyEvent mirror: the screen's state after the events = a fresh snapshot
         fresh = json.loads(json.dumps(selectors.meeting_snapshot(meeting.pk), default=str))

@@ -40,9 +40,9 @@ def test_a_new_resident_registers_by_phone_and_code(server_url, phone):
     expect(page.locator("h1")).to_contain_text("欢迎来到芳华议事厅")
     page.fill("input[name=display_name]", "周阿姨")
     page.check("input[name=accept_privacy]")
-    page.get_by_role("button", name="好了,进入议事厅").click()
+    page.get_by_role("button", name="好了，进入议事厅").click()
     page.wait_for_url(server_url + "/")
-    expect(page.locator(".messages")).to_contain_text("周阿姨,欢迎您")
+    expect(page.locator(".messages")).to_contain_text("周阿姨，欢迎您")
     expect(page.locator("header nav")).to_contain_text("周阿姨")
     user = User.objects.get(phone=NUMBER)
     assert user.display_name == "周阿姨" and user.phone_verified_at

@@ -1,4 +1,4 @@
-"""On a 390×844 phone the header shows the hall's name, the bell and 菜单; one tap on 菜单 shows
+"""On a 390×844 phone the header shows the hall's name, the bell and 菜单；one tap on 菜单 shows
 every link of the desktop header, large, the current page marked. At 320 px no main page scrolls
 sideways."""
 
@@ -63,7 +63,7 @@ def test_one_tap_on_the_menu_shows_every_link_of_the_desktop_header(
     # Marked visibly too: white on the menu's red.
     assert current.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 255, 255)"
 
-    # Escape closes it and gives the focus back to 菜单; 关闭 closes it too.
+    # Escape closes it and gives the focus back to 菜单；关闭 closes it too.
     page.keyboard.press("Escape")
     expect(page.locator("#site-nav")).to_be_hidden()
     expect(toggle).to_be_focused()

@@ -37,19 +37,19 @@ def test_a_task_from_resolution_to_result(server_url, phone, tmp_path):
     me.goto(f"{server_url}/tasks/{task.pk}/")
     me.click("button:has-text('开始落实')")
     me.wait_for_selector(".badge:has-text('进行中')")
-    me.click("button[aria-label^='标记为已完成:清洗']")
+    me.click("button[aria-label^='标记为已完成：清洗']")
     me.wait_for_selector(".progress strong:has-text('75%')")
     me.click("text=报告进展")
     photo = tmp_path / "fountain.jpg"
     buf = io.BytesIO()
     Image.new("RGB", (60, 40), "teal").save(buf, format="JPEG")
     photo.write_bytes(buf.getvalue())
-    me.fill("textarea[name=body]", "池底已清洗,**水泵**运转正常。")
+    me.fill("textarea[name=body]", "池底已清洗，**水泵**运转正常。")
     me.set_input_files("input[name=images]", str(photo))
     me.click("button:has-text('发布报告')")
     me.wait_for_selector(".timeline img")
     assert ProgressReport.objects.get().images.count() == 1
-    me.once("dialog", lambda d: d.accept())  # "确定这个任务已经完成了吗?"
+    me.once("dialog", lambda d: d.accept())  # "确定这个任务已经完成了吗？"
     me.click("button:has-text('标记完成')")
     me.wait_for_selector(".badge:has-text('已完成')")
 

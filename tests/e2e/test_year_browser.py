@@ -73,7 +73,7 @@ def test_a_head_follows_the_fountain_sees_the_year_and_downloads_the_month(
         assert page.locator("svg[role=img]").count() >= 5
         assert page.locator("figure.chart table caption").count() >= 5
 
-        # The month's 台账, from the hall page.
+        # The month's 台账，from the hall page.
         page.goto(f"{server_url}/halls/fanghua/")
         page.get_by_role("link", name="月度台账").click()
         with page.expect_download() as download:

@@ -17,7 +17,7 @@ def proposal(hall, author=None, *, state: str = ProposalState.COLLECTING, **kwar
         author=author,
         hall=hall,
         title=kwargs.pop("title", "修复中心花园喷泉"),
-        body=kwargs.pop("body", "喷泉坏了很久,孩子们很想念。"),
+        body=kwargs.pop("body", "喷泉坏了很久，孩子们很想念。"),
         **kwargs,
     )
     path = {

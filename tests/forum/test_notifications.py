@@ -162,7 +162,7 @@ def test_the_settings_page_shows_the_text_column_and_saves_it(hall):
     person = member(hall)
     c = client_for(person)
     page = c.get("/notifications/settings/").content.decode()
-    assert "短信:开" in page and "会议安排、改期与取消" in page and "每天汇总成一封邮件" in page
+    assert "短信：开" in page and "会议安排、改期与取消" in page and "每天汇总成一封邮件" in page
     assert 'name="meeting_reminder__sms" checked' in page.replace(
         ' id="id_meeting_reminder__sms"', ""
     )

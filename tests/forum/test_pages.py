@@ -147,7 +147,7 @@ def test_comment_reply_edit_delete_and_report_on_the_page(hall):
     cb.post(f"/proposals/{p.pk}/comments/", {"body": "我也是", "parent": top.pk})
     ca.post(f"/comments/{top.pk}/edit/", {"body": "我非常赞成"})
     page = cb.get(f"/proposals/{p.pk}/").content.decode()
-    assert "我非常赞成" in page and "(已编辑)" in page and "我也是" in page
+    assert "我非常赞成" in page and "（已编辑）" in page and "我也是" in page
     ca.post(f"/comments/{top.pk}/delete/")
     page = cb.get(f"/proposals/{p.pk}/").content.decode()
     assert "此评论已被作者删除" in page and "我也是" in page
@@ -233,7 +233,7 @@ def test_form_posts_without_the_socket_say_what_they_did(hall, people):
     assert "已取消认同。" in r.content.decode()
     mod = logged_in(people["moderator"])
     r = mod.post(f"/proposals/{p.pk}/lock/", {"locked": "1"}, follow=True)
-    assert "讨论已锁定,成员暂时不能发表评论。" in r.content.decode()
+    assert "讨论已锁定，成员暂时不能发表评论。" in r.content.decode()
     r = mod.post(f"/proposals/{p.pk}/lock/", {"locked": "0"}, follow=True)
     assert "讨论已重新开放。" in r.content.decode()
     r = c.post("/notifications/read/", {}, follow=True)

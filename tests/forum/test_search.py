@@ -25,7 +25,7 @@ def stairs(hall):
 
 def test_one_character_finds_titles_and_bodies(stairs):
     found, page = titles(stairs, "灯")
-    assert found == {"楼道灯不亮", "小区绿化带补种"}  # 楼道灯 in a title, 路灯 in a body
+    assert found == {"楼道灯不亮", "小区绿化带补种"}  # 楼道灯 in a title，路灯 in a body
     assert "楼道灯不亮" in page and "长者助餐点" not in page
     assert "请输入至少两个字" not in page
     found, _ = titles(stairs, "黑")
@@ -34,7 +34,7 @@ def test_one_character_finds_titles_and_bodies(stairs):
 
 def test_two_characters_and_words_split_by_spaces_and_punctuation(stairs):
     assert titles(stairs, "楼道")[0] == {"楼道灯不亮"}
-    # Every word must be there, wherever it stands: 楼道 and 灯 are both in the first proposal only.
+    # Every word must be there, wherever it stands：楼道 and 灯 are both in the first proposal only.
     assert titles(stairs, " 楼道，灯！")[0] == {"楼道灯不亮"}
     assert titles(stairs, "灯 座椅")[0] == set()
     assert titles(stairs, "灯、门口")[0] == {"小区绿化带补种"}

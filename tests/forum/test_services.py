@@ -88,10 +88,10 @@ def test_accept_and_reject_notify_author_and_followers(hall, people):
     with pytest.raises(PermissionDenied):
         services.proposal_review(actor=people["member"], proposal=p, decision="reject", reason="x")
     services.proposal_review(
-        actor=people["head"], proposal=p, decision="reject", reason="属于物业维修范围,已转物业。"
+        actor=people["head"], proposal=p, decision="reject", reason="属于物业维修范围，已转物业。"
     )
     p.refresh_from_db()
-    assert p.state == S.REJECTED and p.review_reason == "属于物业维修范围,已转物业。"
+    assert p.state == S.REJECTED and p.review_reason == "属于物业维修范围，已转物业。"
     for person in (author, fan):
         n = Notification.objects.filter(recipient=person, kind="state_changed", proposal=p).latest(
             "pk"
@@ -164,7 +164,7 @@ def test_replies_and_mentions_notify_once_each(hall):
     p = proposal(hall, author)
     c = services.comment_post(author=wang, proposal=p, body="我同意")
     assert Notification.objects.get(recipient=author).kind == "commented"
-    services.comment_post(author=zhang, proposal=p, body="@王阿姨说得对,@黄秀芬你看呢", parent=c)
+    services.comment_post(author=zhang, proposal=p, body="@王阿姨说得对，@黄秀芬你看呢", parent=c)
     kinds = {n.recipient_id: n.kind for n in Notification.objects.filter(comment__author=zhang)}
     assert kinds == {wang.pk: "mentioned", author.pk: "mentioned"}
     services.comment_post(author=zhang, proposal=p, body="补充一句", parent=c)

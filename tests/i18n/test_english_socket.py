@@ -47,7 +47,7 @@ async def test_room_refusals_follow_the_language_cookie(meeting):
         zh = await command(chinese, "zh-1", "no_such_command")
         assert en["code"] == zh["code"] == "unknown_type"
         assert en["message"] == "Unknown command: no_such_command"
-        assert zh["message"] == "未知的指令:no_such_command"
+        assert zh["message"] == "未知的指令：no_such_command"
     finally:
         await english.disconnect()
         await chinese.disconnect()

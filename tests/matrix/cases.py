@@ -157,7 +157,7 @@ def page_cases(i: dict[str, Any]) -> dict[str, Case]:
     get("my_data", "/me/data/")
     get("my_data_json", "/me/data.json")
     both("my_profile", "/me/profile/", {"display_name": "新名字"})
-    # 长辈模式: anyone may switch it (a cookie; for the signed-in also the profile), then back
+    # 长辈模式：anyone may switch it (a cookie; for the signed-in also the profile), then back
     both("elder_mode", "/me/elder-mode/", {"on": "1", "next": "/"}, fresh=True, no_effect=True)
     both("delete_account", "/me/delete/", {"password": "correct-horse-battery"}, fresh=True)
     both("privacy_notice", "/privacy/")
@@ -314,7 +314,7 @@ def page_cases(i: dict[str, Any]) -> dict[str, Case]:
         {"answer": "明细将公开。", "upheld": "0"},
     )
 
-    # ledger, tasks, results, story, dashboards, 台账
+    # ledger, tasks, results, story, dashboards，台账
     get("hall_ledger", f"/halls/{slug}/ledger/")
     get("task_list", f"/halls/{slug}/tasks/")
     both(

@@ -80,7 +80,7 @@ def build_world() -> World:
         name="邻居议事厅",
         compound=CompoundFactory(community=CommunityFactory(street=street)),
     )
-    place = flow.task.building  # 3栋: the place of the task and of its result
+    place = flow.task.building  # 3栋：the place of the task and of its result
 
     def in_hall(role: str | None, name: str, *more: str):
         roles = [r for r in (role, *more) if r]

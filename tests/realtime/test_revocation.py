@@ -107,7 +107,7 @@ async def test_a_deleted_accounts_open_sockets_are_closed(scene):
     for comm in (me, room):
         frames, code = await until_closed(comm)
         assert code == 4403
-        assert revoked(frames)["message"] == "您的账户已注销或已停用,连接已关闭。"
+        assert revoked(frames)["message"] == "您的账户已注销或已停用，连接已关闭。"
         await comm.disconnect()
 
 

@@ -30,6 +30,6 @@ class Command(BaseCommand):
         media = sum(1 for entry in manifest["files"] if entry["path"].startswith("media/"))
         if options["verbosity"] >= 1:
             self.stdout.write(
-                f"备份完成:{out}({manifest['engine']} 数据库 + {media} 个媒体文件,"
-                f"共 {size / 1024 / 1024:.1f} MB,代码 {manifest['git_commit'] or '未知'})"
+                f"备份完成：{out}({manifest['engine']} 数据库 + {media} 个媒体文件，"
+                f"共 {size / 1024 / 1024:.1f} MB，代码 {manifest['git_commit'] or '未知'})"
             )

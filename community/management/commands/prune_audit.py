@@ -8,4 +8,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         deleted = audit_prune()
-        self.stdout.write(f"审计日志:删除 {deleted} 条(保留最近 {retention_days()} 天)")
+        self.stdout.write(f"审计日志：删除 {deleted} 条（保留最近 {retention_days()} 天）")

@@ -34,12 +34,12 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         manifest = outcome.manifest
         self.stdout.write(
-            f"已恢复:{manifest['engine']} 数据库(备份于 {manifest['created_at']},"
+            f"已恢复：{manifest['engine']} 数据库(备份于 {manifest['created_at']},"
             f"代码 {manifest.get('git_commit') or '未知'})和 {outcome.media_files} 个媒体文件。"
         )
         if outcome.unapplied:
             self.stdout.write(
-                f"备份来自较旧的版本,还差 {len(outcome.unapplied)} 个迁移:"
+                f"备份来自较旧的版本，还差 {len(outcome.unapplied)} 个迁移："
                 "请运行 python manage.py migrate。"
             )
         out, err = StringIO(), StringIO()
@@ -47,5 +47,5 @@ class Command(BaseCommand):
             call_command("verify_ledger", stdout=out, stderr=err)
         except Exception as exc:  # a CommandError, or a schema the old backup lacks
             self.stderr.write(err.getvalue().rstrip())
-            raise CommandError(f"台账校验(verify_ledger)没有通过:{exc}") from None
-        self.stdout.write("台账校验(verify_ledger):" + out.getvalue().strip())
+            raise CommandError(f"台账校验（verify_ledger）没有通过：{exc}") from None
+        self.stdout.write("台账校验（verify_ledger）：" + out.getvalue().strip())

@@ -10,7 +10,7 @@ from deliberation.votes import services as services_votes
 
 
 class Command(BaseCommand):
-    help = "结束已到截止时间的线上表决,并使公示期满且无未决异议的决议生效。"
+    help = "结束已到截止时间的线上表决，并使公示期满且无未决异议的决议生效。"
 
     def handle(self, *args, **options):
         ballots = services_votes.settle_ballots()

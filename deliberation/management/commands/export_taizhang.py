@@ -18,13 +18,13 @@ def find_hall(ref: str) -> Hall:
     if found is None and ref.isdigit():
         found = Hall.objects.filter(pk=int(ref)).first()
     if found is None:
-        raise CommandError(f"没有这个议事厅:{ref!r}(请给出短名或编号)")
+        raise CommandError(f"没有这个议事厅：{ref!r}（请给出短名或编号）")
     return found
 
 
 class Command(BaseCommand):
     help = (
-        "Write a hall's monthly 台账 workbook (议题, 会议, 表决, 决议, 任务; dates in "
+        "Write a hall's monthly 台账 workbook (议题，会议，表决，决议，任务；dates in "
         "Asia/Shanghai). --month defaults to the previous month, for a monthly cron job."
     )
 
@@ -48,9 +48,9 @@ class Command(BaseCommand):
         found = find_hall(hall)
         path = Path(out or f"taizhang-{found.slug}-{target}.xlsx")
         if path.suffix.lower() != ".xlsx":
-            raise CommandError(f"输出文件应以 .xlsx 结尾:{path}")
+            raise CommandError(f"输出文件应以 .xlsx 结尾：{path}")
         if path.is_dir():
-            raise CommandError(f"无法写入 {path}:这是一个目录")
+            raise CommandError(f"无法写入 {path}：这是一个目录")
         tables = all_tables(found, target)
         data = workbook_bytes(found, target, tables)
         try:

@@ -14,15 +14,15 @@ from deliberation.votes.notifications import ballot_reminders_send
 
 
 class Command(BaseCommand):
-    help = "发送开会提醒、投票截止提醒和治理任务的到期提醒与逾期督办通知(每件事各发一次)。"
+    help = "发送开会提醒、投票截止提醒和治理任务的到期提醒与逾期督办通知（每件事各发一次）。"
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--dry-run", action="store_true", help="只列出将要提醒的任务,不发送、不记录。"
+            "--dry-run", action="store_true", help="只列出将要提醒的任务，不发送、不记录。"
         )
-        parser.add_argument("--today", help="以这一天为“今天”(YYYY-MM-DD,测试或补发用)。")
+        parser.add_argument("--today", help="以这一天为“今天”(YYYY-MM-DD，测试或补发用)。")
         parser.add_argument(
-            "--now", type=datetime.fromisoformat, help="记录为发送时间的时刻(ISO 格式,测试用)。"
+            "--now", type=datetime.fromisoformat, help="记录为发送时间的时刻（ISO 格式，测试用）。"
         )
 
     def handle(self, *args, dry_run=False, today=None, now=None, **options):
@@ -52,6 +52,6 @@ class Command(BaseCommand):
                     f"负责人 {task.owner} · 期限 {task.due_on.isoformat()}"
                 )
         self.stdout.write(
-            f"{day.isoformat()}:{verb}到期提醒 {len(sent['due_soon'])} 条,"
-            f"逾期督办 {len(sent['overdue'])} 条。" + (" (演练,未发送)" if dry_run else "")
+            f"{day.isoformat()}:{verb}到期提醒 {len(sent['due_soon'])} 条，"
+            f"逾期督办 {len(sent['overdue'])} 条。" + (" （演练，未发送）" if dry_run else "")
         )

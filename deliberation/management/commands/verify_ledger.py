@@ -11,7 +11,7 @@ from deliberation.ledger.selectors import is_hash, ledger_verify
 
 class Command(BaseCommand):
     help = (
-        "Re-hash the ledger chains (台账链) and name the first broken entry; then recompute what "
+        "Re-hash the ledger chains （台账链） and name the first broken entry; then recompute what "
         "each entry certifies from the live records and name the first record that differs; "
         "exit status 0 when all is intact, 1 otherwise."
     )

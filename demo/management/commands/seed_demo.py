@@ -7,7 +7,7 @@ from demo.year import seed as seed_year
 
 
 class Command(BaseCommand):
-    help = "Load the demo data (桂城街道 / 叠二社区 / 名苑小区 / 芳华议事厅); safe to run again."
+    help = "Load the demo data （桂城街道 / 叠二社区 / 名苑小区 / 芳华议事厅）；safe to run again."
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet", action="store_true", help="Do not print the accounts.")
@@ -20,8 +20,8 @@ class Command(BaseCommand):
         for note in notes:
             if note:
                 self.stdout.write(note)
-        self.stdout.write(self.style.SUCCESS(f"演示数据已就绪:{hall.name}(/halls/{hall.slug}/)"))
-        self.stdout.write(f"演示账号(密码均为 {DEMO_PASSWORD}):")
+        self.stdout.write(self.style.SUCCESS(f"演示数据已就绪：{hall.name}(/halls/{hall.slug}/)"))
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, display_name, _roles, _b in ACCOUNTS:
             self.stdout.write(f"  {username:<12} {display_name:<14} {ROLE_OF_ACCOUNT[username]}")
 

@@ -11,7 +11,7 @@ function renderCurrent(ctx) {
   if (m.state === "closed") return show(el, note(gettext("会议已结束。")));
   if (m.state === "cancelled") return show(el, note(gettext("会议已取消。")));
   if (!item) {
-    const text = m.state === "open" ? gettext("会议已开始,等待主持人开始议程。") : gettext("会议尚未开始。");
+    const text = m.state === "open" ? gettext("会议已开始，等待主持人开始议程。") : gettext("会议尚未开始。");
     return show(el, note(text));
   }
   const node = clone("tpl-current");
@@ -52,7 +52,7 @@ function renderAgenda(ctx) {
           commandButton("remove_item", gettext("移出议程"), {
             args,
             cls: "small danger",
-            confirm: format(gettext("确定把「%(title)s」移出议程吗?"), { title: i.title }),
+            confirm: format(gettext("确定把「%(title)s」移出议程吗？"), { title: i.title }),
           }),
         );
         actions.hidden = false;

@@ -25,7 +25,7 @@ function renderAttendance(ctx) {
       for (const c of a.checkins) {
         const li = clone("tpl-checkin-name");
         fill(li, "name", c.user.name);
-        fill(li, "manual", (c.method === "manual" ? gettext("(代签)") : "") + (c.elector === false ? gettext("(列席)") : ""));
+        fill(li, "manual", (c.method === "manual" ? gettext("（代签）") : "") + (c.elector === false ? gettext("（列席）") : ""));
         names.append(li);
       }
       names.hidden = false;
@@ -59,7 +59,7 @@ function renderPresence(ctx) {
   const el = $("m-presence");
   const p = ctx.state.presence;
   if (!el || !p) return;
-  el.textContent = format(gettext("在线 %(n)s 人:%(names)s"), {
+  el.textContent = format(gettext("在线 %(n)s 人：%(names)s"), {
     n: p.online,
     names: p.users.map((u) => u.name).join(gettext("、")),
   });

@@ -52,7 +52,7 @@ export function startCommands(ctx) {
         const b = ballot(ctx.state);
         if (cmd === "ballot_cast" && reply && reply.receipt && b) {
           ctx.receipts[b.id] = reply.receipt;
-          ctx.say(format(gettext("投票成功,回执码 %(receipt)s"), { receipt: reply.receipt }));
+          ctx.say(format(gettext("投票成功，回执码 %(receipt)s"), { receipt: reply.receipt }));
           ctx.render(new Set(["receipts"]));
         }
       },
@@ -75,7 +75,7 @@ export function startCommands(ctx) {
     if (f.id === "m-ballot-open") {
       e.preventDefault();
       const title = f.elements.title.value.trim() || (currentItem(ctx.state) || {}).title || "";
-      if (!window.confirm(format(gettext("确定开始表决「%(title)s」吗?开始后不能修改表决设置。"), { title }))) return;
+      if (!window.confirm(format(gettext("确定开始表决「%(title)s」吗？开始后不能修改表决设置。"), { title }))) return;
       send("ballot_open", {
         title: f.elements.title.value,
         secret: f.elements.secret.checked,

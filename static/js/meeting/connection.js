@@ -1,7 +1,7 @@
-/* The connection state, shown honestly: "live" (实时) only while the server answers pings.
+/* The connection state, shown honestly: "live" （实时） only while the server answers pings.
  *
- * room.js pings every 3 s: a ping 3 s late makes the state "unstable" (连接不稳定), 12 s of
- * silence gives the socket up ("offline": 已断开,正在重连…). Both are said in a banner fixed to
+ * room.js pings every 3 s: a ping 3 s late makes the state "unstable" （连接不稳定），12 s of
+ * silence gives the socket up ("offline": 已断开，正在重连…). Both are said in a banner fixed to
  * the bottom of the screen (#m-conn-banner, aria-live polite) — over the hand and vote buttons,
  * where the person is looking — and every command button is disabled, with the reason in the
  * banner, until the room is live again. A command that was sent but not answered is sent again
@@ -19,10 +19,10 @@ const COMMAND_BUTTONS = "button[data-cmd], form[data-cmd] button, #m-ballot-open
 const TELL_SECONDS = 12;
 
 export function closedMessage(reason) {
-  const next = gettext("页面不会自动重新连接。如有疑问,请联系议事厅负责人。");
+  const next = gettext("页面不会自动重新连接。如有疑问，请联系议事厅负责人。");
   if (reason) return reason + " " + next;
   return (
-    gettext("无法进入会议室:您可能已退出登录,或您的成员身份、角色已经变更。请刷新页面或重新登录。") +
+    gettext("无法进入会议室：您可能已退出登录，或您的成员身份、角色已经变更。请刷新页面或重新登录。") +
     " " +
     next
   );
@@ -70,9 +70,9 @@ function banner(ctx) {
 export function notLiveReason(ctx) {
   const s = ctx.root.dataset.conn;
   if (s === "live" || s === "forbidden") return null;
-  if (s === "unstable") return gettext("连接不稳定,正在检查…暂时不能举手或投票,请稍候。");
-  if ((s === "connecting" || !s) && !ctx.wasLive) return gettext("正在连接会议室,请稍候。");
-  return gettext("已断开,正在重连…暂时不能举手或投票,请稍候。");
+  if (s === "unstable") return gettext("连接不稳定，正在检查…暂时不能举手或投票，请稍候。");
+  if ((s === "connecting" || !s) && !ctx.wasLive) return gettext("正在连接会议室，请稍候。");
+  return gettext("已断开，正在重连…暂时不能举手或投票，请稍候。");
 }
 
 /* Disable every command button while the room is not live (and enable them again after). */
@@ -102,7 +102,7 @@ function drawBanner(ctx) {
     const waiting = ctx.room && ctx.room.waiting ? ctx.room.waiting() : [];
     if (waiting.length) {
       lines.push(
-        format(gettext("您刚才的%(action)s还没有得到回应,连接恢复后会自动重新发送。"), {
+        format(gettext("您刚才的%(action)s还没有得到回应，连接恢复后会自动重新发送。"), {
           action: actionName(waiting[waiting.length - 1]),
         }),
       );
@@ -120,7 +120,7 @@ export function tellResent(ctx, cmd, applied, detail) {
   const action = actionName(cmd);
   const text = applied
     ? format(gettext("您刚才的%(action)s已经成功。"), { action })
-    : format(gettext("您刚才的%(action)s没有成功,请再试一次。"), { action }) + (detail ? " " + detail : "");
+    : format(gettext("您刚才的%(action)s没有成功，请再试一次。"), { action }) + (detail ? " " + detail : "");
   ctx.told = { text, kind: applied ? "ok" : "failed" };
   clearTimeout(ctx.toldTimer);
   ctx.toldTimer = setTimeout(() => {
@@ -142,8 +142,8 @@ export function showConnection(ctx, s, reason) {
     connecting: gettext("连接中…"),
     live: gettext("实时"),
     unstable: gettext("连接不稳定"),
-    offline: gettext("已断开,正在重连…"),
-    forbidden: gettext("已断开,无权进入"),
+    offline: gettext("已断开，正在重连…"),
+    forbidden: gettext("已断开，无权进入"),
   };
   el.textContent = text[s] || s;
   el.className = "conn conn-" + s;

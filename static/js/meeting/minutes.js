@@ -34,9 +34,9 @@ export function startAutosave(ctx) {
     const base = +edit.dataset.version || 0;
     const done = (data) => {
       edit.dataset.version = data.version;
-      say(format(gettext("已自动保存(第 %(n)s 版)"), { n: data.version }));
+      say(format(gettext("已自动保存（第 %(n)s 版）"), { n: data.version }));
     };
-    const fail = (err) => say(gettext("保存失败:") + (err.message || err.detail || ""));
+    const fail = (err) => say(gettext("保存失败：") + (err.message || err.detail || ""));
     say(gettext("正在保存…"));
     if (new Blob([body]).size < 12000 && ctx.room) {
       ctx.room.send("save_minutes", { body, base_version: base }).then(done, fail);
@@ -53,7 +53,7 @@ export function startAutosave(ctx) {
 
   edit.addEventListener("input", () => {
     clearTimeout(timer);
-    say(gettext("有改动,稍后自动保存…"));
+    say(gettext("有改动，稍后自动保存…"));
     timer = setTimeout(save, 1200);
   });
 }

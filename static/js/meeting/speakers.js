@@ -14,7 +14,7 @@ function renderSpeaker(ctx) {
   if (el) {
     if (f.speaker) {
       const node = clone("tpl-speaker");
-      fill(node, "lead", gettext("现在发言:"));
+      fill(node, "lead", gettext("现在发言："));
       fill(node, "name", f.speaker.user.name);
       stanceBadge(ctx, part(node, "stance"), f.speaker.stance);
       part(node, "countdown").dataset.deadline = f.speaker.deadline;
@@ -56,7 +56,7 @@ function renderHand(ctx) {
   if (pos >= 0) {
     const node = clone("tpl-hand-mine");
     const stance = ctx.labels.stance[f.queue[pos].stance];
-    fill(node, "text", format(gettext("您已举手(%(stance)s),排在第 %(n)s 位。"), { stance, n: pos + 1 }));
+    fill(node, "text", format(gettext("您已举手（%(stance)s），排在第 %(n)s 位。"), { stance, n: pos + 1 }));
     part(node, "actions").append(commandButton("lower_hand", gettext("放下手")));
     return show(el, node);
   }
@@ -64,7 +64,7 @@ function renderHand(ctx) {
   // What the server would refuse (the snapshot says it): the buttons stay, disabled, with why.
   const why = handRefusal(ctx);
   const raise = (stance, cls) => {
-    const label = stance === "order" ? ctx.labels.stance.order : format(gettext("举手:%(stance)s"), { stance: ctx.labels.stance[stance] });
+    const label = stance === "order" ? ctx.labels.stance.order : format(gettext("举手：%(stance)s"), { stance: ctx.labels.stance[stance] });
     const b = commandButton("raise_hand", label, { args: { stance }, cls: cls + " stance-" + stance });
     if (why && (why.all || stance !== "order")) refuse(b, "m-hand-why");
     return b;
@@ -74,7 +74,7 @@ function renderHand(ctx) {
   whyEl.id = "m-hand-why";
   if (!why) {
     const left = Math.max(0, f.speeches_per_item - (f.spoken[String(me.id)] || 0));
-    fill(node, "left", format(gettext("本项您还可以发言 %(n)s 次,每次 %(secs)s 秒。"), { n: left, secs: f.speech_limit_seconds }));
+    fill(node, "left", format(gettext("本项您还可以发言 %(n)s 次，每次 %(secs)s 秒。"), { n: left, secs: f.speech_limit_seconds }));
   } else fill(node, "left", "");
   show(el, node);
 }
@@ -83,13 +83,13 @@ function renderHand(ctx) {
 function handRefusal(ctx) {
   const f = ctx.state.floor;
   if (f.hand_needs_checkin && !checkedIn(ctx.state, ctx.me)) {
-    return { all: true, text: gettext("请先签到(扫描会场的二维码,或请主持人代签),再举手发言。") };
+    return { all: true, text: gettext("请先签到（扫描会场的二维码，或请主持人代签），再举手发言。") };
   }
   if ((f.hand_refused || {})[String(ctx.me.id)] === "speech_limit") {
     const n = f.speeches_per_item;
     return {
       all: false,
-      text: format(gettext("您在本项议程已发言 %(n)s 次,每人每项最多 %(n)s 次,不能再举手赞成或反对;秩序问题仍可举手。"), { n }),
+      text: format(gettext("您在本项议程已发言 %(n)s 次，每人每项最多 %(n)s 次，不能再举手赞成或反对；秩序问题仍可举手。"), { n }),
     };
   }
   return null;
@@ -125,7 +125,7 @@ function renderQueue(ctx) {
           commandButton("remove_hand", gettext("移出"), {
             args: { speech_id: h.id },
             cls: "small danger",
-            confirm: format(gettext("确定把 %(name)s 移出发言队列吗?"), { name: h.user.name }),
+            confirm: format(gettext("确定把 %(name)s 移出发言队列吗？"), { name: h.user.name }),
           }),
         );
         actions.hidden = false;

@@ -25,7 +25,7 @@ function renderControls(ctx) {
     );
   }
   if (m.state === "open" && openBallot(ctx.state)) {
-    const help = note(gettext("表决进行中:结束表决后才能进入下一项或散会。"), "span");
+    const help = note(gettext("表决进行中：结束表决后才能进入下一项或散会。"), "span");
     help.className = "help";
     out.push(help);
   } else if (m.state === "open") {
@@ -35,7 +35,7 @@ function renderControls(ctx) {
     out.push(
       commandButton("close_meeting", gettext("宣布散会"), {
         cls: "danger",
-        confirm: gettext("确定宣布散会吗?散会后将汇总会议纪要。"),
+        confirm: gettext("确定宣布散会吗？散会后将汇总会议纪要。"),
       }),
     );
   }

@@ -45,7 +45,7 @@ function voteStatus(ctx, b) {
   fill(
     node,
     "turnout-rest",
-    format(gettext("/ %(electorate)s 人(%(sources)s) · 到会 %(present)s 人"), {
+    format(gettext("/ %(electorate)s 人（%(sources)s） · 到会 %(present)s 人"), {
       electorate: b.electorate,
       sources: sourcesLine(ctx, b),
       present: b.present,
@@ -70,11 +70,11 @@ function myVote(ctx, b) {
   const mine = ctx.receipts[b.id];
   if (b.voted.includes(ctx.me.id)) {
     const node = clone("tpl-vote-mine");
-    fill(node, "text", gettext("您已投票,投票后不能更改。"));
+    fill(node, "text", gettext("您已投票，投票后不能更改。"));
     if (mine) {
-      fill(node, "receipt-lead", gettext("回执码:"));
+      fill(node, "receipt-lead", gettext("回执码："));
       fill(node, "receipt", mine);
-      fill(node, "receipt-note", gettext("(请记下,可在结果公布后核对)"));
+      fill(node, "receipt-note", gettext("（请记下，可在结果公布后核对）"));
       part(node, "receipt-box").hidden = false;
     }
     return node;
@@ -87,7 +87,7 @@ function myVote(ctx, b) {
   const why = castRefusal(ctx, b);
   const panel = clone("tpl-vote-panel");
   panel.setAttribute("aria-label", gettext("投票"));
-  fill(panel, "warning", gettext("注意:投票后不能更改。"));
+  fill(panel, "warning", gettext("注意：投票后不能更改。"));
   part(panel, "buttons").append(
     ...b.options.map((o) => {
       const cls = o.key === "for" ? "primary stance-for" : o.key === "against" ? "primary stance-against" : "";
@@ -95,7 +95,7 @@ function myVote(ctx, b) {
       const button = commandButton("ballot_cast", label, {
         args: { choice: o.key },
         cls,
-        confirm: format(gettext("确定投「%(label)s」吗?投票后不能更改。"), { label }),
+        confirm: format(gettext("确定投「%(label)s」吗？投票后不能更改。"), { label }),
       });
       if (why) refuse(button, "m-vote-why");
       return button;
@@ -108,9 +108,9 @@ function myVote(ctx, b) {
 /* Why the server would refuse my vote here (from the votes section), or "". */
 function castRefusal(ctx, b) {
   if (b.electors && !b.electors.includes(ctx.me.id)) {
-    return gettext("您不在本次表决的投票人名册中(名册在表决开始时确定),不能投票。");
+    return gettext("您不在本次表决的投票人名册中（名册在表决开始时确定），不能投票。");
   }
-  if (b.cast_needs_checkin && !checkedIn(ctx.state, ctx.me)) return gettext("请先签到,签到后才能在会场投票。");
+  if (b.cast_needs_checkin && !checkedIn(ctx.state, ctx.me)) return gettext("请先签到，签到后才能在会场投票。");
   return "";
 }
 
@@ -120,7 +120,7 @@ function renderVote(ctx) {
   const b = ballot(ctx.state);
   const item = currentItem(ctx.state);
   if (!item || ctx.state.meeting.state !== "open") {
-    return show(el, b ? voteStatus(ctx, b) : note(gettext("议程开始后,主持人可以发起表决。")));
+    return show(el, b ? voteStatus(ctx, b) : note(gettext("议程开始后，主持人可以发起表决。")));
   }
   const out = [b ? voteStatus(ctx, b) : note(gettext("本项议程还没有表决。"))];
   if (ctx.mode === "room" && b && b.state === "open") out.push(myVote(ctx, b));
@@ -129,11 +129,11 @@ function renderVote(ctx) {
 
 function ballotOpenForm(ctx, item) {
   const form = clone("tpl-ballot-open");
-  fill(form, "legend", gettext("发起表决(赞成/反对/弃权)"));
+  fill(form, "legend", gettext("发起表决（赞成/反对/弃权）"));
   fill(form, "title-label", gettext("表决事项"));
   form.elements.title.placeholder = item.title;
   fill(form, "secret-label", gettext("无记名投票"));
-  fill(form, "live-label", gettext("实时显示结果(仅记名)"));
+  fill(form, "live-label", gettext("实时显示结果（仅记名）"));
   fill(form, "rule-label", gettext("表决规则"));
   const rules = { "": gettext("本厅默认规则"), ...ctx.labels.majority_rule };
   part(form, "rules").append(
@@ -150,7 +150,7 @@ function ballotOpenForm(ctx, item) {
 
 function handCountForm(ctx, b) {
   const box = clone("tpl-hand-count");
-  fill(box, "legend", gettext("现场举手计票(没有手机的到会人员)"));
+  fill(box, "legend", gettext("现场举手计票（没有手机的到会人员）"));
   part(box, "options").append(
     ...b.options.map((o) => {
       const label = clone("tpl-hand-count-option");
@@ -163,12 +163,12 @@ function handCountForm(ctx, b) {
   );
   fill(box, "ceiling-lead", gettext("最多 "));
   part(box, "ceiling").textContent = b.hand_ceiling;
-  fill(box, "ceiling-rest", gettext(" 人(已签到且未在线投票的人;同一人不能重复计票)。"));
+  fill(box, "ceiling-rest", gettext(" 人（已签到且未在线投票的人；同一人不能重复计票）。"));
   fill(box, "submit", gettext("录入举手计票"));
   part(box, "close").append(
     commandButton("ballot_close", gettext("结束表决"), {
       cls: "danger",
-      confirm: format(gettext("确定结束表决「%(title)s」吗?结束后立即计票。"), { title: b.title }),
+      confirm: format(gettext("确定结束表决「%(title)s」吗？结束后立即计票。"), { title: b.title }),
     }),
   );
   return box;
@@ -202,7 +202,7 @@ function renderScreenVote(ctx) {
   el.hidden = !b;
   if (!b) return el.replaceChildren();
   const node = clone("tpl-vote-screen");
-  fill(node, "title", format(gettext("表决:%(title)s"), { title: b.title }));
+  fill(node, "title", format(gettext("表决：%(title)s"), { title: b.title }));
   fill(node, "state", ctx.labels.ballot_state[b.state] || b.state_label);
   const big =
     b.state === "closed"
@@ -214,7 +214,7 @@ function renderScreenVote(ctx) {
   fill(
     node,
     "turnout",
-    format(gettext("已投票 %(n)s / %(electorate)s 人(%(sources)s)"), {
+    format(gettext("已投票 %(n)s / %(electorate)s 人（%(sources)s）"), {
       n: b.turnout,
       electorate: b.electorate,
       sources: sourcesLine(ctx, b),

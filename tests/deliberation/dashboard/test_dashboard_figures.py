@@ -204,7 +204,7 @@ def build(hall) -> dict:
         (rp1b, u1, "dissatisfied", at(2026, 5, 26)),  # its round is still open: not counted
     ):
         Evaluation.objects.create(result=res, user=user, rating=rating, created_at=when)
-    # 最美楼道 (p3): 2 / 0 / 1 → 66.7%; 花满名苑 (p2): 0 / 1 / 0 → 100%; all: 3/4 = 75%
+    # 最美楼道（p3）：2 / 0 / 1 → 66.7%; 花满名苑（p2）：0 / 1 / 0 → 100%; all: 3/4 = 75%
     return {"a": a, "b": b, "b1": b1, "b2": b2, "head": head}
 
 

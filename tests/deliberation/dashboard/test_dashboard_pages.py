@@ -151,7 +151,7 @@ def test_charts_are_accessible_svg_with_the_numbers_in_a_table(hall):
         )
         for svg, table in found
     }
-    labels, rows = texts["本期发布的议题,按服务品牌"]
+    labels, rows = texts["本期发布的议题，按服务品牌"]
     assert rows == [["花满名苑", "2"], ["最美楼道", "1"], ["未选品牌", "1"]]
     assert {"花满名苑", "最美楼道", "未选品牌", "2", "1"} <= set(labels)  # labelled bars
     labels, rows = texts["各服务品牌的满意度评议"]

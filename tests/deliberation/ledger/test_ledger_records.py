@@ -156,7 +156,7 @@ CASES = {
         edit=lambda f: Ballot.objects.filter(pk=_ballot(f).pk).update(result="failed"),
         names=lambda f: f"ballot {_ballot(f).pk} field result",
         kind=ledger.OUTCOME_RECORDED,
-        says="表决(编号 {ballot})的「结果」",
+        says="表决（编号 {ballot}）的「结果」",
     ),
     "ballot tally": Case(
         edit=_flip_outcome_total,
@@ -198,7 +198,7 @@ CASES = {
         ),
         names=lambda f: f"resolution {f.resolution.pk} field text_sha256",
         kind=ledger.RESOLUTION_PUBLISHED,
-        says="决议(编号 {resolution})的「正文」",
+        says="决议（编号 {resolution}）的「正文」",
     ),
     "resolution title": Case(
         edit=lambda f: Resolution.objects.filter(pk=f.resolution.pk).update(title="拆除喷泉"),
@@ -214,7 +214,7 @@ CASES = {
         edit=lambda f: Objection.objects.filter(pk=_objection(f).pk).update(answer="不予答复。"),
         names=lambda f: f"objection {_objection(f).pk} field answer_sha256",
         kind=ledger.OBJECTION_ANSWERED,
-        says="异议(编号 {objection})的「答复」",
+        says="异议（编号 {objection}）的「答复」",
     ),
     "objection deleted": Case(
         edit=lambda f: Objection.objects.filter(resolution=f.resolution).delete(),
@@ -233,7 +233,7 @@ CASES = {
         edit=lambda f: Evaluation.objects.filter(result=f.result, user=f.people["wang"]).delete(),
         names=lambda f: f"result {f.result.pk} field ratings: certified 3, live 2",
         kind=ledger.EVALUATION_CLOSED,
-        says="实施结果(编号 {result})的「评议人数」",
+        says="实施结果（编号 {result}）的「评议人数」",
         pages=("result", "resolution"),
     ),
     "result outcome": Case(
@@ -303,7 +303,7 @@ def test_the_first_record_that_differs_is_named_for_each_hall(flow):
 
 @pytest.fixture
 def named(hall):
-    """A named (记名) live ballot: two online votes, one by proxy, and a show of hands; closed."""
+    """A named （记名） live ballot: two online votes, one by proxy, and a show of hands; closed."""
     mod = member(hall, Role.MODERATOR)
     people = voters(hall, 5)
     ballot = make_ballot(

@@ -127,8 +127,8 @@ def test_minutes_page_and_confirmation(ctx):
     assert "<strong>同意</strong>" in page and "出席情况" in page and "待确认" in page
     assert "主持人确认纪要" not in page
     said = {
-        "moderator": "已以主持人身份确认会议纪要,还需记录员确认。",
-        "recorder": "会议纪要已确认。主持人和记录员都已确认,纪要已定稿,不能再修改。",
+        "moderator": "已以主持人身份确认会议纪要，还需记录员确认。",
+        "recorder": "会议纪要已确认。主持人和记录员都已确认，纪要已定稿，不能再修改。",
     }
     for who, role in (("moderator", "moderator"), ("recorder", "recorder")):
         r = client_for(people[who]).post(

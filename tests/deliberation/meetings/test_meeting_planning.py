@@ -100,7 +100,7 @@ def test_the_agenda_page_refuses_changes_once_the_meeting_has_opened_and_says_wh
         ("budget", {"item_id": first.pk, "budget_minutes": "9"}),
     ):
         page = c.post(f"/meetings/{meeting.pk}/agenda/{op}/", data, follow=True).content.decode()
-        assert "会议已经开始,不能再在会前安排议程" in page, op
+        assert "会议已经开始，不能再在会前安排议程" in page, op
     assert titles(meeting) == ["甲", "乙"]
     assert meeting.items.get(pk=first.pk).budget_minutes is None
     proposal.refresh_from_db()
@@ -296,7 +296,7 @@ def test_a_past_meetings_electorate_and_attendance_do_not_change_when_members_jo
     assert set(kept.get(user=people["head"]).roles) >= {Role.HEAD}
     att = selectors.attendance_section(meeting)
     assert (att["electorate"], att["present"], att["quorum_needed"]) == (6, 3, 4)
-    assert "应到 6 人,实到 3 人" in meeting.minutes_final
+    assert "应到 6 人，实到 3 人" in meeting.minutes_final
 
     newcomer = member(hall, display_name="新成员")  # approved after the meeting
     member(hall)
@@ -307,7 +307,7 @@ def test_a_past_meetings_electorate_and_attendance_do_not_change_when_members_jo
     assert (att["electorate"], att["present"], att["quorum_needed"]) == (6, 3, 4)
     services.minutes_save(actor=people["recorder"], meeting=meeting, body="补记", base_version=0)
     meeting.refresh_from_db()
-    assert "应到 6 人,实到 3 人" in meeting.minutes_final  # reassembled, the same figures
+    assert "应到 6 人，实到 3 人" in meeting.minutes_final  # reassembled, the same figures
     figures = selectors.attendance_of([meeting], hall)[meeting.pk]
     assert (figures.electorate, figures.present, figures.needed) == (6, 3, 4)
     month = tz.Month(timezone.localtime().year, timezone.localtime().month)

@@ -317,7 +317,7 @@ def test_minutes_autosave_versions_close_assembly_and_confirmation(ctx):
     services.meeting_close(actor=people["moderator"], meeting=meeting)
     meeting.refresh_from_db()
     final = meeting.minutes_final
-    assert "应到 6 人,实到 2 人" in final and "未达到法定人数" in final
+    assert "应到 6 人，实到 2 人" in final and "未达到法定人数" in final
     assert "| 王阿姨 | 赞成 |" in final
     assert "本项未审议" in final  # the free item was never opened
     assert "大家同意修喷泉" in final

@@ -168,12 +168,12 @@ def test_closing_moves_the_proposal_and_the_minutes_include_the_vote(hall):
     services.meeting_close(actor=people["moderator"], meeting=meeting)
     meeting.refresh_from_db()
     text = meeting.minutes_final
-    assert f"### 表决:{proposal.title}" in text
+    assert f"### 表决：{proposal.title}" in text
     assert "记名" in text and "赞成/反对/弃权" in text
     assert "| 线上投票 | 1 | 1 | 0 | 2 |" in text
     assert "| 现场举手 | 2 | 0 | 1 | 3 |" in text
     assert "| 合计 | 3 | 1 | 1 | 5 |" in text
-    assert "达到法定人数" in text and "表决结果:**通过**" in text
+    assert "达到法定人数" in text and "表决结果：**通过**" in text
     assert "赞成多于反对" in text
 
 
@@ -218,7 +218,7 @@ async def test_the_room_follows_the_vote_live():
     reply = await command(mod, "v3", "hand_count", {"voters": 1, "votes": {"against": 1}})
     assert reply["type"] == "ok"
     # The room shows the moderator this confirmation (commands.js: role=status toast).
-    assert reply["data"]["message"] == "现场举手计票已录入:1 人举手表决。可重新录入以更正。"
+    assert reply["data"]["message"] == "现场举手计票已录入：1 人举手表决。可重新录入以更正。"
     await sync_to_async(coalesce.flush)()
     reply = await command(mod, "v4", "ballot_close")
     assert reply["type"] == "ok"

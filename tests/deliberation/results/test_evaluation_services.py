@@ -1,4 +1,4 @@
-"""评议: who may rate a published result, once, while it is open; closing accepts or reopens it."""
+"""评议：who may rate a published result, once, while it is open; closing accepts or reopens it."""
 
 from __future__ import annotations
 
@@ -62,10 +62,10 @@ def test_a_resident_of_the_place_rates_once_with_a_plain_comment():
         user=person,
         result=result,
         rating=S,
-        comment="  <b>喷泉</b>修好了,谢谢!<script>x</script>\x07 ",
+        comment="  <b>喷泉</b>修好了，谢谢！<script>x</script>\x07 ",
     )
     assert ev.rating == S
-    assert ev.comment == "喷泉修好了,谢谢!x"
+    assert ev.comment == "喷泉修好了，谢谢！x"
     with pytest.raises(ValidationError, match="每人只能评议一次"):
         evaluation_submit(user=person, result=result, rating=D)
     assert list(Evaluation.objects.values_list("rating", flat=True)) == [S]
@@ -77,7 +77,7 @@ def test_the_building_approved_with_the_membership_counts_not_the_accounts():
     result = published_result(hall, places=[b1])
     approved_b1 = member(hall)
     Membership.objects.filter(user=approved_b1, hall=hall).update(building=b1)
-    moved_to_b1 = resident(hall, b2)  # approved as 2栋, later set her account to 1栋
+    moved_to_b1 = resident(hall, b2)  # approved as 2栋，later set her account to 1栋
     moved_to_b1.building = b1
     moved_to_b1.save(update_fields=["building"])
     evaluation_submit(user=approved_b1, result=result, rating=S)
@@ -243,7 +243,7 @@ def test_exactly_at_the_threshold_is_not_a_reopen():
 def test_fewer_ratings_than_the_minimum_is_never_a_reopen():
     hall = HallFactory(evaluation_min_ratings=5, dissatisfaction_threshold=Decimal("0.3"))
     result = published_result(hall)
-    rate(result, [D, D, D, D])  # 100% 不满意, but only 4 of the 5 needed
+    rate(result, [D, D, D, D])  # 100% 不满意，but only 4 of the 5 needed
     evaluation_close(result=result, now=after_period(result))
     result.refresh_from_db()
     assert result.state == ResultState.ACCEPTED

@@ -158,7 +158,7 @@ def test_a_round_past_its_end_over_the_threshold_is_shown_reopened_and_the_next_
     with no_writes():
         page = head_client.get(f"/results/{old.pk}/").content.decode()
         api = BrowserClient().get(f"/api/v1/results/{old.pk}").json()
-    assert "不满意,重新落实" in page and api["state"] == ResultState.REOPENED
+    assert "不满意，重新落实" in page and api["state"] == ResultState.REOPENED
     assert [c["count"] for c in api["counts"]] == [0, 0, 2]  # closed: the breakdown is public
     old.refresh_from_db()
     assert old.state == ResultState.EVALUATING

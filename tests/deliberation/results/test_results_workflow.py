@@ -34,7 +34,7 @@ def test_every_round_move(frm, to):
         result.refresh_from_db()
         assert (result.state, result.closed_at) == (to, moment)
     else:
-        with pytest.raises(ValidationError, match=r"评议轮次当前为「.+」,不能变为「.+」"):
+        with pytest.raises(ValidationError, match=r"评议轮次当前为「.+」，不能变为「.+」"):
             workflow.result_transition(result=locked, to=to, closed_at=moment)
         result.refresh_from_db()
         assert (result.state, result.closed_at) == (frm, None)

@@ -66,7 +66,7 @@ def full_flow(
         "liu": member(hall, display_name="刘叔叔"),
         "li": member(hall, Role.VOLUNTEER, display_name="李萍"),
     }
-    # The three who rate the result live in 3栋, the place of the task.
+    # The three who rate the result live in 3栋，the place of the task.
     hall.memberships.filter(user__in=[p["author"], p["wang"], p["liu"]]).update(building=building)
     proposal = fs.proposal_create(
         author=p["author"],

@@ -1,4 +1,4 @@
-"""The story page (全流程追溯): every step of a proposal that went all the way, in order,
+"""The story page （全流程追溯）：every step of a proposal that went all the way, in order,
 linked, with ledger entries; grey steps not reached yet; constant queries; visibility."""
 
 from __future__ import annotations
@@ -279,7 +279,7 @@ def test_a_result_reopened_by_evaluation_shows_both_rounds_and_the_reopened_task
     flow = full_flow(hall, close_evaluation=False)
     flow.result.state = ResultState.REOPENED
     flow.result.save(update_fields=["state"])
-    task_transition(task=flow.task, to="in_progress", note="评议不满意,重新落实")
+    task_transition(task=flow.task, to="in_progress", note="评议不满意，重新落实")
     proposal_transition(proposal=flow.proposal, to="implementing", check_permission=False)
     task_transition(task=flow.task, to="done")
     second = result_publish_if_complete(resolution=flow.resolution)
@@ -299,5 +299,5 @@ def test_a_result_reopened_by_evaluation_shows_both_rounds_and_the_reopened_task
         "in_progress",
         "done",
     ]
-    assert "评议不满意,重新落实" in [e["note"] for e in task["events"]]
+    assert "评议不满意，重新落实" in [e["note"] for e in task["events"]]
     assert len(steps["result"].ledger) == 2

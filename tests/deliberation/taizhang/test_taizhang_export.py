@@ -190,7 +190,7 @@ def test_rows_of_the_story(hall, story):
     assert p["发布时间"] == datetime(2026, 10, 3, 9, 0)  # naive Asia/Shanghai
     assert wb["议题"]["F2"].number_format == "yyyy-mm-dd hh:mm"
     assert (p["当前状态"], p["表决结果"]) == ("已办结", "通过")
-    assert p["状态记录"].startswith("征集中(10-03) → 待受理(10-04)")
+    assert p["状态记录"].startswith("征集中（10-03） → 待受理（10-04）")
     assert "已办结" in p["状态记录"]
 
     [m] = records(wb["会议"])
@@ -221,7 +221,7 @@ def test_rows_of_the_story(hall, story):
     assert (b["应到人数"], b["投票人数"]) == (ballot.electorate_size, 3)
     assert b["投票率"] == pytest.approx(3 / ballot.electorate_size)
     assert (b["赞成"], b["反对"], b["弃权"]) == (3, 0, 0)
-    assert b["各选项票数"] == "赞成:3\n反对:0\n弃权:0"
+    assert b["各选项票数"] == "赞成：3\n反对：0\n弃权：0"
     assert (b["表决结果"], b["结束时间"]) == ("通过", datetime(2026, 10, 15, 20, 0))
 
     [r] = records(wb["决议"])
@@ -231,7 +231,7 @@ def test_rows_of_the_story(hall, story):
         datetime(2026, 10, 23, 10),
     )
     assert (r["状态"], r["异议数"]) == ("已生效", 1)
-    assert r["异议及答复"] == "1. 喷泉噪音影响休息\n   异议不成立,答复:夜间关闭喷泉"
+    assert r["异议及答复"] == "1. 喷泉噪音影响休息\n   异议不成立，答复：夜间关闭喷泉"
 
     [t] = records(wb["任务"])
     assert (t["任务名称"], t["所属决议"], t["服务品牌"]) == (

@@ -1,4 +1,4 @@
-"""Who may export the 台账, walked role by role, on the page and on every download URL."""
+"""Who may export the 台账，walked role by role, on the page and on every download URL."""
 
 from __future__ import annotations
 

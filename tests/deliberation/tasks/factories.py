@@ -23,7 +23,7 @@ from tests.deliberation.votes.factories import resolution_on_notice
 def effective_resolution(hall, head=None, *, title: str = "修复小区喷泉", now=None) -> Resolution:
     """A proposal voted through, published and past its notice period: ready for tasks.
 
-    The proposal is left 公示中 (ON_NOTICE): creating the first task moves it to 落实中.
+    The proposal is left 公示中（ON_NOTICE）：creating the first task moves it to 落实中.
     """
     now = now or timezone.now()
     resolution = resolution_on_notice(hall, head, title=title, now=now)

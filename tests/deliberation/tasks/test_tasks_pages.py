@@ -1,4 +1,4 @@
-"""Task pages: the list with filters and 督办, the task page, forms, server-side permissions."""
+"""Task pages: the list with filters and 督办，the task page, forms, server-side permissions."""
 
 import io
 from datetime import timedelta
@@ -70,9 +70,9 @@ def test_list_filters_and_flags_overdue(w):
     make_overdue(b)
     services.task_start(actor=w.owner, task=a)
     url = f"/halls/{w.hall.slug}/tasks/"
-    page = client_for(None).get(url).content.decode()  # public: 居务公开
+    page = client_for(None).get(url).content.decode()  # public：居务公开
     assert "清洗喷泉池" in page and "更换水泵" in page
-    assert "已逾期 3 天" in page and "督办:1 项任务已逾期" in page
+    assert "已逾期 3 天" in page and "督办：1 项任务已逾期" in page
     page = client_for(None).get(url + "?overdue=1").content.decode()
     assert "更换水泵" in page and "清洗喷泉池" not in page
     page = client_for(None).get(url + "?state=in_progress").content.decode()
@@ -292,7 +292,7 @@ def test_overdue_flagged_on_hall_home_and_notice_board(w):
     make_overdue(task, days=2)
     for url in (f"/halls/{w.hall.slug}/", f"/halls/{w.hall.slug}/notices/"):
         page = client_for(None).get(url).content.decode()
-        assert "督办:1 项治理任务已逾期" in page and "更换水泵" in page, url
+        assert "督办：1 项治理任务已逾期" in page and "更换水泵" in page, url
         assert f"/halls/{w.hall.slug}/tasks/?overdue=1" in page
 
 
@@ -326,7 +326,7 @@ def test_overdue_box_costs_the_same_for_many_tasks(w):
         make_overdue(task)
     assert [queries(client, url) for url in urls] == few
     page = client.get(urls[0]).content.decode()
-    assert "督办:9 项治理任务已逾期" in page and "查看全部逾期任务" in page
+    assert "督办：9 项治理任务已逾期" in page and "查看全部逾期任务" in page
 
 
 def test_task_page_links_the_published_result(w):

@@ -1,4 +1,4 @@
-"""督办: `send_reminders` sends each due-soon and overdue notice once, to the right people."""
+"""督办：`send_reminders` sends each due-soon and overdue notice once, to the right people."""
 
 import io
 from datetime import date, datetime, timedelta
@@ -74,7 +74,7 @@ def test_dry_run_sends_and_marks_nothing(w):
     assert Notification.objects.count() == before
     assert GovernanceTask.objects.get().due_soon_sent_at is None
     assert "已发送到期提醒 1 条" in run(DAY0 + timedelta(days=1))
-    assert "今天(2030-03-02)到期" in task_notes(w.owner)[0]
+    assert "今天（2030-03-02）到期" in task_notes(w.owner)[0]
 
 
 def test_closed_tasks_are_not_chased(w):

@@ -58,7 +58,7 @@ def test_first_task_moves_the_proposal_to_implementing_and_notifies(w):
     assert w.resolution.proposal.state == ProposalState.IMPLEMENTING
     notes = Notification.objects.filter(kind=NotificationKind.TASK, url=f"/tasks/{task.pk}/")
     assert {n.recipient for n in notes} == {w.owner, w.volunteer}
-    w.task(title="第二个任务")  # the proposal is already 落实中: nothing else moves
+    w.task(title="第二个任务")  # the proposal is already 落实中：nothing else moves
     w.resolution.proposal.refresh_from_db()
     assert w.resolution.proposal.state == ProposalState.IMPLEMENTING
 

@@ -116,7 +116,7 @@ def test_objection_flow_rejected_then_effective(hall, head, passed):
     sv.objection_answer(
         actor=head,
         objection=obj,
-        answer="扶手宽 5 厘米,不影响通行。",
+        answer="扶手宽 5 厘米，不影响通行。",
         upheld=False,
         now=t0 + timedelta(days=6),
     )
@@ -135,7 +135,7 @@ def test_upheld_objection_sends_it_back_to_the_agenda(hall, head, passed):
     obj = sv.objection_lodge(
         author=member(hall), resolution=res, reason="没有征求 3 栋一楼住户意见。"
     )
-    sv.objection_answer(actor=head, objection=obj, answer="异议成立,重新议事。", upheld=True)
+    sv.objection_answer(actor=head, objection=obj, answer="异议成立，重新议事。", upheld=True)
     res.refresh_from_db()
     assert res.state == ResolutionState.RETURNED
     passed.proposal.refresh_from_db()

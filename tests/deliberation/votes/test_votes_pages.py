@@ -35,7 +35,7 @@ def test_resident_is_told_a_vote_cannot_be_changed_then_confirms(hall, mod, resi
     assert 'value="for"' in page and 'value="abstain"' in page
     # step 1: choice → a confirmation page; nothing stored yet
     confirm = c.post(reverse("ballot_cast", args=[ballot.pk]), {"choice": "for"})
-    assert "确认投出,不再更改" in confirm.content.decode()
+    assert "确认投出，不再更改" in confirm.content.decode()
     assert "赞成" in confirm.content.decode()
     assert not Participation.objects.exists()
     # step 2: confirmed → receipt shown once
@@ -44,7 +44,7 @@ def test_resident_is_told_a_vote_cannot_be_changed_then_confirms(hall, mod, resi
     assert VoteRecord.objects.get(ballot=ballot).receipt == receipt
     # afterwards the page says so and offers no form
     page = c.get(reverse("ballot", args=[ballot.pk])).content.decode()
-    assert "您已于" in page and "下一步:确认投票" not in page
+    assert "您已于" in page and "下一步：确认投票" not in page
     again = c.post(
         reverse("ballot_cast", args=[ballot.pk]), {"choice": "against", "confirm": "1"}, follow=True
     )
@@ -279,7 +279,7 @@ def test_labels_come_from_the_choices_one_wording_each(hall, mod, resident):
 
     poll = make_ballot(hall, mod, kind=BallotKind.SINGLE_CHOICE, options=["种花", "修椅"])
     page = client_for(resident).get(reverse("ballot", args=[poll.pk])).content.decode()
-    assert "空白票" in page and "弃权(空白票)" not in page
+    assert "空白票" in page and "弃权（空白票）" not in page
     grantor, holder = member(hall), member(hall)
     motion = make_ballot(hall, mod, secret=False, quorum_fraction="0.1")
     sv.ballot_authorize_proxy(actor=mod, ballot=motion, grantor=grantor, holder=holder)

@@ -48,19 +48,19 @@ def test_the_moderator_chooses_both_people_by_name_and_is_told_it_is_done(w):
     assert (proxy.grantor, proxy.holder, proxy.note) == (w.wang, w.zhang, "书面委托")
     # Now the list says who can no longer grant or hold (and the server still refuses them).
     page = c.get(reverse("ballot", args=[w.ballot.pk])).content.decode()
-    assert f'<option value="{w.wang.pk}" disabled>王阿姨(已委托他人)</option>' in page
-    assert f'<option value="{w.zhang.pk}" disabled>张奶奶(代投已满)</option>' in page
+    assert f'<option value="{w.wang.pk}" disabled>王阿姨（已委托他人）</option>' in page
+    assert f'<option value="{w.zhang.pk}" disabled>张奶奶（代投已满）</option>' in page
 
 
 @pytest.mark.parametrize(
     ("pick", "said"),
     [
-        (("wang", "wang"), "委托人和受托人不能是同一个人,请另选受托人。"),
-        (("outsider", "zhang"), "请从名单中选择委托人(本次表决的投票人)。"),
+        (("wang", "wang"), "委托人和受托人不能是同一个人，请另选受托人。"),
+        (("outsider", "zhang"), "请从名单中选择委托人（本次表决的投票人）。"),
         (("wang", ""), "请选择受托人。"),
-        (("voted", "zhang"), "刘叔叔 已经投过票,不能再委托。"),
-        (("granted", "liu"), "王阿姨 已经委托了别人,每人只能委托一次。"),
-        (("liu", "full"), "张奶奶 已代投 1 人,达到每人最多代投 1 人的上限,请另选受托人。"),
+        (("voted", "zhang"), "刘叔叔 已经投过票，不能再委托。"),
+        (("granted", "liu"), "王阿姨 已经委托了别人，每人只能委托一次。"),
+        (("liu", "full"), "张奶奶 已代投 1 人，达到每人最多代投 1 人的上限，请另选受托人。"),
     ],
 )
 def test_each_refusal_is_said_next_to_the_field_and_nothing_is_written(w, hall, pick, said):

@@ -45,7 +45,7 @@ def test_every_ballot_move(hall, frm, to):
         ballot.refresh_from_db()
         assert (ballot.state, ballot.electorate_size) == (to, 7)
     else:
-        with pytest.raises(ValidationError, match=r"表决当前为「.+」,不能变为「.+」"):
+        with pytest.raises(ValidationError, match=r"表决当前为「.+」，不能变为「.+」"):
             workflow.ballot_transition(ballot=locked, to=to, electorate_size=7)
         assert (locked.state, locked.electorate_size) == (frm, 0)  # not even in memory
         ballot.refresh_from_db()
@@ -73,7 +73,7 @@ def test_every_resolution_move(resolution, frm, to):
         resolution.refresh_from_db()
         assert (resolution.state, resolution.effective_at) == (to, moment)
     else:
-        with pytest.raises(ValidationError, match=r"决议当前为「.+」,不能变为「.+」"):
+        with pytest.raises(ValidationError, match=r"决议当前为「.+」，不能变为「.+」"):
             workflow.resolution_transition(resolution=locked, to=to, effective_at=moment)
         resolution.refresh_from_db()
         assert (resolution.state, resolution.effective_at) == (frm, None)
