@@ -93,14 +93,23 @@ class Coalescer:
                 self.schedule(key, *again)
 
 
+_active_lock = threading.Lock()
+_active = 0  # jobs running in worker threads now, whatever became of their loop
+
+
 def _run_job(fn: Callable[[], None]) -> None:
-    close_old_connections()
+    global _active
+    with _active_lock:
+        _active += 1
     try:
+        close_old_connections()
         fn()
     finally:
         # A worker thread of the loop, any of several: it keeps no connection between jobs, even
         # where connections persist (SQLite's CONN_MAX_AGE), so none is left in an idle thread.
         connections.close_all()
+        with _active_lock:
+            _active -= 1
 
 
 _coalescers: weakref.WeakSet[Coalescer] = weakref.WeakSet()
@@ -139,8 +148,13 @@ def schedule(key: str, fn: Callable[[], None], delay: float = 0.3) -> None:
 
 
 def pending() -> int:
-    """How many keys are waiting or running (tests wait for this to reach 0)."""
-    return sum(c.pending() for c in list(_coalescers))
+    """How many keys are waiting or running (tests wait for this to reach 0).
+
+    A job still running in a worker thread counts even when its loop has closed (a finished
+    test's), so that nothing touches the database after `flush` says it is done."""
+    with _active_lock:
+        active = _active
+    return max(sum(c.pending() for c in list(_coalescers)), active)
 
 
 def flush(timeout: float = 5.0) -> bool:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
+import threading
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
 from django.utils import translation
 
 from community.models import AdminAssignment
 from community.roles import Role
+from realtime import coalesce
 from tests.community.factories import BrowserClient, HallFactory, UserFactory, member
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -106,3 +110,33 @@ def people(hall):
     AdminAssignment.objects.create(user=admin, community=hall.compound.community)
     out["admin"] = admin
     return out
+
+
+def _transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def background_work_done_before_the_flush(request):
+    """A transactional test's database is emptied (TRUNCATE on PostgreSQL) when it ends. A room's
+    work that outlives the test — a coalesced broadcast in a worker thread, a presence update
+    queued on the websockets' database thread — would still be reading and locking rows then,
+    and on PostgreSQL the two deadlock (seen in CI). This waits for that work first: set up after
+    the database (so torn down before it), it waits for the coalesced jobs, then for the
+    thread-sensitive queue (a no-op sent there runs after everything sent before it)."""
+    if not _transactional(request):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    coalesce.flush(timeout=10)
+    # From a thread of its own: a browser test's thread runs Playwright's event loop.
+    waiter = threading.Thread(
+        target=asyncio.run, args=(sync_to_async(lambda: None, thread_sensitive=True)(),)
+    )
+    waiter.start()
+    waiter.join(timeout=10)
+    coalesce.flush(timeout=10)
