@@ -65,10 +65,10 @@ class Coalescer:
         return loop
 
     def pending(self) -> int:
-        """How many keys wait, run or will run again (0 once the loop is closed)."""
+        """How many keys wait, run or will run again (0 while the loop is stopped or closed)."""
         loop = self._loop()
-        if loop is None or loop.is_closed():
-            return 0
+        if loop is None or loop.is_closed() or not loop.is_running():
+            return 0  # its timers cannot fire (a finished test's loop); running jobs: `_active`
         with self._lock:
             return len(self._waiting) + len(self._running) + len(self._again)
 

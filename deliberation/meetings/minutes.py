@@ -55,12 +55,13 @@ def assemble_minutes(m: Meeting) -> str:
     lines = [
         f"# {m.title}",
         "",
-        f"- {_('议事厅')}:{m.hall.name}",
-        f"- {_('时间')}:{_local(m.held_at)} — {_local(m.closed_at)}"
+        f"- {_('议事厅')}{_('：')}{m.hall.name}",
+        f"- {_('时间')}{_('：')}{_local(m.held_at)} — {_local(m.closed_at)}"
         + (_("（原定 %(at)s）") % {"at": _local(m.starts_at)} if m.off_schedule else ""),
-        f"- {_('地点')}:{m.venue}" + (f"({_('线上线下同步')})" if m.is_hybrid else ""),
-        f"- {_('主持人')}:{m.moderator}",
-        f"- {_('记录员')}:{m.recorder}",
+        f"- {_('地点')}{_('：')}{m.venue}"
+        + (_("（%(x)s）") % {"x": _("线上线下同步")} if m.is_hybrid else ""),
+        f"- {_('主持人')}{_('：')}{m.moderator}",
+        f"- {_('记录员')}{_('：')}{m.recorder}",
         "",
         "## " + _("出席情况"),
         "",
@@ -86,7 +87,7 @@ def assemble_minutes(m: Meeting) -> str:
     stance_label = {s.value: str(s.label) for s in Stance}
     items = AgendaItem.objects.filter(meeting=m).select_related("proposal").order_by("order", "pk")
     for n, item in enumerate(items, start=1):
-        lines += [f"## {_('议程')} {n}:{item.title}", ""]
+        lines += [f"## {_('议程')} {n}{_('：')}{item.title}", ""]
         if item.proposal_id:
             lines += [_("议题：#%(id)s %(t)s") % {"id": item.proposal_id, "t": item.proposal.title}]
         if item.opened_at is None:
@@ -137,7 +138,7 @@ def ballot_lines(item: AgendaItem) -> list[str]:
         sources = [s for s in ("online", "hand", "proxy") if s in by_source]
         rule = o.get("rule") or {}
         lines += [
-            f"### {_('表决')}:{b.title}",
+            f"### {_('表决')}{_('：')}{b.title}",
             "",
             _("方式：%(kind)s,%(secret)s；规则：%(rule)s；法定人数比例 %(f)s（以%(basis)s计）。")
             % {

@@ -189,9 +189,9 @@ def proposal_rows(hall: Hall, month: Month, *, today: date | None = None) -> Tab
     for p in proposals:
         state = str(states.get(p.state, p.state))
         if p.moderation != ModerationState.VISIBLE:
-            state += _("(%(m)s)") % {"m": ModerationState(p.moderation).label}
+            state += _("（%(m)s）") % {"m": ModerationState(p.moderation).label}
         history = " → ".join(
-            f"{states.get(e.to_state, e.to_state)}({_short_day(e.at, month)})" for e in p.log
+            f"{states.get(e.to_state, e.to_state)}（{_short_day(e.at, month)}）" for e in p.log
         )
         rows.append(
             [
@@ -303,11 +303,11 @@ def ballot_rows(hall: Hall, month: Month, *, today: date | None = None) -> Table
         is_for_against = b.kind == BallotKind.FOR_AGAINST
         keys = [o.key for o in b.options.all()] or [k for k in totals if k != "abstain"]
         option_counts = "\n".join(
-            f"{labels.get(k) or FIXED_LABELS.get(k, k)}:{totals.get(k, 0)}"
+            f"{labels.get(k) or FIXED_LABELS.get(k, k)}：{totals.get(k, 0)}"
             for k in [*keys, "abstain"]
         )
         sources = "\n".join(
-            f"{SOURCE_LABELS.get(src, src)}:{(data or {}).get('ballots', 0)}"
+            f"{SOURCE_LABELS.get(src, src)}：{(data or {}).get('ballots', 0)}"
             for src, data in (outcome.get("by_source") or {}).items()
             if (data or {}).get("ballots")
         )

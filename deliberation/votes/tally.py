@@ -141,7 +141,7 @@ def _enum(cls, value, what: str):
     try:
         return cls(value)
     except ValueError:
-        raise TallyError(f"未知的{what}:{value}。") from None
+        raise TallyError(f"未知的{what}：{value}。") from None
 
 
 def _check_spec(spec: BallotSpec) -> None:
@@ -184,7 +184,7 @@ def _source_ballots(spec: BallotSpec, counts: Counts) -> tuple[dict[str, int], i
         raise TallyError(f"来源 {name} 某选项的票数多于有效选票数 {marked}。")
     if not marked <= chosen <= marked * spec.max_choices:
         raise TallyError(
-            f"来源 {name}:{marked} 张有效选票每张选 1 至 {spec.max_choices} 项，"
+            f"来源 {name}：{marked} 张有效选票每张选 1 至 {spec.max_choices} 项，"
             f"选项票数合计应在 {marked} 和 {marked * spec.max_choices} 之间（现为 {chosen}）。"
         )
     return votes, ballots

@@ -23,7 +23,7 @@ def test_the_file_backend_writes_one_json_line_per_message(tmp_path, settings):
 def test_the_console_and_locmem_backends(capsys, settings):
     settings.SMS_BACKEND = "console"
     sms.send_text("13800138000", "你好")
-    assert "13800138000：你好" in capsys.readouterr().out
+    assert "13800138000: 你好" in capsys.readouterr().out
     settings.SMS_BACKEND = "locmem"
     sms.outbox.clear()
     sms.send_text("13800138000", "你好", template="SMS_1", params={"code": "1"})
