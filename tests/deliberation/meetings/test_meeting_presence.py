@@ -87,7 +87,7 @@ async def test_presence_bytes_per_participant_grow_linearly_not_quadratically(ct
 
 
 async def test_deltas_name_who_came_and_who_left(ctx):
-    hall, people, meeting = ctx
+    _hall, people, meeting = ctx
     path = f"/ws/meetings/{meeting.pk}/"
     mod, ok, _ = await open_socket(path, people["moderator"])
     assert ok
@@ -187,7 +187,7 @@ async def test_the_list_comes_a_page_at_a_time_to_those_who_may_see_it(ctx):
 
 def test_publishers_in_two_processes_send_exact_deltas(ctx, monkeypatch):
     """The delta is taken against the set the room's last event described, whoever sent it."""
-    hall, people, meeting = ctx
+    _hall, people, meeting = ctx
     room = selectors.meeting_room(meeting.pk)
     sent = []
     monkeypatch.setattr(presence, "publish", lambda r, t, d: sent.append(d) or len(sent))
