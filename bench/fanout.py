@@ -163,9 +163,10 @@ def drop_sessions(keys: list[str]) -> None:
 
 def clear_presence(room: str) -> None:
     """Forget presence rows a killed earlier run may have left in this bench room."""
-    from realtime.models import Presence
+    from realtime.models import Presence, PresenceState
 
     Presence.objects.filter(room=room).delete()
+    PresenceState.objects.filter(room=room).delete()
 
 
 # --- servers -----------------------------------------------------------------------------------

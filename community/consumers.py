@@ -28,4 +28,7 @@ class HallConsumer(RoomConsumer):
         return hall_room(hall.pk)
 
     def build_snapshot(self) -> dict[str, Any]:
-        return {"hall": {"id": self.hall.pk, "name": self.hall.name}, **presence.online(self.room)}
+        return {
+            "hall": {"id": self.hall.pk, "name": self.hall.name},
+            **presence.section(self.room, names=True),
+        }

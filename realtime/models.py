@@ -35,3 +35,21 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.room}"
+
+
+class PresenceState(models.Model):
+    """The set of people the room's last `presence.changed` described (one row per room).
+
+    The next event's delta (who joined, who left) is taken against this set, with the row locked,
+    so processes publishing for the same room one after another each send an exact delta."""
+
+    room = models.CharField(max_length=80, primary_key=True)
+    user_ids = models.JSONField(default=list)
+    seq = models.BigIntegerField(default=0)  # the seq of the event that described this set
+
+    class Meta:
+        verbose_name = _("在线名单")
+        verbose_name_plural = _("在线名单")
+
+    def __str__(self) -> str:
+        return f"{self.room}: {len(self.user_ids)}"

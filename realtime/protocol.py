@@ -25,7 +25,6 @@ PING = "ping"
 # Every event type a server may send, with what its data holds. Apps add theirs with `event_type`.
 EVENT_TYPES: dict[str, str] = {
     SNAPSHOT: "The room's full state; replaces everything the client holds. data: room-specific.",
-    "presence.changed": "Online count changed. data: {online: int, users: [{id, name}]}",
 }
 
 # Error codes a reply can carry.

@@ -173,7 +173,7 @@ def cancel_meeting(request, meeting_id: int, payload: CancelIn):
 def meeting_state(request, meeting_id: int) -> dict[str, Any]:
     # A read: a speech past its deadline is shown ended, a ballot past its window closed.
     meeting = _meeting(request, meeting_id)
-    return selectors.meeting_snapshot(meeting.pk)
+    return selectors.meeting_snapshot(meeting.pk, viewer=request.auth)
 
 
 @router.post(

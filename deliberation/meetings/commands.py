@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from community.ids import MAX_ID
+from community.services import require
 from deliberation.meetings import ballots as meeting_votes
-from deliberation.meetings import services
+from deliberation.meetings import selectors, services
 from deliberation.models import Meeting
 from forum.models import Proposal
 
@@ -236,6 +237,19 @@ def hand_count(user, mid, data):
     return {"ballot_id": ballot.pk, "message": message}
 
 
+def presence_list(user, mid, data):
+    """A page of who is online (reads only): {online, users, next, seq}."""
+    after = _int(data, "after", required=False)
+    meeting = Meeting.objects.select_related("hall__compound__community").get(pk=mid)
+    require(
+        user,
+        "deliberation.view_presence_list",
+        meeting,
+        _("只有主持人、记录员和议事厅负责人可以查看在线名单。"),
+    )
+    return selectors.presence_page(meeting.pk, after=after)
+
+
 COMMANDS: dict[str, Handler] = {
     f.__name__: f
     for f in (
@@ -263,5 +277,6 @@ COMMANDS: dict[str, Handler] = {
         ballot_close,
         ballot_cast,
         hand_count,
+        presence_list,
     )
 }

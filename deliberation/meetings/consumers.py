@@ -67,7 +67,7 @@ class MeetingConsumer(RoomConsumer):
         return selectors.meeting_room(meeting.pk)
 
     def build_snapshot(self) -> dict[str, Any]:
-        return selectors.meeting_snapshot(self.meeting_id)
+        return selectors.meeting_snapshot(self.meeting_id, viewer=self.user)
 
     def __getattr__(self, name: str):
         # `handlers` maps each command to "cmd_<name>"; all of them call the one command table.

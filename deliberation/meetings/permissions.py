@@ -28,6 +28,11 @@ PERMISSIONS = {
     # The meeting's own moderator runs it; a head or an admin can stand in.
     "deliberation.run_meeting": (is_meeting_moderator & is_resident) | is_head | is_admin,
     "deliberation.write_minutes": (is_meeting_recorder & is_resident) | is_head | is_admin,
+    # The whole list of who is online, page by page (the attendance view of those who run the
+    # meeting or take its minutes); everyone in the room sees the count.
+    "deliberation.view_presence_list": (
+        ((is_meeting_moderator | is_meeting_recorder) & is_resident) | is_head | is_admin
+    ),
 }
 
 for _name, _pred in PERMISSIONS.items():

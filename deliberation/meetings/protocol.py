@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from realtime import presence
 from realtime.protocol import event_type
 
 SECTIONS = ("meeting", "agenda", "attendance", "floor", "minutes", "votes")
@@ -42,8 +43,8 @@ TRANSIENT = ("server_now",)
 def apply_event(state: dict[str, Any], type: str, data: dict[str, Any]) -> dict[str, Any]:
     """Return the state after one event (the input is not modified)."""
     new = dict(state)
-    if type == PRESENCE:
-        new["presence"] = copy.deepcopy(data)
+    if type == PRESENCE:  # a count and a delta, applied to the list held (if any)
+        new["presence"] = presence.apply(state.get("presence"), data)
         return new
     for key in SECTIONS:
         if key in data:

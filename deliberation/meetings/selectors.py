@@ -557,15 +557,22 @@ def sections(
     return {name: build[name]() for name in names}
 
 
-def meeting_snapshot(meeting_id: int) -> dict[str, Any]:
-    """The room's full state (the same for everyone in it)."""
+def meeting_snapshot(meeting_id: int, viewer=None) -> dict[str, Any]:
+    """The room's full state. The same for everyone in it, but for who is online: the count for
+    all, and the first page of names for a `viewer` who may see the list (presence_page)."""
     m = load_meeting(meeting_id)
     now = timezone.now()
+    names = viewer is not None and viewer.has_perm("deliberation.view_presence_list", m)
     return {
         **sections(m, *SECTIONS, now=now),
-        "presence": presence.online(meeting_room(m.pk)),
+        "presence": presence.section(meeting_room(m.pk), names=names),
         "server_now": iso(now),
     }
+
+
+def presence_page(meeting_id: int, *, after: int | None = None) -> dict[str, Any]:
+    """A page of who is online in the meeting room (the moderator's attendance view)."""
+    return presence.page(meeting_room(meeting_id), after=after)
 
 
 # --- pages ------------------------------------------------------------------------------------

@@ -158,7 +158,7 @@ def _page_context(request, meeting: Meeting) -> dict:
         "can_run": can_run,
         "can_record": can_record,
         "checked_in": selectors.is_checked_in(meeting=meeting, user=user),
-        "snapshot": selectors.meeting_snapshot(meeting.pk),
+        "snapshot": selectors.meeting_snapshot(meeting.pk, viewer=request.user),
         "roster": selectors.roster(meeting=meeting) if can_run else [],
         "changes": selectors.changes_of(meeting=meeting),
         "me": {"id": user.pk, "name": str(user)},

@@ -153,3 +153,57 @@ def test_recorder_writes_minutes_live(server_url, phone):
     expect(wang.locator("#m-minutes strong")).to_have_text("会议开始")
     meeting.refresh_from_db()
     assert meeting.minutes_version == 1 and meeting.minutes_versions.count() == 1
+
+
+def _others_online(meeting: Meeting, n: int) -> None:
+    """n residents connected to the room from elsewhere (as another process would have them)."""
+    from deliberation.meetings.selectors import meeting_room
+    from realtime import presence
+    from tests.deliberation.meetings.factories import crowd
+
+    room = meeting_room(meeting.pk)
+    for u in crowd(meeting.hall, n, prefix="online"):
+        presence.enter(room=room, user_id=u.pk, channel_name=f"elsewhere.{u.pk}")
+    presence.publish_presence(room)
+
+
+def test_who_is_online_count_for_all_names_for_the_moderator(server_url, phone):
+    meeting = _demo_meeting()
+    _others_online(meeting, 55)
+    room_url = f"{server_url}/meetings/{meeting.pk}/"
+
+    wang = phone().new_page()
+    log_in(wang, server_url, "wangayi", DEMO_PASSWORD)
+    wang.goto(room_url)
+    _live(wang)
+    # a resident sees how many are online, not who
+    expect(wang.locator("#m-presence")).to_have_text("在线 56 人")
+    expect(wang.locator("#m-presence-more")).to_be_hidden()
+
+    mod = phone().new_page()
+    log_in(mod, server_url, "chenhong", DEMO_PASSWORD)
+    mod.goto(room_url)
+    _live(mod)
+    presence = mod.locator("#m-presence")
+    # the first page of names came with the snapshot; the delta added 陈红 herself
+    expect(presence).to_contain_text("在线 57 人:")
+    expect(presence).to_contain_text("王阿姨")
+    expect(presence).to_contain_text("未列出")
+    more = mod.locator("#m-presence-more")
+    expect(more).to_have_text("👥 显示更多在线的人")
+    more.click()
+    expect(presence).not_to_contain_text("未列出")
+    expect(presence).to_contain_text("居民54")
+    expect(more).to_be_hidden()
+    expect(wang.locator("#m-presence")).to_have_text("在线 57 人")
+
+    # the client applies deltas, and on `more` marks its list stale (then asks for it again)
+    after = mod.evaluate(
+        """() => {
+          const s = window.FHMeeting.state();
+          const a = window.FHMeeting.applyEvent(s, "presence.changed", {online: 2, left: [s.presence.users[0].id]});
+          const b = window.FHMeeting.applyEvent(s, "presence.changed", {online: 99, more: true});
+          return [a.presence.users.length - s.presence.users.length, a.presence.online, b.presence.stale];
+        }"""
+    )
+    assert after == [-1, 2, True]

@@ -66,6 +66,7 @@ def meeting_command_data(i: dict[str, Any]) -> dict[str, tuple[str, dict[str, An
         "ballot_open": ("scheduled_meeting", {"title": "表决"}),
         "ballot_cast": (live, {"choice": "for"}),
         "hand_count": (live, {"voters": 0, "votes": {}}),
+        "presence_list": (live, {}),
         # Last, for the websocket matrix (whose room moves on as allowed roles act).
         "ballot_close": (live, {}),
         "close_meeting": (live, {}),

@@ -180,6 +180,7 @@ POST meeting_action:ballot_open                                     L  D  D  D  
 POST meeting_action:ballot_close                                    L  D  D  D  D  D  D  A  D  A  A  A  A  D
 POST meeting_action:ballot_cast                                     L  D  D  D  D  D  A  A  D  A  D  D  D  D
 POST meeting_action:hand_count                                      L  D  D  D  D  D  D  D  D  D  D  D  D  D
+POST meeting_action:presence_list                                   L  D  D  D  D  D  D  D  D  D  D  D  D  D
 GET meeting_agenda                                                  L  D  D  D  D  D  D  A  D  A  A  A  A  D
 GET meeting_agenda_do                                               L  M  M  M  M  M  M  M  M  M  M  M  M  M
 POST meeting_agenda_do:add                                          L  D  D  D  D  D  D  A  D  A  A  A  A  D
@@ -312,6 +313,7 @@ POST /api/v1/meetings/{meeting_id}/actions/{action}:ballot_open     L  D  D  D  
 POST /api/v1/meetings/{meeting_id}/actions/{action}:ballot_close    L  D  D  D  D  D  D  A  D  A  A  A  A  D
 POST /api/v1/meetings/{meeting_id}/actions/{action}:ballot_cast     L  D  D  D  D  D  A  A  D  A  D  D  D  D
 POST /api/v1/meetings/{meeting_id}/actions/{action}:hand_count      L  D  D  D  D  D  D  A  D  A  A  A  A  D
+POST /api/v1/meetings/{meeting_id}/actions/{action}:presence_list   L  D  D  D  D  D  V  V  D  V  V  V  V  D
 GET /api/v1/meetings/{meeting_id}/minutes                           L  D  D  A  A  A  A  A  A  A  A  A  A  D
 POST /api/v1/meetings/{meeting_id}/reschedule                       L  D  D  D  D  D  D  A  D  A  A  A  A  D
 POST /api/v1/meetings/{meeting_id}/cancel                           L  D  D  D  D  D  D  A  D  A  A  A  A  D

@@ -33,6 +33,7 @@ async def test_member_gets_a_snapshot_then_presence_of_others(hall_and_people):
     assert isinstance(snap["seq"], int)
     first = await receive_until(a, "presence.changed")
     assert first["data"]["online"] == 1 and first["seq"] > snap["seq"]
+    assert first["data"]["joined"] == [{"id": wang.pk, "name": "王阿姨"}]
 
     b, ok, _ = await open_socket(path, zhang)
     assert ok
@@ -40,12 +41,13 @@ async def test_member_gets_a_snapshot_then_presence_of_others(hall_and_people):
     assert snap_b["data"]["online"] >= 1
     update = await receive_until(a, "presence.changed")
     assert update["data"]["online"] == 2
-    assert {u["name"] for u in update["data"]["users"]} == {"王阿姨", "张奶奶"}
+    # Only who came: not the whole list again.
+    assert update["data"] == {"online": 2, "joined": [{"id": zhang.pk, "name": "张奶奶"}]}
     assert update["seq"] == first["seq"] + 1
 
     await b.disconnect()
     gone = await receive_until(a, "presence.changed")
-    assert gone["data"]["online"] == 1
+    assert gone["data"] == {"online": 1, "left": [zhang.pk]}
     await a.disconnect()
 
 

@@ -56,6 +56,7 @@ function start(root) {
     ctx.render(changed);
   };
 
+  ctx.update = update;
   setOffset(ctx.state.server_now);
   ctx.render(null);
   setInterval(ctx.tick, 250);
@@ -66,8 +67,9 @@ function start(root) {
       setOffset(data.server_now);
       update(data);
     },
-    event(type, data) {
+    event(type, data, frame) {
       if (data.server_now) setOffset(data.server_now);
+      if (type === "presence.changed") ctx.presenceSeq = frame.seq; // see attendance.askPresence
       update(applyEvent(ctx.state, type, data));
     },
     status: (s, reason) => showConnection(ctx, s, reason),

@@ -1,7 +1,7 @@
 /* The room's state: a snapshot plus the deltas since, applied in seq order.
  *
  * applyEvent mirrors deliberation/meetings/protocol.py: an event's data holds the full new
- * value of each section it changes. changedSections tells which sections really differ, so
+ * value of each section it changes (presence: a count and a delta, see applyPresence). changedSections tells which sections really differ, so
  * that only the parts of the page that read them are rendered again.
  */
 
@@ -9,10 +9,26 @@ export const SECTIONS = ["meeting", "agenda", "attendance", "floor", "minutes", 
 const PRESENCE = "presence.changed";
 const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
+/* Who is online after one presence.changed (realtime/presence.py `apply` mirrors it): the count
+ * is always the event's; a list held ({users, next}) takes the delta (joined, left), or on
+ * `more` is kept but marked stale, to be asked for again (presence_list). */
+export function applyPresence(current, data) {
+  const out = { online: data.online };
+  if (!current || !current.users) return out;
+  out.next = current.next === undefined ? null : current.next;
+  if (data.more || current.stale) return Object.assign(out, { users: current.users.slice(), stale: true });
+  const gone = new Set(data.left || []);
+  const users = new Map();
+  for (const u of current.users) if (!gone.has(u.id)) users.set(u.id, u);
+  for (const u of data.joined || []) users.set(u.id, { id: u.id, name: u.name });
+  out.users = [...users.keys()].sort((a, b) => a - b).map((k) => users.get(k));
+  return out;
+}
+
 export function applyEvent(state, type, data) {
   const s = Object.assign({}, state);
   if (type === PRESENCE) {
-    s.presence = data;
+    s.presence = applyPresence(state.presence, data);
     return s;
   }
   for (const k of SECTIONS) if (has(data, k)) s[k] = data[k];
