@@ -186,7 +186,7 @@ def test_who_is_online_count_for_all_names_for_the_moderator(server_url, phone):
     _live(mod)
     presence = mod.locator("#m-presence")
     # the first page of names came with the snapshot; the delta added 陈红 herself
-    expect(presence).to_contain_text("在线 57 人:")
+    expect(presence).to_contain_text("在线 57 人：")
     expect(presence).to_contain_text("王阿姨")
     expect(presence).to_contain_text("未列出")
     more = mod.locator("#m-presence-more")
